@@ -1,0 +1,60 @@
+# selfhosted.postiz: `make deploy` sets up and runs the playbook, `make test` runs every test.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+
+VENV ?= .venv
+BIN := $(VENV)/bin
+EXTRA_VARS ?=
+SCENARIOS ?= default drift
+COLLECTION_VERSION := $(shell sed -n 's/^version: *//p' galaxy.yml)
+BUILD := build
+
+export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
+export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/collections
+export PATH := $(CURDIR)/$(BIN):$(PATH)
+
+.PHONY: deploy test venv host-deps images lint sanity unit molecule collection clean
+
+## deploy: create the venv and run site.yml against localhost (EXTRA_VARS=@file to add vars)
+deploy: venv
+	$(BIN)/ansible-playbook site.yml $(if $(EXTRA_VARS),-e $(EXTRA_VARS))
+
+## test: lint, sanity, unit tests, then every Molecule scenario on real Docker
+test: lint sanity unit molecule
+
+$(VENV)/.installed: requirements.txt requirements-test.txt constraints.txt
+	python3 -m venv $(VENV)
+	$(BIN)/pip install --quiet -r requirements-test.txt -c constraints.txt
+	touch $@
+
+venv: $(VENV)/.installed
+
+## host-deps: Debian packages and a running Docker daemon for the Molecule scenarios
+host-deps:
+	bash tests/host-deps.sh
+
+## images: build the offline test images (only those whose inputs changed)
+images: venv host-deps
+	bash tests/images/build.sh
+
+lint: venv
+	$(BIN)/ansible-lint
+	$(BIN)/yamllint -s .
+
+collection: venv
+	rm -rf $(BUILD)
+	$(BIN)/ansible-galaxy collection build --force --output-path $(BUILD) .
+	$(BIN)/ansible-galaxy collection install --force --no-deps -p $(BUILD)/collections $(BUILD)/selfhosted-postiz-$(COLLECTION_VERSION).tar.gz
+
+## sanity: ansible-test sanity on the built collection
+sanity: collection
+	bash tests/sanity/run.sh $(BUILD)/collections/ansible_collections/selfhosted/postiz
+
+unit: venv
+	$(BIN)/pytest -q tests/unit tests/double/tests
+
+molecule: images
+	for s in $(SCENARIOS); do $(BIN)/molecule test -s $$s; done
+
+clean:
+	rm -rf $(BUILD) tests/output .pytest_cache

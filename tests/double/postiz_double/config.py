@@ -1,0 +1,110 @@
+"""Environment handling with Postiz's own semantics (FACTS §2.2, §2.3, §2.6, §2.9)."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Mapping, Optional
+
+# Fixed by the real image: nginx proxies /api/ to this port and the logs name it.
+BACKEND_PORT = 3000
+ORCHESTRATOR_PORT = 3002
+DEFAULT_API_LIMIT = 90
+DEFAULT_TEMPORAL_ADDRESS = "localhost:7233"
+DEFAULT_TEMPORAL_NAMESPACE = "default"
+# nginx serves /uploads/ from this hard-coded alias, whatever UPLOAD_DIRECTORY says.
+NGINX_UPLOADS_ROOT = "/uploads"
+
+
+def js_truthy(value: Optional[str]) -> bool:
+    """JavaScript truthiness of an env value: any non-empty string is on, even "false"."""
+    return bool(value)
+
+
+def exact_true(value: Optional[str]) -> bool:
+    """The few Postiz flags compared with === 'true' (no trimming, case-sensitive)."""
+    return value == "true"
+
+
+def non_empty(value: Optional[str]) -> Optional[str]:
+    """Postiz treats an empty string like an unset variable."""
+    return value if value else None
+
+
+def parse_api_limit(value: Optional[str]) -> int:
+    """API_LIMIT as Number(...) with the code default 90 when unset or not a number."""
+    if not value:
+        return DEFAULT_API_LIMIT
+    try:
+        return int(value.strip())
+    except ValueError:
+        return DEFAULT_API_LIMIT
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every variable the double reads, in Postiz's interpretation."""
+
+    database_url: Optional[str]
+    redis_url: Optional[str]
+    jwt_secret: Optional[str]
+    main_url: Optional[str]
+    frontend_url: Optional[str]
+    backend_url: Optional[str]  # NEXT_PUBLIC_BACKEND_URL
+    backend_internal_url: Optional[str]
+    storage_provider: Optional[str]
+    upload_directory: Optional[str]
+    temporal_address: str
+    temporal_namespace: str
+    temporal_tls: bool
+    temporal_api_key: Optional[str]
+    is_general: bool
+    disable_registration: bool
+    not_secured: bool
+    run_cron: bool
+    api_limit: int
+    email_provider: Optional[str]
+    disallow_plus: bool
+    stripe_publishable_key: bool
+    # Double-only knobs (not Postiz variables), for running outside the image.
+    listen_port: int
+    uploads_root: str
+
+    @property
+    def email_activation_required(self) -> bool:
+        """Only the two real providers switch account activation on (FACTS §2.8)."""
+        return self.email_provider in ("resend", "nodemailer")
+
+    @property
+    def temporal_auto_register_search_attributes(self) -> bool:
+        return not self.temporal_tls
+
+
+def load_settings(env: Mapping[str, str] | None = None) -> Settings:
+    env = os.environ if env is None else env
+    get = env.get
+    return Settings(
+        database_url=non_empty(get("DATABASE_URL")),
+        redis_url=non_empty(get("REDIS_URL")),
+        jwt_secret=non_empty(get("JWT_SECRET")),
+        main_url=non_empty(get("MAIN_URL")),
+        frontend_url=non_empty(get("FRONTEND_URL")),
+        backend_url=non_empty(get("NEXT_PUBLIC_BACKEND_URL")),
+        backend_internal_url=non_empty(get("BACKEND_INTERNAL_URL")),
+        storage_provider=non_empty(get("STORAGE_PROVIDER")),
+        upload_directory=non_empty(get("UPLOAD_DIRECTORY")),
+        temporal_address=non_empty(get("TEMPORAL_ADDRESS")) or DEFAULT_TEMPORAL_ADDRESS,
+        temporal_namespace=non_empty(get("TEMPORAL_NAMESPACE")) or DEFAULT_TEMPORAL_NAMESPACE,
+        temporal_tls=exact_true(get("TEMPORAL_TLS")),
+        temporal_api_key=non_empty(get("TEMPORAL_API_KEY")),
+        is_general=js_truthy(get("IS_GENERAL")),
+        disable_registration=exact_true(get("DISABLE_REGISTRATION")),
+        not_secured=js_truthy(get("NOT_SECURED")),
+        run_cron=js_truthy(get("RUN_CRON")),
+        api_limit=parse_api_limit(get("API_LIMIT")),
+        email_provider=non_empty(get("EMAIL_PROVIDER")),
+        disallow_plus=js_truthy(get("DISALLOW_PLUS")),
+        stripe_publishable_key=js_truthy(get("STRIPE_PUBLISHABLE_KEY")),
+        listen_port=int(get("POSTIZ_DOUBLE_PORT") or 5000),
+        uploads_root=non_empty(get("POSTIZ_DOUBLE_UPLOADS_ROOT")) or NGINX_UPLOADS_ROOT,
+    )

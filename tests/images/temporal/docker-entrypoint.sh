@@ -1,0 +1,11 @@
+#!/bin/bash
+# Entrypoint for selfhosted-postiz-test/temporal:dev: fix ownership of the
+# state volume (fresh bind mounts are root-owned), then drop to `temporal`.
+set -Eeuo pipefail
+
+if [ "${1:-}" = 'temporal' ] && [ "${2:-}" = 'server' ] && [ "$(id -u)" = '0' ]; then
+  find /var/lib/temporal \! -user temporal -exec chown temporal:temporal '{}' +
+  exec setpriv --reuid=temporal --regid=temporal --init-groups -- "$@"
+fi
+
+exec "$@"
