@@ -1,0 +1,46 @@
+# -*- coding: utf-8 -*-
+# Copyright: selfhosted.postiz contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Filters that build and check the Postiz container environment.
+
+The logic lives in ``plugins/plugin_utils``; the documentation in the YAML
+sidecars next to this file (``postiz_url_trio.yml`` and so on).
+"""
+
+from __future__ import annotations
+
+from ansible_collections.selfhosted.postiz.plugins.plugin_utils.postiz_checks import url_problems
+from ansible_collections.selfhosted.postiz.plugins.plugin_utils.postiz_env import app_env, env_file
+from ansible_collections.selfhosted.postiz.plugins.plugin_utils.postiz_urls import url_trio
+
+
+def postiz_url_trio(public_url):
+    """The four URL variables for the URL users type in the browser."""
+    return url_trio(public_url)
+
+
+def postiz_url_problems(env):
+    """Sentences describing what is wrong with a final Postiz env mapping; [] when fine."""
+    return url_problems(env)
+
+
+def postiz_app_env(settings):
+    """The complete, sorted environment of the Postiz container."""
+    return app_env(settings)
+
+
+def postiz_env_file(env):
+    """Text of a Compose env file (KEY='value' lines, sorted, final newline)."""
+    return env_file(env)
+
+
+class FilterModule(object):
+    """Postiz environment filters."""
+
+    def filters(self):
+        return {
+            'postiz_url_trio': postiz_url_trio,
+            'postiz_url_problems': postiz_url_problems,
+            'postiz_app_env': postiz_app_env,
+            'postiz_env_file': postiz_env_file,
+        }

@@ -1,0 +1,111 @@
+# -*- coding: utf-8 -*-
+# Copyright: selfhosted.postiz contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The public URL of a Postiz deployment and the URL variables derived from it.
+
+Controller-side helpers of the ``selfhosted.postiz.postiz_*`` filters.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from ansible.errors import AnsibleFilterError
+
+URL_VARS = ('MAIN_URL', 'FRONTEND_URL', 'NEXT_PUBLIC_BACKEND_URL', 'BACKEND_INTERNAL_URL')
+
+# nginx in the official image proxies /api/ to the backend on port 3000 and the
+# backend must therefore listen there; Next.js server code calls it directly.
+BACKEND_INTERNAL_URL = 'http://localhost:3000'
+
+# Hosts where browsers accept Secure cookies over plain http.
+LOOPBACK_HOSTS = ('localhost', '127.0.0.1', '::1')
+
+DEFAULT_PORTS = {'http': 80, 'https': 443}
+
+# -- URL helpers ---------------------------------------------------------------
+
+
+def describe_type(value):
+    """'a list', 'an int': the type of a bad value, for error messages."""
+    name = type(value).__name__
+    return ('an %s' if name[0] in 'aeiou' else 'a %s') % name
+
+
+def split_http_url(value):
+    """Return (parts, None) for a parseable http(s) URL, else (None, reason)."""
+    if not isinstance(value, str):
+        return None, 'it is %s, not a string' % describe_type(value)
+    if value != value.strip():
+        return None, 'it has spaces around it'
+    if any(ch.isspace() for ch in value):
+        return None, 'it contains spaces'
+    try:
+        parts = urlsplit(value)
+        parts.port  # pylint: disable=pointless-statement  # raises ValueError for a bad port
+    except ValueError as exc:
+        return None, 'it cannot be parsed (%s)' % exc
+    if parts.scheme.lower() not in DEFAULT_PORTS:
+        return None, 'it must start with http:// or https://'
+    if not parts.hostname:
+        return None, 'it has no host name'
+    return parts, None
+
+
+def browser_origin(parts):
+    """scheme://host[:port] the way a browser writes it in the Origin header."""
+    scheme = parts.scheme.lower()
+    host = parts.hostname  # urlsplit lower-cases it already
+    if ':' in host:
+        host = '[%s]' % host
+    port = parts.port
+    if port is not None and port != DEFAULT_PORTS[scheme]:
+        return '%s://%s:%d' % (scheme, host, port)
+    return '%s://%s' % (scheme, host)
+
+
+def mask_url(value):
+    """The URL with any password replaced, safe to put in an error message."""
+    if not isinstance(value, str):
+        return value
+    try:
+        parts = urlsplit(value)
+        password = parts.password
+    except ValueError:
+        return '<unparseable URL>'
+    if not password:
+        return value
+    netloc = parts.netloc.replace(':%s@' % password, ':***@', 1)
+    return parts._replace(netloc=netloc).geturl()
+
+
+def url_trio(public_url):
+    """The four URL variables for the URL users type in the browser."""
+    parts, reason = split_http_url(public_url)
+    if parts is None:
+        raise AnsibleFilterError(
+            "The public URL %r is not usable: %s. Give the address users type in the browser, "
+            "like 'https://postiz.example.com'." % (public_url, reason))
+    if parts.username is not None or parts.password is not None:
+        raise AnsibleFilterError(
+            "The public URL %r must not contain a user name or password." % mask_url(public_url))
+    if parts.query or parts.fragment or '?' in public_url or '#' in public_url:
+        raise AnsibleFilterError(
+            "The public URL %r must not have a query (?...) or fragment (#...): use only scheme, host "
+            "and port, like 'https://postiz.example.com'." % public_url)
+    if parts.path not in ('', '/'):
+        raise AnsibleFilterError(
+            "The public URL %r has the path %r, but Postiz must be served at the root of its host: "
+            "nginx in the image routes /api/ and /uploads/ at the root. Use a dedicated host name "
+            "or port instead, like 'https://postiz.example.com'." % (public_url, parts.path))
+    if not parts.hostname.isascii():
+        raise AnsibleFilterError(
+            "The public URL %r has a non-ASCII host name; write it in its punycode (xn--) form, "
+            "which is what browsers send." % public_url)
+    frontend = browser_origin(parts)
+    return {
+        'MAIN_URL': frontend,
+        'FRONTEND_URL': frontend,
+        'NEXT_PUBLIC_BACKEND_URL': frontend + '/api',
+        'BACKEND_INTERNAL_URL': BACKEND_INTERNAL_URL,
+    }
