@@ -5,7 +5,7 @@ Pure: takes an env mapping, returns the warning texts in the order Postiz checks
 
 from __future__ import annotations
 
-from typing import List, Mapping
+from collections.abc import Mapping
 from urllib.parse import urlsplit
 
 CONTEXT = "Configuration issue"
@@ -34,7 +34,7 @@ def _is_valid_url(value: str) -> bool:
     return len(value.strip()) > len(scheme) + 1
 
 
-def _check_url(env: Mapping[str, str], key: str) -> List[str]:
+def _check_url(env: Mapping[str, str], key: str) -> list[str]:
     value = env.get(key) or ""
     if not value:
         return [f"{key} not set. "]
@@ -45,9 +45,9 @@ def _check_url(env: Mapping[str, str], key: str) -> List[str]:
     return []
 
 
-def check_configuration(env: Mapping[str, str]) -> List[str]:
+def check_configuration(env: Mapping[str, str]) -> list[str]:
     """Return the checker's warnings, in Postiz's order."""
-    issues: List[str] = []
+    issues: list[str] = []
 
     redis_url = env.get("REDIS_URL") or ""
     if not redis_url:
@@ -71,7 +71,7 @@ def check_configuration(env: Mapping[str, str]) -> List[str]:
     return issues
 
 
-def summary_line(issues: List[str]) -> str:
+def summary_line(issues: list[str]) -> str:
     if issues:
         return f"Configuration issues found: {len(issues)}"
     return "Configuration check completed without any issues"

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping, Optional
 
 # Fixed by the real image: nginx proxies /api/ to this port and the logs name it.
 BACKEND_PORT = 3000
@@ -16,22 +16,22 @@ DEFAULT_TEMPORAL_NAMESPACE = "default"
 NGINX_UPLOADS_ROOT = "/uploads"
 
 
-def js_truthy(value: Optional[str]) -> bool:
+def js_truthy(value: str | None) -> bool:
     """JavaScript truthiness of an env value: any non-empty string is on, even "false"."""
     return bool(value)
 
 
-def exact_true(value: Optional[str]) -> bool:
+def exact_true(value: str | None) -> bool:
     """The few Postiz flags compared with === 'true' (no trimming, case-sensitive)."""
     return value == "true"
 
 
-def non_empty(value: Optional[str]) -> Optional[str]:
+def non_empty(value: str | None) -> str | None:
     """Postiz treats an empty string like an unset variable."""
     return value if value else None
 
 
-def parse_api_limit(value: Optional[str]) -> int:
+def parse_api_limit(value: str | None) -> int:
     """API_LIMIT as Number(...) with the code default 90 when unset or not a number."""
     if not value:
         return DEFAULT_API_LIMIT
@@ -45,28 +45,29 @@ def parse_api_limit(value: Optional[str]) -> int:
 class Settings:
     """Every variable the double reads, in Postiz's interpretation."""
 
-    database_url: Optional[str]
-    redis_url: Optional[str]
-    jwt_secret: Optional[str]
-    main_url: Optional[str]
-    frontend_url: Optional[str]
-    backend_url: Optional[str]  # NEXT_PUBLIC_BACKEND_URL
-    backend_internal_url: Optional[str]
-    storage_provider: Optional[str]
-    upload_directory: Optional[str]
+    database_url: str | None
+    redis_url: str | None
+    jwt_secret: str | None
+    main_url: str | None
+    frontend_url: str | None
+    backend_url: str | None  # NEXT_PUBLIC_BACKEND_URL
+    backend_internal_url: str | None
+    storage_provider: str | None
+    upload_directory: str | None
     temporal_address: str
     temporal_namespace: str
     temporal_tls: bool
-    temporal_api_key: Optional[str]
+    temporal_api_key: str | None
     is_general: bool
     disable_registration: bool
     not_secured: bool
     run_cron: bool
     api_limit: int
-    email_provider: Optional[str]
+    email_provider: str | None
     disallow_plus: bool
     stripe_publishable_key: bool
     # Double-only knobs (not Postiz variables), for running outside the image.
+    listen_host: str
     listen_port: int
     uploads_root: str
 
@@ -105,6 +106,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         email_provider=non_empty(get("EMAIL_PROVIDER")),
         disallow_plus=js_truthy(get("DISALLOW_PLUS")),
         stripe_publishable_key=js_truthy(get("STRIPE_PUBLISHABLE_KEY")),
+        listen_host=non_empty(get("POSTIZ_DOUBLE_HOST")) or "0.0.0.0",
         listen_port=int(get("POSTIZ_DOUBLE_PORT") or 5000),
         uploads_root=non_empty(get("POSTIZ_DOUBLE_UPLOADS_ROOT")) or NGINX_UPLOADS_ROOT,
     )

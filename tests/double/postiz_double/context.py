@@ -1,0 +1,24 @@
+"""Shared, process-wide objects handed to every route module."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .config import Settings
+from .db import Database
+from .readiness import Readiness
+from .temporal_ops import TemporalGateway
+
+
+@dataclass
+class AppContext:
+    settings: Settings
+    database: Database
+    temporal: TemporalGateway
+    readiness: Readiness
+
+    @classmethod
+    def build(cls, settings: Settings) -> AppContext:
+        database = Database(settings.database_url)
+        temporal = TemporalGateway(settings)
+        return cls(settings, database, temporal, Readiness(settings, database, temporal))

@@ -1,0 +1,84 @@
+"""Async PostgreSQL access and Prisma-like JSON serialisation of rows.
+
+A connection per request keeps the double simple and makes it recover by itself
+when PostgreSQL restarts (the real backend's Prisma pool reconnects too).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, date, datetime
+from typing import Any
+
+from .dburl import DbTarget, parse_database_url
+
+
+class Database:
+    def __init__(self, database_url: str | None):
+        self._target: DbTarget | None = parse_database_url(database_url) if database_url else None
+
+    @property
+    def configured(self) -> bool:
+        return self._target is not None
+
+    @contextlib.asynccontextmanager
+    async def connect(self) -> AsyncIterator[Any]:
+        """Yield an AsyncConnection (dict rows, UTC session); commits on success."""
+        if self._target is None:
+            raise RuntimeError("DATABASE_URL is not set")
+        import psycopg  # lazy: keeps pure modules importable without the driver
+        from psycopg.rows import dict_row
+
+        conn = await psycopg.AsyncConnection.connect(self._target.conninfo, row_factory=dict_row)
+        try:
+            # Prisma stores DateTime as UTC in timestamp(3) columns.
+            await conn.execute("SET TIME ZONE 'UTC'")
+            yield conn
+            await conn.commit()
+        except BaseException:
+            with contextlib.suppress(Exception):
+                await conn.rollback()
+            raise
+        finally:
+            await conn.close()
+
+    async def ping(self) -> None:
+        async with self.connect() as conn:
+            await conn.execute("SELECT 1")
+
+
+def new_id() -> str:
+    return str(uuid.uuid4())
+
+
+def utcnow() -> datetime:
+    """Naive UTC with millisecond precision, as timestamp(3) stores it."""
+    now = datetime.now(UTC).replace(tzinfo=None)
+    return now.replace(microsecond=(now.microsecond // 1000) * 1000)
+
+
+def iso(value: datetime) -> str:
+    """JavaScript Date#toJSON: ``2026-01-02T03:04:05.678Z``."""
+    if value.tzinfo is not None:
+        value = value.astimezone(UTC).replace(tzinfo=None)
+    return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+
+
+def to_json(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return iso(value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, dict):
+        return {k: to_json(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [to_json(v) for v in value]
+    return value
+
+
+def row_json(row: dict[str, Any] | None, drop: tuple[str, ...] = ()) -> dict[str, Any] | None:
+    if row is None:
+        return None
+    return {k: to_json(v) for k, v in row.items() if k not in drop}
