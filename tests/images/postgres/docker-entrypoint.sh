@@ -47,6 +47,8 @@ if [ "$(id -u)" = '0' ]; then
   chmod 00700 "$PGDATA"
   chmod 03775 /var/run/postgresql
   find "$PGDATA" /var/run/postgresql \! -user postgres -exec chown postgres:postgres '{}' +
+  # setpriv keeps the environment; give the server its own, readable HOME.
+  export HOME=/var/lib/postgresql
   exec setpriv --reuid=postgres --regid=postgres --init-groups -- "${BASH_SOURCE[0]}" "$@"
 fi
 

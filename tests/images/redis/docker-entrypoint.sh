@@ -10,6 +10,8 @@ fi
 
 if [ "$1" = 'redis-server' ] && [ "$(id -u)" = '0' ]; then
   find /data \! -user redis -exec chown redis:redis '{}' +
+  # setpriv keeps the environment; give the server its own, readable HOME.
+  export HOME=/var/lib/redis
   exec setpriv --reuid=redis --regid=redis --init-groups -- "$@"
 fi
 

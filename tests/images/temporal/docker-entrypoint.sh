@@ -5,6 +5,9 @@ set -Eeuo pipefail
 
 if [ "${1:-}" = 'temporal' ] && [ "${2:-}" = 'server' ] && [ "$(id -u)" = '0' ]; then
   find /var/lib/temporal \! -user temporal -exec chown temporal:temporal '{}' +
+  # setpriv keeps the environment: without this HOME stays /root, and the
+  # CLI aborts when it cannot read /root/.config/temporalio/temporal.yaml.
+  export HOME=/var/lib/temporal
   exec setpriv --reuid=temporal --regid=temporal --init-groups -- "$@"
 fi
 
