@@ -32,6 +32,7 @@ def _configure_python_logging() -> None:
     # Never let request-level libraries print URLs (paths can carry API keys later).
     logging.getLogger("uvicorn.access").disabled = True
     logging.getLogger("temporalio").setLevel(logging.WARNING)  # incl. forwarded Rust-core records
+    logging.getLogger("mcp").setLevel(logging.WARNING)  # the SDK logs every request at INFO
 
 
 def main() -> int:

@@ -55,6 +55,7 @@ class PublicApp:
         self.env = env
         self.backend = build_backend(ctx)
         self._background: asyncio.Task | None = None
+        self._resources = contextlib.AsyncExitStack()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -92,6 +93,7 @@ class PublicApp:
             message = await receive()
             if message["type"] == "lifespan.startup":
                 run_configuration_check(os.environ if self.env is None else self.env)
+                await self._resources.enter_async_context(self.backend.lifespan())
                 self._background = asyncio.create_task(self.ctx.readiness.run(), name="readiness")
                 self._background.add_done_callback(_report_crash)
                 await send({"type": "lifespan.startup.complete"})
@@ -100,6 +102,7 @@ class PublicApp:
                     self._background.cancel()
                     with contextlib.suppress(asyncio.CancelledError, Exception):
                         await self._background
+                await self._resources.aclose()
                 logs.log(logs.DOUBLE, "Shut down")
                 await send({"type": "lifespan.shutdown.complete"})
                 return

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+
+from .providers import URL_ENV_NAMES
 
 # Fixed by the real image: nginx proxies /api/ to this port and the logs name it.
 BACKEND_PORT = 3000
@@ -29,6 +31,11 @@ def exact_true(value: str | None) -> bool:
 def non_empty(value: str | None) -> str | None:
     """Postiz treats an empty string like an unset variable."""
     return value if value else None
+
+
+def parse_list(value: str | None) -> tuple[str, ...]:
+    """A comma list such as HIDDEN_PROVIDERS; blanks dropped."""
+    return tuple(item.strip() for item in (value or "").split(",") if item.strip())
 
 
 def parse_api_limit(value: str | None) -> int:
@@ -66,10 +73,19 @@ class Settings:
     email_provider: str | None
     disallow_plus: bool
     stripe_publishable_key: bool
+    # Public API / MCP / channel connection (FACTS §2.6, §2.10, §2.12, §3).
+    stripe_secret_key: bool
+    openai_api_key: bool
+    mcp_only: bool
+    disable_ssrf_protection: bool
+    restrict_upload_domains: str | None
+    hidden_providers: tuple[str, ...]
     # Double-only knobs (not Postiz variables), for running outside the image.
     listen_host: str
     listen_port: int
     uploads_root: str
+    # Raw values (unset vs "" matters: JavaScript interpolates unset as "undefined").
+    url_env: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def email_activation_required(self) -> bool:
@@ -106,7 +122,14 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         email_provider=non_empty(get("EMAIL_PROVIDER")),
         disallow_plus=js_truthy(get("DISALLOW_PLUS")),
         stripe_publishable_key=js_truthy(get("STRIPE_PUBLISHABLE_KEY")),
+        stripe_secret_key=js_truthy(get("STRIPE_SECRET_KEY")),
+        openai_api_key=js_truthy(get("OPENAI_API_KEY")),
+        mcp_only=js_truthy(get("MCP_ONLY")),
+        disable_ssrf_protection=exact_true(get("DISABLE_SSRF_PROTECTION")),
+        restrict_upload_domains=non_empty(get("RESTRICT_UPLOAD_DOMAINS")),
+        hidden_providers=parse_list(get("HIDDEN_PROVIDERS")),
         listen_host=non_empty(get("POSTIZ_DOUBLE_HOST")) or "0.0.0.0",
         listen_port=int(get("POSTIZ_DOUBLE_PORT") or 5000),
         uploads_root=non_empty(get("POSTIZ_DOUBLE_UPLOADS_ROOT")) or NGINX_UPLOADS_ROOT,
+        url_env={name: env[name] for name in URL_ENV_NAMES if name in env},
     )

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from .config import Settings
 from .db import Database
+from .kv import KeyValue
 from .readiness import Readiness
 from .temporal_ops import TemporalGateway
 
@@ -16,9 +17,11 @@ class AppContext:
     database: Database
     temporal: TemporalGateway
     readiness: Readiness
+    kv: KeyValue
 
     @classmethod
     def build(cls, settings: Settings) -> AppContext:
         database = Database(settings.database_url)
         temporal = TemporalGateway(settings)
-        return cls(settings, database, temporal, Readiness(settings, database, temporal))
+        readiness = Readiness(settings, database, temporal)
+        return cls(settings, database, temporal, readiness, KeyValue(settings.redis_url))

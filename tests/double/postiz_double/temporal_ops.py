@@ -118,3 +118,72 @@ class TemporalGateway:
             start_signal="sendEmail",
             start_signal_args=[{"to": to, "subject": subject, "html": html, "replyTo": reply_to}],
         )
+
+
+POST_WORKFLOW = "postWorkflowV109"
+START_TIMEOUT_SECONDS = 10.0
+
+
+def post_workflow_id(post_id: str) -> str:
+    return f"post_{post_id}"
+
+
+async def _start_post_workflow(gateway: TemporalGateway, post_id: str, org_id: str, activity_queue: str) -> None:
+    from temporalio.common import (
+        SearchAttributeKey,
+        SearchAttributePair,
+        TypedSearchAttributes,
+        WorkflowIDConflictPolicy,
+    )
+
+    client = await gateway.client()
+    attributes = TypedSearchAttributes(
+        [
+            SearchAttributePair(SearchAttributeKey.for_text("postId"), post_id),
+            SearchAttributePair(SearchAttributeKey.for_text("organizationId"), org_id),
+        ]
+    )
+    await client.start_workflow(
+        POST_WORKFLOW,
+        {"taskQueue": activity_queue, "postId": post_id, "organizationId": org_id},
+        id=post_workflow_id(post_id),
+        task_queue=TASK_QUEUE,
+        id_conflict_policy=WorkflowIDConflictPolicy.TERMINATE_EXISTING,
+        search_attributes=attributes,
+        rpc_timeout=RPC_TIMEOUT,
+    )
+
+
+async def start_post_workflow(gateway: TemporalGateway, post_id: str, org_id: str, activity_queue: str) -> bool:
+    """Start the publishing workflow of one post (FACTS §9.2); False if Temporal refused.
+
+    Postiz swallows these failures: the post stays QUEUE until RUN_CRON's catch-up.
+    """
+    from . import logs
+
+    try:
+        await asyncio.wait_for(
+            _start_post_workflow(gateway, post_id, org_id, activity_queue), timeout=START_TIMEOUT_SECONDS
+        )
+    except Exception as exc:
+        logs.warn("PostsService", f"Could not start {POST_WORKFLOW} for post {post_id}: {describe_error(exc)}")
+        return False
+    return True
+
+
+async def terminate_post_workflows(gateway: TemporalGateway, post_ids: list[str]) -> None:
+    """Terminate running workflows found by ``postId="<id>" AND ExecutionStatus="Running"``."""
+    from . import logs
+
+    async def run() -> None:
+        client = await gateway.client()
+        for post_id in post_ids:
+            query = f'postId="{post_id}" AND ExecutionStatus="Running"'
+            async for execution in client.list_workflows(query, rpc_timeout=RPC_TIMEOUT):
+                handle = client.get_workflow_handle(execution.id, run_id=execution.run_id)
+                await handle.terminate(reason="post deleted", rpc_timeout=RPC_TIMEOUT)
+
+    try:
+        await asyncio.wait_for(run(), timeout=START_TIMEOUT_SECONDS)
+    except Exception as exc:
+        logs.warn("PostsService", f"Could not terminate post workflows: {describe_error(exc)}")

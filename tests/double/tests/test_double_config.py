@@ -63,3 +63,19 @@ def test_api_limit(value, expected):
 def test_only_real_email_providers_require_activation(provider, activation):
     env = {"EMAIL_PROVIDER": provider} if provider else {}
     assert load_settings(env).email_activation_required is activation
+
+
+def test_public_api_and_oauth_settings():
+    settings = load_settings(
+        {
+            "HIDDEN_PROVIDERS": "x, linkedin-page,,",
+            "DISABLE_SSRF_PROTECTION": "TRUE",
+            "MCP_ONLY": "false",
+            "LINKEDIN_CLIENT_ID": "",
+            "UNRELATED": "1",
+        }
+    )
+    assert settings.hidden_providers == ("x", "linkedin-page")
+    assert settings.disable_ssrf_protection is False  # only the exact string "true"
+    assert settings.mcp_only is True  # JavaScript truthiness
+    assert settings.url_env == {"LINKEDIN_CLIENT_ID": ""}  # empty kept: "" and unset differ in URLs

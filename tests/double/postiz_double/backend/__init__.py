@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
+from typing import Any
+
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
@@ -13,8 +17,12 @@ from starlette.routing import Route
 from .. import logs
 from ..context import AppContext
 from ..temporal_ops import describe_error
-from . import auth_routes, user_routes
+from . import auth_routes, public_api, social_urls, user_routes
 from .errors import express_text, internal_error, not_found
+
+Scope = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[MutableMapping[str, Any]]]
+Send = Callable[[MutableMapping[str, Any]], Awaitable[None]]
 
 # The MCP Inspector origin is always allowed next to FRONTEND_URL and MAIN_URL (FACTS §2.4).
 MCP_INSPECTOR_ORIGIN = "http://localhost:6274"
@@ -40,7 +48,7 @@ def _cors(ctx: AppContext) -> Middleware:
     )
 
 
-def build_backend(ctx: AppContext) -> Starlette:
+def _nest_app(ctx: AppContext) -> Starlette:
     async def http_error(request: Request, exc: HTTPException) -> Response:
         # Express has no 405: an unknown method/path pair is Nest's 404.
         if exc.status_code in (404, 405):
@@ -51,9 +59,53 @@ def build_backend(ctx: AppContext) -> Starlette:
         logs.error("ExceptionsHandler", describe_error(exc))
         return internal_error()
 
-    routes = [Route("/", _root, methods=["GET"]), *auth_routes.routes(ctx), *user_routes.routes(ctx)]
+    routes = [Route("/", _root, methods=["GET"])]
+    if not ctx.settings.mcp_only:  # MCP_ONLY keeps only GET / and MCP (FACTS §2.6)
+        routes += [
+            *auth_routes.routes(ctx),
+            *user_routes.routes(ctx),
+            *social_urls.dashboard_routes(ctx),
+            *public_api.routes(ctx),
+        ]
     return Starlette(
         routes=routes,
         middleware=[_cors(ctx)],
         exception_handlers={HTTPException: http_error, Exception: crash},
     )
+
+
+class Backend:
+    """MCP's Express middleware first (its own CORS), then the Nest app."""
+
+    def __init__(self, ctx: AppContext):
+        from ..mcp_server.server import McpEndpoint  # the SDK is heavy; import once here
+
+        self.nest = _nest_app(ctx)
+        self.mcp = McpEndpoint(ctx)
+        self.ctx = ctx
+
+    @contextlib.asynccontextmanager
+    async def lifespan(self) -> AsyncIterator[None]:
+        try:
+            async with self.mcp.lifespan():
+                yield
+        finally:
+            await self.ctx.kv.close()
+            await self.ctx.database.close()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        from ..mcp_server.server import route_of
+
+        route = route_of(scope["path"]) if scope["type"] == "http" else None
+        if route is None:
+            await self.nest(scope, receive, send)
+            return
+        try:
+            await self.mcp(scope, receive, send, route[1], route[0])
+        except Exception as exc:  # e.g. PostgreSQL lost while checking the key
+            logs.error("ExceptionsHandler", describe_error(exc))
+            await internal_error()(scope, receive, send)
+
+
+def build_backend(ctx: AppContext) -> Backend:
+    return Backend(ctx)

@@ -1,0 +1,212 @@
+# -*- coding: utf-8 -*-
+# Copyright: selfhosted.postiz contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""A small HTTP layer on the standard library, shared by the Postiz API clients.
+
+The modules run on the managed host, where only the standard library can be
+assumed, so this wraps ``urllib`` with the few things the clients need:
+
+* HTTP error statuses are answers, not exceptions: the caller gets status,
+  headers and body for a 400 exactly as for a 200;
+* redirects are never followed: a POST that is redirected would silently turn
+  into a GET, and a redirect usually means the configured URL is wrong, which
+  the caller reports instead;
+* network problems become :class:`TransportError` with a ``kind`` the caller
+  can act on (``refused`` and ``reset`` are retried while the app starts);
+* URLs and texts pass through :func:`redact` before they reach any message,
+  so secrets that travel in a URL path never leak.
+"""
+
+from __future__ import annotations
+
+import errno
+import http.client
+import json
+import socket
+import ssl
+from urllib import error as urllib_error
+from urllib import request as urllib_request
+
+# Enough of a body to explain an error without flooding the output.
+BODY_EXCERPT_CHARS = 300
+
+# errno values that mean "nothing is listening yet" or "the peer went away".
+_REFUSED_ERRNOS = (errno.ECONNREFUSED,)
+_RESET_ERRNOS = (errno.ECONNRESET, errno.ECONNABORTED, errno.EPIPE)
+
+REDACTED = '<redacted>'
+
+
+class TransportError(Exception):
+    """The request got no HTTP answer.
+
+    ``kind`` is one of ``refused``, ``reset``, ``timeout``, ``tls``, ``dns`` or
+    ``other``; ``reason`` is a short, already redacted description.
+    """
+
+    def __init__(self, kind, reason):
+        super(TransportError, self).__init__(reason)
+        self.kind = kind
+        self.reason = reason
+
+
+class HttpResponse(object):
+    """An HTTP answer. ``stream`` is the open body; read it with :meth:`read` or :meth:`lines`."""
+
+    def __init__(self, status, headers, stream):
+        self.status = status
+        self.headers = headers
+        self._stream = stream
+        self._body = None
+
+    def header(self, name, default=None):
+        value = self.headers.get(name) if self.headers is not None else None
+        return default if value is None else value
+
+    def header_values(self, name):
+        if self.headers is None:
+            return []
+        return self.headers.get_all(name) or []
+
+    @property
+    def content_type(self):
+        """The media type without parameters, lower-cased (``''`` when absent)."""
+        return self.header('Content-Type', '').split(';', 1)[0].strip().lower()
+
+    def read(self):
+        """The whole body as bytes (read once, then cached); TransportError if it breaks off."""
+        if self._body is None:
+            try:
+                self._body = self._stream.read() if self._stream is not None else b''
+            except (OSError, http.client.HTTPException) as exc:
+                raise _body_error(exc)
+            finally:
+                self.close()
+        return self._body
+
+    def text(self):
+        return self.read().decode('utf-8', 'replace')
+
+    def json(self):
+        """The body parsed as JSON; ValueError when it is not JSON."""
+        return json.loads(self.text())
+
+    def lines(self):
+        """Iterate over the body line by line (decoded, without line endings), for streams."""
+        if self._stream is None:
+            return
+        while True:
+            try:
+                raw = self._stream.readline()
+            except (OSError, http.client.HTTPException) as exc:
+                raise _body_error(exc)
+            if not raw:
+                return
+            yield raw.decode('utf-8', 'replace').rstrip('\r\n')
+
+    def close(self):
+        if self._stream is not None:
+            try:
+                self._stream.close()
+            except Exception:  # pylint: disable=broad-except
+                # Closing is best effort; the answer has been read already.
+                pass
+
+
+def _body_error(exc):
+    """A TransportError for a body that broke off after the headers arrived."""
+    if isinstance(exc, socket.timeout):
+        return TransportError('timeout', 'the answer stopped arriving (timed out while reading it)')
+    return TransportError('reset', 'the answer broke off: %s' % type(exc).__name__)
+
+
+class _NoRedirect(urllib_request.HTTPRedirectHandler):
+    """Hand 3xx answers back to the caller instead of following them."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        return None
+
+
+def redact(text, secrets):
+    """Replace every non-empty secret in ``text`` with ``<redacted>``."""
+    if text is None:
+        return text
+    text = str(text)
+    # Longest first, so a secret that contains another is replaced whole.
+    for secret in sorted((s for s in secrets if s), key=len, reverse=True):
+        text = text.replace(secret, REDACTED)
+    return text
+
+
+def excerpt(text, secrets=()):
+    """A short, redacted, single-line excerpt of a response body for messages."""
+    text = redact(' '.join((text or '').split()), secrets)
+    if len(text) > BODY_EXCERPT_CHARS:
+        text = text[:BODY_EXCERPT_CHARS] + '...'
+    return text
+
+
+def ssl_context(validate_certs=True, ca_path=None):
+    """The TLS context: system trust (plus ``ca_path``), or no verification at all."""
+    if not validate_certs:
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+        return context
+    context = ssl.create_default_context()
+    if ca_path:
+        context.load_verify_locations(cafile=ca_path)
+    return context
+
+
+class HttpClient(object):
+    """Sends requests with fixed TLS settings, no redirects and a per-request timeout."""
+
+    def __init__(self, timeout=30, validate_certs=True, ca_path=None, secrets=()):
+        self.timeout = timeout
+        # Values that must never appear in an error text built here.
+        self.secrets = list(secrets)
+        try:
+            context = ssl_context(validate_certs, ca_path)
+        except (IOError, OSError, ssl.SSLError) as exc:
+            raise TransportError('tls', 'cannot load the CA bundle %s: %s' % (ca_path, exc))
+        self._opener = urllib_request.build_opener(urllib_request.HTTPSHandler(context=context), _NoRedirect())
+
+    def redact(self, text):
+        return redact(text, self.secrets)
+
+    def send(self, method, url, body=None, headers=None, timeout=None):
+        """Send one request and return :class:`HttpResponse` (any status); raise TransportError."""
+        data = None
+        all_headers = {'User-Agent': 'selfhosted.postiz'}
+        if body is not None:
+            data = json.dumps(body).encode('utf-8')
+            all_headers['Content-Type'] = 'application/json'
+        all_headers.update(headers or {})
+        req = urllib_request.Request(url, data=data, headers=all_headers, method=method)
+        try:
+            answer = self._opener.open(req, timeout=self.timeout if timeout is None else timeout)
+        except urllib_error.HTTPError as exc:
+            # 4xx/5xx, and 3xx because redirects are not followed: still an answer.
+            return HttpResponse(exc.code, exc.headers, exc)
+        except urllib_error.URLError as exc:
+            raise self._transport_error(exc.reason)
+        except (socket.timeout, ssl.SSLError, OSError) as exc:
+            # Raised directly (not wrapped in URLError) when it happens while reading headers.
+            raise self._transport_error(exc)
+        return HttpResponse(answer.status, answer.headers, answer)
+
+    def _transport_error(self, reason):
+        text = self.redact(reason)
+        if isinstance(reason, socket.timeout) or 'timed out' in text:
+            return TransportError('timeout', 'no answer within %s s' % self.timeout)
+        if isinstance(reason, ssl.SSLError) or isinstance(reason, ssl.CertificateError):
+            return TransportError('tls', 'TLS failed: %s' % text)
+        if isinstance(reason, socket.gaierror):
+            return TransportError('dns', 'the host name does not resolve: %s' % text)
+        if isinstance(reason, ConnectionRefusedError) or getattr(reason, 'errno', None) in _REFUSED_ERRNOS:
+            return TransportError('refused', 'connection refused')
+        if isinstance(reason, (ConnectionResetError, ConnectionAbortedError, BrokenPipeError)) or \
+                getattr(reason, 'errno', None) in _RESET_ERRNOS or 'RemoteDisconnected' in type(reason).__name__:
+            return TransportError('reset', 'the connection was closed before an answer arrived')
+        return TransportError('other', text)
