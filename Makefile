@@ -7,7 +7,8 @@ BIN := $(VENV)/bin
 EXTRA_VARS ?=
 SCENARIOS ?= default drift
 COLLECTION_VERSION := $(shell sed -n 's/^version: *//p' galaxy.yml)
-BUILD := build
+# Outside the clone: inside a git work tree ansible-test only sees tracked files.
+BUILD ?= /tmp/selfhosted-postiz-build
 
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/collections
