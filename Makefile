@@ -5,6 +5,8 @@ SHELL := /bin/bash
 VENV ?= .venv
 BIN := $(VENV)/bin
 EXTRA_VARS ?=
+# Scenarios share apt, the Compose plugin and daemon.json through docker_host: one at a time.
+JOBS ?= 1
 SCENARIOS ?= default drift
 COLLECTION_VERSION := $(shell sed -n 's/^version: *//p' galaxy.yml)
 # Outside the clone: inside a git work tree ansible-test only sees tracked files.
@@ -54,8 +56,9 @@ sanity: collection
 unit: venv
 	$(BIN)/pytest -q tests/unit tests/double/tests
 
+## molecule: every scenario, JOBS at a time (each has its own Compose project and ports)
 molecule: images
-	for s in $(SCENARIOS); do $(BIN)/molecule test -s $$s; done
+	JOBS=$(JOBS) bash tests/run-scenarios.sh $(SCENARIOS)
 
 clean:
 	rm -rf $(BUILD) tests/output .pytest_cache
