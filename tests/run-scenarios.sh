@@ -7,7 +7,7 @@ jobs_max=${JOBS:-2}
 log_dir=${LOG_DIR:-/tmp/selfhosted-postiz-molecule}
 mkdir -p "$log_dir"
 
-declare -A pid_of started_at
+declare -A pid_of=() started_at=()
 passed=() failed=()
 
 finish() {
@@ -43,4 +43,5 @@ done
 while [ "${#pid_of[@]}" -gt 0 ]; do reap_one; done
 
 echo "molecule: ${#passed[@]} passed, ${#failed[@]} failed"
-[ "${#failed[@]}" -eq 0 ]
+# A run that ran nothing is a failure too.
+[ "${#failed[@]}" -eq 0 ] && [ "${#passed[@]}" -eq "$#" ] && [ "$#" -gt 0 ]
