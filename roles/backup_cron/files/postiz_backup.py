@@ -1,0 +1,1368 @@
+# -*- coding: utf-8 -*-
+# Copyright: selfhosted.postiz contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# The role installs this file with a `#!/usr/bin/python3` line on top (tasks/install.yml).
+"""Back up and restore one Postiz Docker Compose project (installed by the backup_cron role).
+
+    postiz-backup-<project> --config /etc/postiz-backup/<project>.json run
+    postiz-backup-<project> --config ... list | status | counts
+    postiz-backup-<project> --config ... extract --backup latest --dest DIR [--identity FILE]
+    postiz-backup-<project> --config ... restore --from DIR [--restore-config] [--no-start]
+
+One ``run``: dumps the Postiz and Temporal databases with ``pg_dump -Fc`` inside their own
+containers while the app container is paused, archives the uploads volume and the project's
+compose file, env files and secrets, restores the Postiz dump into a throw-away PostgreSQL
+container and compares row counts (the drill), writes a manifest, encrypts with age when
+recipients are configured, applies retention, copies to restic when configured, records the
+result in a status file and pings a healthchecks-style URL. Any failure exits non-zero.
+
+Standard library only; talks to Docker through the ``docker`` CLI. Test hook: the environment
+variable POSTIZ_BACKUP_NOW (ISO 8601, e.g. 2026-06-01T03:15:00Z) replaces the clock.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime as dt
+import fcntl
+import hashlib
+import json
+import logging
+import logging.handlers
+import os
+import platform
+import re
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import tarfile
+import tempfile
+import threading
+import time
+import urllib.error
+import urllib.request
+from typing import Any, Iterable, Iterator
+
+VERSION = "1.0.0"
+MANIFEST_FORMAT = 1
+ID_FORMAT = "%Y%m%dT%H%M%SZ"
+ID_RE = re.compile(r"^\d{8}T\d{6}Z$")
+TABLE_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+NOW_ENV = "POSTIZ_BACKUP_NOW"
+# cron runs jobs with PATH=/usr/bin:/bin; Docker's CLI often lives in /usr/local/bin.
+SAFE_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+DRILL_LABEL = "selfhosted.postiz.backup-drill"
+HELPER_LABEL = "selfhosted.postiz.backup-helper"
+MANIFEST_NAME = "manifest.json"
+CHUNK = 1024 * 1024
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+EXIT_REFUSED = 3
+EXIT_BUSY = 75
+
+LOG = logging.getLogger("postiz-backup")
+
+
+class BackupError(Exception):
+    """A step failed; the message is for people (log, status file, failure ping)."""
+
+
+class RestoreRefused(BackupError):
+    """The restore would run the data under other secrets than the ones it was made with."""
+
+
+class Busy(BackupError):
+    """Another run of the same project holds the lock."""
+
+
+class Interrupted(BackupError):
+    """SIGTERM or SIGHUP: unwinds like any failure, so a paused app is resumed."""
+
+
+# --------------------------------------------------------------------------------------------
+# Pure logic (unit-tested): clock, ids, retention, status, manifest entries, comparisons.
+# --------------------------------------------------------------------------------------------
+
+
+def now_utc(environ: dict[str, str] | None = None) -> dt.datetime:
+    """The current time in UTC, or the injected POSTIZ_BACKUP_NOW (a test hook)."""
+    environ = os.environ if environ is None else environ
+    value = environ.get(NOW_ENV, "").strip()
+    if not value:
+        return dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
+    try:
+        parsed = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise BackupError(f"{NOW_ENV}={value!r} is not an ISO 8601 time like 2026-06-01T03:15:00Z") from exc
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=dt.timezone.utc)
+    return parsed.astimezone(dt.timezone.utc).replace(microsecond=0)
+
+
+def iso(when: dt.datetime) -> str:
+    return when.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def backup_id(when: dt.datetime) -> str:
+    return when.astimezone(dt.timezone.utc).strftime(ID_FORMAT)
+
+
+def parse_backup_id(value: str) -> dt.datetime:
+    if not ID_RE.match(value):
+        raise ValueError(f"{value!r} is not a backup id like 20260601T031500Z")
+    return dt.datetime.strptime(value, ID_FORMAT).replace(tzinfo=dt.timezone.utc)
+
+
+def select_retained(ids: Iterable[str], daily: int, weekly: int, monthly: int) -> set[str]:
+    """Backups to keep: the newest of each of the last `daily` days, `weekly` ISO weeks and
+    `monthly` months that have a backup (the rule restic and borg use), and always the newest.
+
+    Calendar buckets are UTC, like the ids.
+    """
+    ordered = sorted(set(ids), reverse=True)
+    keep: set[str] = set(ordered[:1])
+    buckets = (
+        (daily, lambda t: t.date()),
+        (weekly, lambda t: t.isocalendar()[:2]),
+        (monthly, lambda t: (t.year, t.month)),
+    )
+    for count, bucket_of in buckets:
+        seen: set[Any] = set()
+        for ident in ordered:
+            bucket = bucket_of(parse_backup_id(ident))
+            if bucket in seen:
+                continue
+            if len(seen) >= count:
+                break
+            seen.add(bucket)
+            keep.add(ident)
+    return keep
+
+
+def consecutive_days(history: list[dict[str, Any]]) -> int:
+    """Calendar days (UTC) in a row, ending with the newest success, on which a run succeeded
+    with no failure after it. A failure as the newest run gives 0; a day without any run ends
+    the streak."""
+    runs = sorted(history, key=lambda run: run["time"])
+    days: set[dt.date] = set()
+    for run in reversed(runs):
+        if not run.get("ok"):
+            break
+        days.add(dt.datetime.fromisoformat(run["time"].replace("Z", "+00:00")).date())
+    if not days:
+        return 0
+    day = max(days)
+    streak = 0
+    while day in days:
+        streak += 1
+        day -= dt.timedelta(days=1)
+    return streak
+
+
+def record_run(
+    status: dict[str, Any],
+    *,
+    when: dt.datetime,
+    ok: bool,
+    backup: str | None,
+    error: str | None,
+    durations: dict[str, float],
+    history_limit: int = 120,
+) -> dict[str, Any]:
+    """The status file's content after one run (a new dict; the input is not changed)."""
+    status = dict(status)
+    history = list(status.get("history", []))
+    history.append({"time": iso(when), "ok": ok, "backup": backup, "error": error})
+    history = sorted(history, key=lambda run: run["time"])[-history_limit:]
+    status.update(
+        {
+            "format": 1,
+            "history": history,
+            "last_run": {"time": iso(when), "ok": ok, "backup": backup, "error": error, "durations": durations},
+            "consecutive_successful_days": consecutive_days(history),
+        }
+    )
+    if ok:
+        status["last_success"] = iso(when)
+        status["last_success_backup"] = backup
+    else:
+        status["last_failure"] = iso(when)
+        status["last_failure_error"] = error
+    return status
+
+
+def sha256_file(path: str) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for chunk in iter(lambda: handle.read(CHUNK), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def file_entries(root: str) -> list[dict[str, Any]]:
+    """Path (relative, '/'-separated), size, mode and sha256 of every file below root, sorted."""
+    entries = []
+    for directory, dirnames, filenames in os.walk(root):
+        dirnames.sort()
+        for name in sorted(filenames):
+            path = os.path.join(directory, name)
+            stat = os.stat(path)
+            entries.append(
+                {
+                    "path": os.path.relpath(path, root).replace(os.sep, "/"),
+                    "size": stat.st_size,
+                    "mode": f"{stat.st_mode & 0o7777:04o}",
+                    "sha256": sha256_file(path),
+                }
+            )
+    return sorted(entries, key=lambda entry: entry["path"])
+
+
+def verify_entries(root: str, entries: list[dict[str, Any]]) -> list[str]:
+    """Problems found when checking the files below root against manifest entries."""
+    problems = []
+    for entry in entries:
+        path = os.path.join(root, *entry["path"].split("/"))
+        if not os.path.isfile(path):
+            problems.append(f"{entry['path']} is missing")
+        elif os.path.getsize(path) != entry["size"]:
+            problems.append(f"{entry['path']} has {os.path.getsize(path)} bytes, the manifest says {entry['size']}")
+        elif sha256_file(path) != entry["sha256"]:
+            problems.append(f"{entry['path']} does not match its sha256 in the manifest")
+    return problems
+
+
+def differing_secrets(host: dict[str, str], backup: dict[str, str]) -> list[str]:
+    """Names of secrets whose values differ (or exist on one side only). Never the values."""
+    return sorted(name for name in set(host) | set(backup) if host.get(name) != backup.get(name))
+
+
+def count_mismatches(expected: dict[str, int | None], actual: dict[str, int | None]) -> dict[str, list[int | None]]:
+    """Tables whose row counts differ: {table: [expected, actual]}."""
+    return {
+        table: [expected.get(table), actual.get(table)]
+        for table in sorted(set(expected) | set(actual))
+        if expected.get(table) != actual.get(table)
+    }
+
+
+def counts_query(tables: Iterable[str]) -> str:
+    """One SQL statement printing `table|count` per table; an absent table prints an empty count."""
+    rows = []
+    for table in tables:
+        if not TABLE_RE.match(table):
+            raise BackupError(f"table name {table!r} is not a plain identifier")
+        rows.append(
+            f"SELECT '{table}', CASE WHEN to_regclass('public.\"{table}\"') IS NULL THEN NULL ELSE "
+            f"(xpath('/row/c/text()', query_to_xml('SELECT count(*) AS c FROM public.\"{table}\"', false, true, '')))[1]::text::bigint END"
+        )
+    return " UNION ALL ".join(rows) + ";"
+
+
+def parse_counts(output: str) -> dict[str, int | None]:
+    counts: dict[str, int | None] = {}
+    for line in output.splitlines():
+        if "|" in line:
+            table, value = line.split("|", 1)
+            counts[table] = int(value) if value.strip() else None
+    return counts
+
+
+def safe_member_name(name: str) -> bool:
+    """A tar member name that stays inside the extraction directory."""
+    parts = name.split("/")
+    return bool(name) and not name.startswith("/") and ".." not in parts and "\\" not in name
+
+
+def free_space_needed(previous_archive_size: int | None) -> int:
+    """Bytes a run needs: plaintext staging plus the archive, about twice the last archive."""
+    return max(2 * (previous_archive_size or 0), 64 * 1024 * 1024)
+
+
+# --------------------------------------------------------------------------------------------
+# Configuration
+# --------------------------------------------------------------------------------------------
+
+DEFAULTS: dict[str, Any] = {
+    "services": {"app": "postiz", "postgres": "postiz-postgres", "temporal_postgres": "temporal-postgresql", "temporal": "temporal"},
+    "postgres": {"user": "postiz-user", "database": "postiz-db-local"},
+    "temporal_postgres": {"user": "temporal"},
+    # Databases that run outside the stack (postiz_stack_external_database_url, Temporal
+    # Cloud): not dumped here; their owner backs them up.
+    "external": {"postgres": False, "temporal_postgres": False},
+    "uploads_volume": "postiz-uploads",
+    "uploads_path": "/uploads",
+    "secrets_services": {"POSTIZ_POSTGRES_PASSWORD": "postgres", "TEMPORAL_POSTGRES_PASSWORD": "temporal_postgres"},
+    "quiesce": "pause",
+    "health_timeout": 300,
+    "command_timeout": 3600,
+    "lock_wait_timeout_ms": 60000,
+    "retention": {"daily": 7, "weekly": 4, "monthly": 6},
+    "age_recipients": [],
+    "drill": {"enabled": True, "tables": ["Organization", "User", "Integration", "Post", "Media"], "memory": "512m", "timeout": 300},
+    "healthchecks_url": "",
+    "ping_timeout": 10,
+    "restic": {"repository": "", "password_file": "", "env": {}, "forget": True},
+    "postiz_version": "",
+    "history_limit": 120,
+}
+
+
+def merge(defaults: dict[str, Any], given: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(defaults)
+    for key, value in given.items():
+        merged[key] = merge(defaults[key], value) if isinstance(value, dict) and isinstance(defaults.get(key), dict) else value
+    return merged
+
+
+def load_config(path: str) -> dict[str, Any]:
+    try:
+        with open(path, encoding="utf-8") as handle:
+            given = json.load(handle)
+    except (OSError, ValueError) as exc:
+        raise BackupError(f"cannot read the configuration {path}: {exc}") from exc
+    config = merge(DEFAULTS, given)
+    for key in ("project_name", "project_dir", "backup_dir", "state_dir"):
+        if not config.get(key):
+            raise BackupError(f"the configuration {path} has no {key}")
+    config.setdefault("secrets_dir", os.path.join(config["project_dir"], "secrets"))
+    config.setdefault("log_file", "")
+    config.setdefault("docker", "")
+    return config
+
+
+# --------------------------------------------------------------------------------------------
+# Processes and Docker
+# --------------------------------------------------------------------------------------------
+
+
+def run_command(argv: list[str], *, input_bytes: bytes | None = None, timeout: float = 600, env: dict[str, str] | None = None) -> str:
+    """Run a command, return stdout as text; raise BackupError with its stderr on failure."""
+    LOG.debug("run: %s", " ".join(argv))
+    try:
+        proc = subprocess.run(argv, input=input_bytes, capture_output=True, timeout=timeout, check=False, env=env)
+    except subprocess.TimeoutExpired as exc:
+        raise BackupError(f"{argv[0]} {' '.join(argv[1:3])} did not finish within {timeout:.0f} s") from exc
+    except OSError as exc:
+        raise BackupError(f"cannot run {argv[0]}: {exc}") from exc
+    if proc.returncode != 0:
+        raise BackupError(f"`{' '.join(argv[:4])} …` failed (exit {proc.returncode}): {tail(proc.stderr)}")
+    return proc.stdout.decode("utf-8", "replace")
+
+
+def tail(data: bytes | str, limit: int = 600) -> str:
+    text = data.decode("utf-8", "replace") if isinstance(data, bytes) else data
+    text = " ".join(text.strip().split())
+    return text[-limit:] if text else "(no output)"
+
+
+def stream_command(argv: list[str], *, source: str | None = None, dest: str | None = None, timeout: float = 3600) -> tuple[int, str]:
+    """Run a command with a file as stdin and/or its stdout written to a file (binary, no
+    copy in memory). Returns (bytes written, sha256 of them)."""
+    LOG.debug("stream: %s", " ".join(argv))
+    digest = hashlib.sha256()
+    size = 0
+    with contextlib.ExitStack() as stack:
+        stdin = stack.enter_context(open(source, "rb")) if source else subprocess.DEVNULL
+        stderr = stack.enter_context(tempfile.TemporaryFile())
+        out = stack.enter_context(open(dest, "wb")) if dest else None
+        try:
+            proc = subprocess.Popen(argv, stdin=stdin, stdout=subprocess.PIPE if out else subprocess.DEVNULL, stderr=stderr)
+        except OSError as exc:
+            raise BackupError(f"cannot run {argv[0]}: {exc}") from exc
+        timer = threading.Timer(timeout, proc.kill)
+        timer.start()
+        try:
+            if out is not None:
+                assert proc.stdout is not None
+                for chunk in iter(lambda: proc.stdout.read(CHUNK), b""):
+                    out.write(chunk)
+                    digest.update(chunk)
+                    size += len(chunk)
+            returncode = proc.wait()
+        finally:
+            timer.cancel()
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+        if returncode != 0:
+            stderr.seek(0)
+            reason = "killed after the timeout" if returncode == -signal.SIGKILL else f"exit {returncode}"
+            raise BackupError(f"`{' '.join(argv[:4])} …` failed ({reason}): {tail(stderr.read())}")
+    return size, digest.hexdigest()
+
+
+def temporal_pg_service(config: dict[str, Any]) -> str:
+    return config["services"]["temporal_postgres"]
+
+
+def helper_image_of(*containers: dict[str, Any] | None) -> str:
+    """An image already on the host (its container exists) with sh and tar, for the uploads
+    volume: no pull, no registry. PostgreSQL's image first (Debian or Alpine based)."""
+    for container in containers:
+        if container:
+            return container["Image"]
+    raise BackupError("no container of the stack exists to borrow an image from; is the stack deployed?")
+
+
+class Docker:
+    """The docker CLI, scoped to one Compose project (containers found by Compose labels)."""
+
+    def __init__(self, config: dict[str, Any]):
+        self.binary = config["docker"] or shutil.which("docker", path=SAFE_PATH) or "docker"
+        self.project = config["project_name"]
+        self.project_dir = config["project_dir"]
+        self.timeout = float(config["command_timeout"])
+
+    def cli(self, *args: str, input_bytes: bytes | None = None, timeout: float | None = None) -> str:
+        return run_command([self.binary, *args], input_bytes=input_bytes, timeout=timeout or 120)
+
+    def compose(self, *args: str, timeout: float | None = None) -> str:
+        return self.cli(
+            "compose", "--project-name", self.project, "--project-directory", self.project_dir,
+            "--file", os.path.join(self.project_dir, "compose.yaml"), *args, timeout=timeout,
+        )
+
+    def container(self, service: str) -> dict[str, Any] | None:
+        """The service's container (running ones first), inspected; None if there is none."""
+        ids = self.cli(
+            "ps", "--all", "--quiet", "--no-trunc",
+            "--filter", f"label=com.docker.compose.project={self.project}",
+            "--filter", f"label=com.docker.compose.service={service}",
+        ).split()
+        if not ids:
+            return None
+        found = json.loads(self.cli("inspect", *ids))
+        return sorted(found, key=lambda c: c["State"]["Status"] != "running")[0]
+
+    def state(self, container_id: str) -> dict[str, Any]:
+        return json.loads(self.cli("inspect", "--format", "{{json .State}}", container_id))
+
+    def volume(self, name: str) -> str | None:
+        found = self.cli(
+            "volume", "ls", "--quiet",
+            "--filter", f"label=com.docker.compose.project={self.project}",
+            "--filter", f"label=com.docker.compose.volume={name}",
+        ).split()
+        return found[0] if found else None
+
+    def wait_healthy(self, container_id: str, timeout: float, what: str) -> None:
+        """Until the container runs and (if it has a healthcheck) is healthy."""
+        deadline = time.monotonic() + timeout
+        while True:
+            state = self.state(container_id)
+            health = (state.get("Health") or {}).get("Status")
+            if state["Status"] == "running" and health in (None, "healthy"):
+                return
+            if state["Status"] in ("exited", "dead"):
+                raise BackupError(f"{what} stopped ({state['Status']}, exit {state.get('ExitCode')})")
+            if time.monotonic() > deadline:
+                raise BackupError(f"{what} is not healthy after {timeout:.0f} s (state {state['Status']}, health {health})")
+            time.sleep(1)
+
+    def wait_postgres(self, container: str, user: str, timeout: float, what: str) -> None:
+        """Until the PostgreSQL server in the container accepts TCP connections. The images'
+        entrypoint first runs a socket-only server to initialise a new data directory (which
+        already passes a socket healthcheck), then restarts it; TCP answers only after that."""
+        deadline = time.monotonic() + timeout
+        while True:
+            probe = subprocess.run(
+                [self.binary, "exec", container, "pg_isready", "-q", "-h", "127.0.0.1", "-U", user],
+                capture_output=True, check=False,
+            )
+            if probe.returncode == 0:
+                return
+            if time.monotonic() > deadline:
+                raise BackupError(f"{what} does not accept connections after {timeout:.0f} s")
+            time.sleep(1)
+
+    def remove_labelled(self, label: str) -> None:
+        """Remove leftovers of a killed earlier run (drill or helper containers)."""
+        ids = self.cli("ps", "--all", "--quiet", "--filter", f"label={label}={self.project}").split()
+        if ids:
+            LOG.warning("removing %d container(s) left by an interrupted run", len(ids))
+            self.cli("rm", "--force", "--volumes", *ids)
+
+
+# --------------------------------------------------------------------------------------------
+# Notifications, status, lock, logging
+# --------------------------------------------------------------------------------------------
+
+
+class Pinger:
+    """Healthchecks-style pings: <url>/start, <url> on success, <url>/fail with the log tail.
+    A ping that fails is logged and never fails the backup."""
+
+    def __init__(self, url: str, timeout: float):
+        self.url = url.rstrip("/")
+        self.timeout = timeout
+
+    def __call__(self, kind: str, body: str = "") -> None:
+        if not self.url:
+            return
+        url = {"start": f"{self.url}/start", "success": self.url, "fail": f"{self.url}/fail"}[kind]
+        data = body.encode("utf-8")[-100_000:]
+        for attempt in range(1, 4):
+            try:
+                with urllib.request.urlopen(urllib.request.Request(url, data=data, method="POST"), timeout=self.timeout):
+                    return
+            except (urllib.error.URLError, OSError) as exc:
+                LOG.warning("ping %s failed (attempt %d of 3): %s", kind, attempt, exc)
+                if attempt < 3:
+                    time.sleep(attempt)
+
+
+def read_json(path: str, default: Any) -> Any:
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return json.load(handle)
+    except FileNotFoundError:
+        return default
+    except ValueError as exc:
+        raise BackupError(f"{path} is not valid JSON: {exc}") from exc
+
+
+def write_json(path: str, data: Any) -> None:
+    """Atomically, mode 0600."""
+    directory = os.path.dirname(path)
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".tmp-")
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        json.dump(data, handle, indent=2, sort_keys=True)
+        handle.write("\n")
+    os.chmod(tmp, 0o600)
+    os.replace(tmp, path)
+
+
+@contextlib.contextmanager
+def exclusive_lock(path: str) -> Iterator[None]:
+    """One backup or restore of a project at a time; released when the process ends."""
+    with open(path, "a", encoding="utf-8") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise Busy(f"another backup or restore of this project is running (lock {path})") from None
+        yield
+
+
+class RunLog(logging.Handler):
+    """Keeps this run's log lines for the failure ping."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.INFO)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(self.format(record))
+
+
+LOG_FORMAT = logging.Formatter("%(asctime)s %(levelname)s %(message)s", "%Y-%m-%dT%H:%M:%S")
+
+
+def setup_logging(verbose: bool) -> RunLog:
+    LOG.setLevel(logging.DEBUG)
+    console = logging.StreamHandler(sys.stderr)
+    # Under cron only warnings and errors reach stderr (and cron's mail); the file has it all.
+    console.setLevel(logging.DEBUG if verbose else (logging.INFO if sys.stderr.isatty() else logging.WARNING))
+    console.setFormatter(LOG_FORMAT)
+    LOG.addHandler(console)
+    run_log = RunLog()
+    run_log.setFormatter(LOG_FORMAT)
+    LOG.addHandler(run_log)
+    return run_log
+
+
+def log_to_file(log_file: str, verbose: bool) -> None:
+    if not log_file:
+        return
+    os.makedirs(os.path.dirname(log_file), mode=0o700, exist_ok=True)
+    handler = logging.handlers.RotatingFileHandler(log_file, maxBytes=2 * 1024 * 1024, backupCount=5)
+    os.chmod(log_file, 0o600)
+    handler.setLevel(logging.DEBUG if verbose else logging.INFO)
+    handler.setFormatter(LOG_FORMAT)
+    LOG.addHandler(handler)
+
+
+# --------------------------------------------------------------------------------------------
+# Backups on disk
+# --------------------------------------------------------------------------------------------
+
+
+def archive_name(project: str, ident: str, encrypted: bool) -> str:
+    return f"postiz-backup-{project}-{ident}.tar" + (".age" if encrypted else "")
+
+
+def list_backups(backup_dir: str) -> list[dict[str, Any]]:
+    """Complete backups (a manifest with status ok), oldest first, as their manifests."""
+    found = []
+    if not os.path.isdir(backup_dir):
+        return found
+    for name in sorted(os.listdir(backup_dir)):
+        path = os.path.join(backup_dir, name)
+        if not ID_RE.match(name) or not os.path.isdir(path):
+            continue
+        manifest = read_json(os.path.join(path, MANIFEST_NAME), None)
+        if not manifest or manifest.get("status") != "ok" or manifest.get("id") != name:
+            LOG.warning("%s is not a complete backup (no valid manifest); left alone", path)
+            continue
+        manifest["path"] = path
+        found.append(manifest)
+    return found
+
+
+def locate_backup(backup_dir: str, wanted: str) -> dict[str, Any]:
+    """A backup by id, 'latest', or a directory path (e.g. restored from restic)."""
+    if os.sep in wanted:
+        manifest = read_json(os.path.join(wanted, MANIFEST_NAME), None)
+        if not manifest or manifest.get("status") != "ok":
+            raise BackupError(f"{wanted} holds no complete backup (no {MANIFEST_NAME} with status ok)")
+        manifest["path"] = wanted.rstrip("/")
+        return manifest
+    backups = list_backups(backup_dir)
+    if not backups:
+        raise BackupError(f"there is no complete backup in {backup_dir}")
+    if wanted == "latest":
+        return backups[-1]
+    for manifest in backups:
+        if manifest["id"] == wanted:
+            return manifest
+    raise BackupError(f"no backup {wanted} in {backup_dir}; there are: {', '.join(m['id'] for m in backups)}")
+
+
+def extract_backup(manifest: dict[str, Any], dest: str, identity: str | None, age_binary: str) -> None:
+    """Check the archive's sha256, decrypt it if needed, unpack it into dest (plain files
+    only, nothing outside dest) and check every file against the manifest."""
+    archive = manifest["archive"]
+    path = os.path.join(manifest["path"], archive["name"])
+    if not os.path.isfile(path):
+        raise BackupError(f"{path} is missing")
+    if sha256_file(path) != archive["sha256"]:
+        raise BackupError(f"{path} does not match the sha256 in its manifest; it is damaged or was changed")
+    os.makedirs(dest, mode=0o700, exist_ok=True)
+    proc = None
+    with contextlib.ExitStack() as stack:
+        if archive.get("encryption") == "age":
+            if not identity:
+                raise BackupError(f"backup {manifest['id']} is encrypted with age; give the identity file (--identity)")
+            if not os.path.isfile(identity):
+                raise BackupError(f"the age identity file {identity} does not exist")
+            stderr = stack.enter_context(tempfile.TemporaryFile())
+            proc = subprocess.Popen([age_binary, "--decrypt", "--identity", identity, path], stdout=subprocess.PIPE, stderr=stderr)
+            source = proc.stdout
+        else:
+            source = stack.enter_context(open(path, "rb"))
+        try:
+            with tarfile.open(fileobj=source, mode="r|") as tar:
+                for member in tar:
+                    unpack_member(tar, member, dest)
+        except tarfile.TarError as exc:
+            raise BackupError(f"cannot unpack {path}: {exc}") from exc
+        finally:
+            if proc is not None:
+                assert proc.stdout is not None
+                proc.stdout.close()
+                if proc.wait() != 0:
+                    stderr.seek(0)
+                    raise BackupError(f"age could not decrypt {path}: {tail(stderr.read())}")
+    problems = verify_entries(dest, manifest["files"])
+    if problems:
+        raise BackupError("the unpacked backup does not match its manifest: " + "; ".join(problems))
+
+
+def unpack_member(tar: tarfile.TarFile, member: tarfile.TarInfo, dest: str) -> None:
+    if not safe_member_name(member.name):
+        raise BackupError(f"the archive holds an unsafe path: {member.name!r}")
+    target = os.path.join(dest, *member.name.split("/"))
+    if member.isdir():
+        os.makedirs(target, mode=0o700, exist_ok=True)
+        return
+    if not member.isfile():
+        raise BackupError(f"the archive holds something other than a file: {member.name!r}")
+    os.makedirs(os.path.dirname(target), mode=0o700, exist_ok=True)
+    extracted = tar.extractfile(member)
+    assert extracted is not None
+    with open(target, "wb") as out:
+        shutil.copyfileobj(extracted, out, CHUNK)
+    os.chmod(target, 0o600)
+
+
+# --------------------------------------------------------------------------------------------
+# The backup run
+# --------------------------------------------------------------------------------------------
+
+
+class BackupRun:
+    """One backup, step by step. Plaintext stays in a 0700 staging directory that becomes the
+    backup directory (archive + manifest only) when every step has passed."""
+
+    def __init__(self, config: dict[str, Any], when: dt.datetime):
+        self.config = config
+        self.when = when
+        self.ident = backup_id(when)
+        self.docker = Docker(config)
+        self.project = config["project_name"]
+        self.backup_dir = config["backup_dir"]
+        self.staging = os.path.join(self.backup_dir, f".incomplete-{self.ident}")
+        self.payload = os.path.join(self.staging, "payload")
+        self.durations: dict[str, float] = {}
+        self.databases: list[dict[str, Any]] = []  # the Postiz database first (when it is dumped here)
+        self.live_counts: dict[str, int | None] = {}
+        self.paused_marker = os.path.join(config["state_dir"], "app-quiesced")
+
+    # -- helpers -------------------------------------------------------------------------
+    @contextlib.contextmanager
+    def timed(self, name: str) -> Iterator[None]:
+        start = time.monotonic()
+        try:
+            yield
+        finally:
+            self.durations[name] = round(time.monotonic() - start, 2)
+
+    def service_container(self, key: str, *, required: bool) -> dict[str, Any] | None:
+        service = self.config["services"][key]
+        container = self.docker.container(service)
+        if container is None or container["State"]["Status"] != "running":
+            if required:
+                status = container["State"]["Status"] if container else "missing"
+                raise BackupError(f"service {service} of project {self.project} is not running ({status}); nothing was backed up")
+            return container
+        health = (container["State"].get("Health") or {}).get("Status")
+        if required and health not in (None, "healthy"):
+            raise BackupError(f"service {service} of project {self.project} is {health}; nothing was backed up")
+        return container
+
+    # -- steps ---------------------------------------------------------------------------
+    def cleanup_leftovers(self) -> None:
+        """Undo what a killed earlier run may have left: a paused app, containers, staging."""
+        if os.path.exists(self.paused_marker):
+            app = self.docker.container(self.config["services"]["app"])
+            if app and app["State"]["Status"] == "paused":
+                LOG.warning("the app was left paused by an interrupted run; unpausing it")
+                self.docker.cli("unpause", app["Id"])
+            os.unlink(self.paused_marker)
+        self.docker.remove_labelled(DRILL_LABEL)
+        self.docker.remove_labelled(HELPER_LABEL)
+        for name in os.listdir(self.backup_dir):
+            if name.startswith((".incomplete-", ".restore-")):
+                LOG.warning("removing %s left by an interrupted run", name)
+                shutil.rmtree(os.path.join(self.backup_dir, name), ignore_errors=True)
+
+    def check_space(self) -> None:
+        backups = list_backups(self.backup_dir)
+        previous = backups[-1]["archive"]["size"] if backups else None
+        needed = free_space_needed(previous)
+        free = shutil.disk_usage(self.backup_dir).free
+        if free < needed:
+            raise BackupError(f"{self.backup_dir} has {free // 2**20} MiB free; a backup needs about {needed // 2**20} MiB")
+
+    def image_versions(self) -> dict[str, Any]:
+        images = {}
+        for service in self.config["services"].values():
+            container = self.docker.container(service)
+            if container:
+                images[service] = {"image": container["Config"]["Image"], "id": container["Image"]}
+        return images
+
+    def temporal_databases(self, container_id: str) -> list[dict[str, str]]:
+        user = self.config["temporal_postgres"]["user"]
+        output = self.docker.cli(
+            "exec", container_id, "psql", "-X", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-U", user, "-d", "template1", "-c",
+            "SELECT datname || '|' || pg_get_userbyid(datdba) FROM pg_database WHERE datallowconn AND NOT datistemplate ORDER BY 1",
+        )
+        return [dict(zip(("database", "owner"), line.split("|", 1))) for line in output.splitlines() if line.strip()]
+
+    def dump(self, container_id: str, service: str, user: str, database: str, owner: str) -> None:
+        rel = f"db/{service}/{database}.dump"
+        dest = os.path.join(self.payload, *rel.split("/"))
+        os.makedirs(os.path.dirname(dest), mode=0o700, exist_ok=True)
+        lock_wait = f"--lock-wait-timeout={int(self.config['lock_wait_timeout_ms'])}"
+        size = stream_command(
+            [self.docker.binary, "exec", container_id, "pg_dump", "-Fc", lock_wait, "-U", user, "-d", database],
+            dest=dest, timeout=float(self.config["command_timeout"]),
+        )[0]
+        LOG.info("dumped %s/%s (%d bytes)", service, database, size)
+        self.databases.append({"service": service, "database": database, "owner": owner, "user": user, "file": rel})
+
+    def counts(self, container_id: str, user: str, database: str) -> dict[str, int | None]:
+        output = self.docker.cli(
+            "exec", "-i", container_id, "psql", "-X", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-U", user, "-d", database,
+            input_bytes=counts_query(self.config["drill"]["tables"]).encode(),
+        )
+        return parse_counts(output)
+
+    @contextlib.contextmanager
+    def quiesced(self, app: dict[str, Any] | None) -> Iterator[None]:
+        """Freeze the app so the two databases are dumped at one moment: nothing else writes
+        to the Postiz database, and only the app starts or signals Temporal workflows."""
+        mode = self.config["quiesce"]
+        if app is None or app["State"]["Status"] != "running" or mode == "none":
+            yield
+            return
+        start = time.monotonic()
+        # The marker lets the next run resume an app that a killed run (SIGKILL) left paused.
+        with open(self.paused_marker, "w", encoding="utf-8") as marker:
+            marker.write(self.ident + "\n")
+        try:
+            if mode == "pause":
+                self.pause_app(app["Id"])
+            else:
+                self.docker.cli("stop", app["Id"], timeout=180)
+        except BackupError:
+            os.unlink(self.paused_marker)
+            raise
+        LOG.info("app %s for the dumps", "paused" if mode == "pause" else "stopped")
+        try:
+            yield
+        finally:
+            try:
+                self.docker.cli("unpause" if mode == "pause" else "start", app["Id"], timeout=180)
+            finally:
+                self.durations["app_quiesced"] = round(time.monotonic() - start, 2)
+            os.unlink(self.paused_marker)
+            LOG.info("app resumed after %.1f s", self.durations["app_quiesced"])
+
+    def pause_app(self, container_id: str, attempts: int = 5) -> None:
+        """docker pause, retried: the cgroup freezer gives up ("unable to freeze") when a
+        process does not stop in time, which happens on a busy host; runc then thaws it."""
+        for attempt in range(1, attempts + 1):
+            try:
+                self.docker.cli("pause", container_id, timeout=180)
+                return
+            except BackupError as exc:
+                if self.docker.state(container_id)["Status"] == "paused":
+                    self.docker.cli("unpause", container_id)
+                if attempt == attempts:
+                    raise BackupError(
+                        f"could not pause the app for the dumps after {attempts} attempts ({exc}); "
+                        "if this persists, set backup_cron_quiesce: stop"
+                    ) from exc
+                LOG.warning("pausing the app failed (attempt %d of %d); retrying", attempt, attempts)
+                time.sleep(2 * attempt)
+
+    def check_app_back(self, container_id: str) -> None:
+        """A stopped app went through a full start: wait until it is healthy. A paused one
+        carried on where it was; it only has to run again. (Docker shows a paused container
+        as unhealthy until its next successful probe, which on a busy host can take minutes
+        and says nothing about the backup.)"""
+        if self.config["quiesce"] == "stop":
+            with self.timed("app_healthy_again"):
+                self.docker.wait_healthy(container_id, float(self.config["health_timeout"]), "the app after the dumps")
+            return
+        status = self.docker.state(container_id)["Status"]
+        if status != "running":
+            raise BackupError(f"the app container is {status} after the dumps, not running")
+
+    def archive_uploads(self, image_id: str) -> None:
+        volume = self.docker.volume(self.config["uploads_volume"])
+        if volume is None:
+            raise BackupError(f"the uploads volume {self.config['uploads_volume']} of project {self.project} does not exist")
+        dest = os.path.join(self.payload, "uploads.tar")
+        # The PostgreSQL image is already on the host (its container runs): no pull, no network.
+        size = stream_command(
+            [
+                self.docker.binary, "run", "--rm", "--pull=never", "--network=none", "--label", f"{HELPER_LABEL}={self.project}",
+                "--volume", f"{volume}:/uploads:ro", "--entrypoint", "tar", image_id, "-cf", "-", "-C", "/uploads", ".",
+            ],
+            dest=dest, timeout=float(self.config["command_timeout"]),
+        )[0]
+        LOG.info("archived the uploads volume (%d bytes)", size)
+
+    def copy_config(self) -> None:
+        project_dir = self.config["project_dir"]
+        sources = [("compose.yaml", os.path.join(project_dir, "compose.yaml"))]
+        for sub in ("env", "dynamicconfig"):
+            directory = os.path.join(project_dir, sub)
+            if os.path.isdir(directory):
+                sources += [(f"{sub}/{name}", os.path.join(directory, name)) for name in sorted(os.listdir(directory))]
+        sources.append(("secrets/secrets.json", os.path.join(self.config["secrets_dir"], "secrets.json")))
+        for rel, src in sources:
+            if not os.path.isfile(src):
+                raise BackupError(f"{src} is missing; the project's configuration cannot be backed up")
+            dest = os.path.join(self.payload, "config", *rel.split("/"))
+            os.makedirs(os.path.dirname(dest), mode=0o700, exist_ok=True)
+            shutil.copyfile(src, dest)
+            # Keep the original mode for the restore; the staging tree itself is 0700.
+            os.chmod(dest, os.stat(src).st_mode & 0o777)
+
+    def drill(self, image_id: str, postiz_dump: dict[str, Any]) -> dict[str, Any]:
+        """Restore the Postiz dump into a throw-away PostgreSQL container (no network, reached
+        only through docker exec) and compare its row counts with the live ones at dump time."""
+        name = f"postiz-backup-drill-{self.project}-{secrets.token_hex(4)}"
+        user, database = postiz_dump["user"], postiz_dump["database"]
+        drill = self.config["drill"]
+        self.docker.cli(
+            "run", "--detach", "--rm", "--pull=never", "--network=none", "--name", name, "--label", f"{DRILL_LABEL}={self.project}",
+            "--memory", drill["memory"], "--env", f"POSTGRES_USER={user}", "--env", f"POSTGRES_DB={database}",
+            "--env", f"POSTGRES_PASSWORD={secrets.token_hex(16)}", image_id,
+        )
+        try:
+            self.docker.wait_postgres(name, user, float(drill["timeout"]), "the drill's PostgreSQL")
+            stream_command(
+                [self.docker.binary, "exec", "-i", name, "pg_restore", "--exit-on-error", "--no-owner", "-U", user, "-d", database],
+                source=os.path.join(self.payload, *postiz_dump["file"].split("/")), timeout=float(drill["timeout"]),
+            )
+            restored = self.counts(name, user, database)
+        finally:
+            subprocess.run([self.docker.binary, "rm", "--force", "--volumes", name], capture_output=True, check=False)
+        mismatches = count_mismatches(self.live_counts, restored)
+        if mismatches:
+            raise BackupError(f"restore drill: row counts differ from the live database (table: [live, restored]): {mismatches}")
+        LOG.info("restore drill passed: %s", restored)
+        return {"ok": True, "counts": restored}
+
+    def check_dump_lists(self, container_id: str, dumps: list[dict[str, Any]]) -> None:
+        """Temporal dumps are not restored in the drill; pg_restore must at least read them."""
+        for entry in dumps:
+            stream_command(
+                [self.docker.binary, "exec", "-i", container_id, "pg_restore", "--list"],
+                source=os.path.join(self.payload, *entry["file"].split("/")), timeout=600,
+            )
+
+    def write_archive(self) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        recipients = self.config["age_recipients"]
+        name = archive_name(self.project, self.ident, bool(recipients))
+        dest = os.path.join(self.staging, name)
+        members = file_entries(self.payload)
+        if recipients:
+            age = shutil.which("age", path=SAFE_PATH)
+            if not age:
+                raise BackupError("age recipients are configured but the age command is not installed")
+            argv = [age, "--encrypt", "--output", dest]
+            for recipient in recipients:
+                argv += ["--recipient", recipient]
+            with tempfile.TemporaryFile() as stderr:
+                proc = subprocess.Popen(argv, stdin=subprocess.PIPE, stderr=stderr)
+                assert proc.stdin is not None
+                try:
+                    with tarfile.open(fileobj=proc.stdin, mode="w|", format=tarfile.PAX_FORMAT) as tar:
+                        self._add_members(tar, members)
+                finally:
+                    proc.stdin.close()
+                    code = proc.wait()
+                if code != 0:
+                    stderr.seek(0)
+                    raise BackupError(f"age failed to encrypt the archive: {tail(stderr.read())}")
+        else:
+            with tarfile.open(dest, mode="w", format=tarfile.PAX_FORMAT) as tar:
+                self._add_members(tar, members)
+        os.chmod(dest, 0o600)
+        return {
+            "name": name,
+            "size": os.path.getsize(dest),
+            "sha256": sha256_file(dest),
+            "encryption": "age" if recipients else None,
+            "recipients": list(recipients),
+        }, members
+
+    def _add_members(self, tar: tarfile.TarFile, members: list[dict[str, Any]]) -> None:
+        for entry in members:
+            info = tar.gettarinfo(os.path.join(self.payload, *entry["path"].split("/")), arcname=entry["path"])
+            info.uid = info.gid = 0
+            info.uname = info.gname = "root"
+            with open(os.path.join(self.payload, *entry["path"].split("/")), "rb") as handle:
+                tar.addfile(info, handle)
+
+    def apply_retention(self) -> list[str]:
+        retention = self.config["retention"]
+        backups = [m["id"] for m in list_backups(self.backup_dir)]
+        keep = select_retained(backups, int(retention["daily"]), int(retention["weekly"]), int(retention["monthly"]))
+        removed = [ident for ident in backups if ident not in keep]
+        for ident in removed:
+            shutil.rmtree(os.path.join(self.backup_dir, ident))
+        if removed:
+            LOG.info("retention removed %s", ", ".join(removed))
+        return removed
+
+    def offsite(self, final_dir: str) -> None:
+        restic = self.config["restic"]
+        if not restic.get("repository"):
+            return
+        binary = shutil.which("restic", path=SAFE_PATH)
+        if not binary:
+            raise BackupError("a restic repository is configured but the restic command is not installed")
+        env = {"PATH": SAFE_PATH, "HOME": os.environ.get("HOME", "/root"), "RESTIC_REPOSITORY": restic["repository"]}
+        env.update({k: str(v) for k, v in (restic.get("env") or {}).items()})
+        if restic.get("password_file"):
+            env["RESTIC_PASSWORD_FILE"] = restic["password_file"]
+        tag = f"postiz-project={self.project}"
+        local_time = self.when.astimezone().strftime("%Y-%m-%d %H:%M:%S")
+        run_command(
+            [binary, "backup", "--quiet", "--tag", tag, "--host", platform.node(), "--time", local_time, final_dir],
+            env=env, timeout=float(self.config["command_timeout"]),
+        )
+        if restic.get("forget", True):
+            retention = self.config["retention"]
+            run_command(
+                [
+                    binary, "forget", "--quiet", "--prune", "--tag", tag, "--group-by", "host,tags",
+                    "--keep-daily", str(retention["daily"]), "--keep-weekly", str(retention["weekly"]),
+                    "--keep-monthly", str(retention["monthly"]),
+                ],
+                env=env, timeout=float(self.config["command_timeout"]),
+            )
+        LOG.info("copied %s to the restic repository", self.ident)
+
+    # -- the whole run -------------------------------------------------------------------
+    def execute(self) -> dict[str, Any]:
+        started = time.monotonic()
+        final_dir = os.path.join(self.backup_dir, self.ident)
+        if os.path.exists(final_dir):
+            raise BackupError(f"backup {self.ident} already exists")
+        self.cleanup_leftovers()
+        self.check_space()
+
+        external = self.config["external"]
+        postgres = None if external["postgres"] else self.service_container("postgres", required=True)
+        temporal_pg = None if external["temporal_postgres"] else self.service_container("temporal_postgres", required=True)
+        app = self.service_container("app", required=False)
+        helper_image = helper_image_of(postgres, temporal_pg, app)
+        for key in ("postgres", "temporal_postgres"):
+            if external[key]:
+                LOG.warning("the %s database runs outside the stack and is not in this backup; back it up where it runs", key)
+        images = self.image_versions()
+        temporal_dbs = self.temporal_databases(temporal_pg["Id"]) if temporal_pg else []
+        os.makedirs(self.payload, mode=0o700)
+
+        pg_user, pg_db = self.config["postgres"]["user"], self.config["postgres"]["database"]
+        with self.timed("dumps"), self.quiesced(app):
+            if postgres:
+                self.dump(postgres["Id"], self.config["services"]["postgres"], pg_user, pg_db, pg_user)
+                self.live_counts = self.counts(postgres["Id"], pg_user, pg_db)
+            temporal_service, temporal_user = self.config["services"]["temporal_postgres"], self.config["temporal_postgres"]["user"]
+            for entry in temporal_dbs:
+                self.dump(temporal_pg["Id"], temporal_service, temporal_user, entry["database"], entry["owner"])
+
+        with self.timed("uploads"):
+            self.archive_uploads(helper_image)
+        self.copy_config()
+        drill: dict[str, Any] = {"ok": None, "skipped": True}
+        if self.config["drill"]["enabled"] and postgres:
+            with self.timed("drill"):
+                drill = self.drill(postgres["Image"], self.databases[0])
+        if temporal_pg:
+            self.check_dump_lists(temporal_pg["Id"], [d for d in self.databases if d["service"] == temporal_pg_service(self.config)])
+        with self.timed("archive"):
+            archive, members = self.write_archive()
+        shutil.rmtree(self.payload)
+        if app is not None and app["State"]["Status"] == "running":
+            self.check_app_back(app["Id"])
+
+        manifest = {
+            "format": MANIFEST_FORMAT,
+            "status": "ok",
+            "id": self.ident,
+            "project": self.project,
+            "created": iso(self.when),
+            "host": platform.node(),
+            "tool_version": VERSION,
+            "postiz_version": self.config.get("postiz_version") or None,
+            "images": images,
+            "quiesce": self.config["quiesce"],
+            "databases": self.databases,
+            "uploads_volume": self.config["uploads_volume"],
+            "row_counts": self.live_counts,
+            "drill": drill,
+            "files": members,
+            "archive": archive,
+            "durations": self.durations,
+        }
+        write_json(os.path.join(self.staging, MANIFEST_NAME), manifest)
+        os.rename(self.staging, final_dir)
+        LOG.info("backup %s complete: %s (%d bytes)", self.ident, archive["name"], archive["size"])
+        removed = self.apply_retention()
+        with self.timed("offsite"):
+            self.offsite(final_dir)
+        self.durations["total"] = round(time.monotonic() - started, 2)
+        return {"backup": self.ident, "removed": removed, "archive": archive, "durations": self.durations}
+
+
+# --------------------------------------------------------------------------------------------
+# Restore
+# --------------------------------------------------------------------------------------------
+
+
+class Restore:
+    """Restores an unpacked backup (see extract) into the Compose project."""
+
+    def __init__(self, config: dict[str, Any], source: str, manifest: dict[str, Any]):
+        self.config = config
+        self.source = source
+        self.manifest = manifest
+        self.docker = Docker(config)
+        self.project_dir = config["project_dir"]
+        self.secrets_path = os.path.join(config["secrets_dir"], "secrets.json")
+
+    def config_targets(self) -> list[tuple[str, str, str]]:
+        """(file in the backup, path on the host, mode) of every configuration file."""
+        targets = []
+        for entry in self.manifest["files"]:
+            rel = entry["path"]
+            if not rel.startswith("config/"):
+                continue
+            inner = rel[len("config/"):]
+            host = self.secrets_path if inner == "secrets/secrets.json" else os.path.join(self.project_dir, *inner.split("/"))
+            targets.append((rel, host, entry["mode"]))
+        return targets
+
+    def check_secrets(self, restore_config: bool) -> None:
+        backup = read_json(os.path.join(self.source, "config", "secrets", "secrets.json"), {})
+        host = read_json(self.secrets_path, None)
+        if host is None or restore_config:
+            return
+        differ = differing_secrets(host, backup)
+        if differ:
+            raise RestoreRefused(
+                f"the backup was made with other secrets than this host has ({', '.join(differ)} differ). "
+                "Restoring the database under another JWT_SECRET logs everyone out and leaves the encrypted "
+                "provider credentials unreadable. Restore the backup's secrets and env files too "
+                "(restore-config), or restore on the host that made the backup."
+            )
+
+    def install_config(self, restore_config: bool) -> list[str]:
+        written = []
+        for rel, host, mode in self.config_targets():
+            if os.path.exists(host) and not restore_config:
+                continue
+            secret = rel.startswith(("config/env/", "config/secrets/"))
+            os.makedirs(os.path.dirname(host), mode=0o700 if secret else 0o755, exist_ok=True)
+            if secret:
+                os.chmod(os.path.dirname(host), 0o700)
+            tmp = host + ".restore-tmp"
+            shutil.copyfile(os.path.join(self.source, *rel.split("/")), tmp)
+            os.chmod(tmp, int(mode, 8) & (0o600 if secret else 0o777))
+            os.replace(tmp, host)
+            written.append(host)
+        return written
+
+    def psql(self, container_id: str, user: str, database: str, sql: str) -> str:
+        return self.docker.cli(
+            "exec", "-i", container_id, "psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-U", user, "-d", database, input_bytes=sql.encode(),
+        )
+
+    def restore_databases(self) -> None:
+        for entry in self.manifest["databases"]:
+            key = next(k for k, v in self.config["services"].items() if v == entry["service"])
+            container = self.docker.container(entry["service"])
+            if container is None or container["State"]["Status"] != "running":
+                raise BackupError(f"{entry['service']} must run to restore {entry['database']}")
+            admin = self.config[key]["user"]
+            self.docker.wait_postgres(container["Id"], admin, float(self.config["health_timeout"]), entry["service"])
+            name = entry["database"].replace('"', '""')
+            self.psql(container["Id"], admin, "template1", f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE);')
+            stream_command(
+                [self.docker.binary, "exec", "-i", container["Id"], "pg_restore", "--create", "--exit-on-error", "-U", admin, "-d", "template1"],
+                source=os.path.join(self.source, *entry["file"].split("/")), timeout=float(self.config["command_timeout"]),
+            )
+            LOG.info("restored %s/%s", entry["service"], entry["database"])
+
+    def set_role_passwords(self) -> None:
+        """POSTGRES_PASSWORD only applies to a new data directory, so a restored password must
+        also be set in the running servers (a dump holds no role passwords)."""
+        restored = read_json(self.secrets_path, {})
+        for secret, key in self.config["secrets_services"].items():
+            if secret not in restored or self.config["external"][key]:
+                continue
+            container = self.docker.container(self.config["services"][key])
+            if container is None:
+                continue
+            user = self.config[key]["user"].replace('"', '""')
+            password = restored[secret].replace("'", "''")
+            self.psql(container["Id"], self.config[key]["user"], "template1", f"ALTER ROLE \"{user}\" PASSWORD '{password}';")
+
+    def restore_uploads(self) -> None:
+        volume = self.docker.volume(self.config["uploads_volume"])
+        if volume is None:
+            raise BackupError(f"the uploads volume {self.config['uploads_volume']} does not exist")
+        image = helper_image_of(*(self.docker.container(self.config["services"][key]) for key in ("postgres", "temporal_postgres", "app")))
+        stream_command(
+            [
+                self.docker.binary, "run", "--rm", "-i", "--pull=never", "--network=none", "--label", f"{HELPER_LABEL}={self.config['project_name']}",
+                "--volume", f"{volume}:/uploads", "--entrypoint", "sh", image, "-c",
+                "find /uploads -mindepth 1 -delete && tar -xf - -C /uploads",
+            ],
+            source=os.path.join(self.source, "uploads.tar"), timeout=float(self.config["command_timeout"]),
+        )
+        LOG.info("restored the uploads volume")
+
+    def execute(self, restore_config: bool, start: bool) -> dict[str, Any]:
+        self.check_secrets(restore_config)
+        services = self.config["services"]
+        compose_file = os.path.join(self.project_dir, "compose.yaml")
+        if os.path.isfile(compose_file):
+            self.docker.compose("stop", services["app"], services["temporal"], timeout=300)
+        written = self.install_config(restore_config)
+        # Create every container, network and volume (the uploads volume included) without
+        # starting the app, then only the two databases.
+        self.docker.compose("up", "--no-start", timeout=600)
+        databases = [services[key] for key in ("postgres", "temporal_postgres") if not self.config["external"][key]]
+        if databases:
+            self.docker.compose(
+                "up", "--detach", "--wait", "--wait-timeout", str(int(self.config["health_timeout"])), "--no-deps",
+                *databases, timeout=float(self.config["health_timeout"]) + 60,
+            )
+        self.restore_databases()
+        if restore_config or written:
+            self.set_role_passwords()
+        self.restore_uploads()
+        if start:
+            self.docker.compose(
+                "up", "--detach", "--wait", "--wait-timeout", str(int(self.config["health_timeout"])),
+                timeout=float(self.config["health_timeout"]) + 60,
+            )
+        return {"backup": self.manifest["id"], "config_written": written, "started": start}
+
+
+# --------------------------------------------------------------------------------------------
+# Commands
+# --------------------------------------------------------------------------------------------
+
+
+def command_run(config: dict[str, Any], run_log: RunLog, print_summary: bool) -> int:
+    when = now_utc()
+    status_path = os.path.join(config["state_dir"], "status.json")
+    ping = Pinger(config["healthchecks_url"], float(config["ping_timeout"]))
+    with exclusive_lock(os.path.join(config["state_dir"], "lock")):
+        status = read_json(status_path, {})
+        ping("start")
+        LOG.info("backup of project %s started (%s)", config["project_name"], iso(when))
+        run = BackupRun(config, when)
+        try:
+            result = run.execute()
+        # Any failure, expected or not, must be recorded, pinged and end in a non-zero exit.
+        except Exception as exc:  # pylint: disable=broad-exception-caught
+            error = str(exc) if isinstance(exc, BackupError) else f"{type(exc).__name__}: {exc}"
+            LOG.error("backup of project %s failed: %s", config["project_name"], error)
+            shutil.rmtree(run.staging, ignore_errors=True)
+            write_json(status_path, record_run(status, when=when, ok=False, backup=None, error=error, durations=run.durations,
+                                               history_limit=int(config["history_limit"])))
+            ping("fail", "\n".join(run_log.lines))
+            return EXIT_FAILED
+        status = record_run(status, when=when, ok=True, backup=result["backup"], error=None, durations=result["durations"],
+                            history_limit=int(config["history_limit"]))
+        write_json(status_path, status)
+        LOG.info("consecutive successful days: %d", status["consecutive_successful_days"])
+        ping("success", "\n".join(run_log.lines))
+        if print_summary:
+            print(json.dumps(result, sort_keys=True))
+        return EXIT_OK
+
+
+def command_restore(config: dict[str, Any], args: argparse.Namespace) -> int:
+    if args.source:
+        source = args.source
+        manifest = read_json(os.path.join(source, MANIFEST_NAME), None)
+        if manifest is None:
+            raise BackupError(f"{source} has no {MANIFEST_NAME}; unpack a backup there with `extract` first")
+    else:
+        manifest = locate_backup(config["backup_dir"], args.backup)
+        source = tempfile.mkdtemp(prefix=".restore-", dir=config["backup_dir"])
+    try:
+        if not args.source:
+            extract_backup(manifest, source, args.identity, shutil.which("age", path=SAFE_PATH) or "age")
+        result = Restore(config, source, manifest).execute(args.restore_config, not args.no_start)
+    finally:
+        if not args.source:
+            shutil.rmtree(source, ignore_errors=True)
+    print(json.dumps(result, sort_keys=True))
+    return EXIT_OK
+
+
+def command_extract(config: dict[str, Any], args: argparse.Namespace) -> int:
+    manifest = locate_backup(config["backup_dir"], args.backup)
+    extract_backup(manifest, args.dest, args.identity, shutil.which("age", path=SAFE_PATH) or "age")
+    # The unpacked tree carries its manifest so `restore --from` can use it.
+    write_json(os.path.join(args.dest, MANIFEST_NAME), {k: v for k, v in manifest.items() if k != "path"})
+    summary = {key: manifest.get(key) for key in ("id", "created", "postiz_version", "row_counts")}
+    summary.update({"dest": args.dest, "encrypted": bool(manifest["archive"].get("encryption"))})
+    print(json.dumps(summary, sort_keys=True))
+    return EXIT_OK
+
+
+def command_counts(config: dict[str, Any]) -> int:
+    if config["external"]["postgres"]:
+        raise BackupError("the Postiz database runs outside the stack; count its rows where it runs")
+    docker = Docker(config)
+    container = docker.container(config["services"]["postgres"])
+    if container is None or container["State"]["Status"] != "running":
+        raise BackupError(f"{config['services']['postgres']} is not running")
+    run = BackupRun(config, now_utc())
+    print(json.dumps(run.counts(container["Id"], config["postgres"]["user"], config["postgres"]["database"]), sort_keys=True))
+    return EXIT_OK
+
+
+def raise_interrupted(signum: int, _frame: Any) -> None:
+    raise Interrupted(f"interrupted by {signal.Signals(signum).name}")
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    default_config = f"/etc/postiz-backup/{os.path.basename(sys.argv[0]).removeprefix('postiz-backup-')}.json"
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[1].strip())
+    parser.add_argument("--config", default=default_config, help=f"configuration file (default {default_config})")
+    parser.add_argument("--verbose", action="store_true", help="log every command")
+    parser.add_argument("--version", action="version", version=VERSION)
+    sub = parser.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="take a backup now (what cron runs)")
+    # Silent on success without it, so cron mails only warnings and failures.
+    run.add_argument("--json", action="store_true", help="print a JSON summary on success")
+    sub.add_parser("list", help="complete backups, oldest first, as JSON")
+    sub.add_parser("status", help="the status file as JSON")
+    sub.add_parser("counts", help="live row counts of the drill tables, as JSON")
+    extract = sub.add_parser("extract", help="check, decrypt and unpack a backup into a directory")
+    extract.add_argument("--backup", default="latest", help="backup id, latest, or a backup directory")
+    extract.add_argument("--dest", required=True)
+    extract.add_argument("--identity", help="age identity file (for encrypted backups)")
+    restore = sub.add_parser("restore", help="restore a backup into the project (stops the app, replaces its data)")
+    restore.add_argument("--backup", default="latest", help="backup id, latest, or a backup directory")
+    restore.add_argument("--from", dest="source", help="an unpacked backup (from extract) instead of --backup")
+    restore.add_argument("--identity", help="age identity file (for encrypted backups)")
+    restore.add_argument("--restore-config", action="store_true", help="also replace compose.yaml, env files and secrets")
+    restore.add_argument("--no-start", action="store_true", help="leave the app and Temporal stopped")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    os.umask(0o077)
+    os.environ["PATH"] = SAFE_PATH + ":" + os.environ.get("PATH", "")
+    args = parse_args(argv)
+    # SIGTERM (e.g. systemd stopping the unit) unwinds like an error, so the app is resumed.
+    signal.signal(signal.SIGTERM, raise_interrupted)
+    signal.signal(signal.SIGHUP, raise_interrupted)
+    run_log = setup_logging(args.verbose)
+    try:
+        config = load_config(args.config)
+        for key in ("backup_dir", "state_dir"):
+            os.makedirs(config[key], mode=0o700, exist_ok=True)
+            os.chmod(config[key], 0o700)
+        if args.command in ("run", "restore"):
+            log_to_file(config["log_file"], args.verbose)
+        if args.command == "run":
+            return command_run(config, run_log, args.json)
+        if args.command == "list":
+            print(json.dumps(list_backups(config["backup_dir"]), indent=2, sort_keys=True))
+            return EXIT_OK
+        if args.command == "status":
+            print(json.dumps(read_json(os.path.join(config["state_dir"], "status.json"), {}), indent=2, sort_keys=True))
+            return EXIT_OK
+        if args.command == "counts":
+            return command_counts(config)
+        if args.command == "extract":
+            return command_extract(config, args)
+        with exclusive_lock(os.path.join(config["state_dir"], "lock")):
+            return command_restore(config, args)
+    except RestoreRefused as exc:
+        LOG.error("restore refused: %s", exc)
+        return EXIT_REFUSED
+    except Busy as exc:
+        LOG.error("%s", exc)
+        return EXIT_BUSY
+    except BackupError as exc:
+        LOG.error("%s", exc)
+        return EXIT_FAILED
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,29 @@
+# -*- coding: utf-8 -*-
+# Copyright: selfhosted.postiz contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The backup command is a standalone script installed by the backup_cron role (not a
+module or package): load it by path, once, as ``postiz_backup``."""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import sys
+
+import pytest
+
+SCRIPT = os.path.join(os.path.dirname(__file__), "..", "..", "..", "roles", "backup_cron", "files", "postiz_backup.py")
+
+
+def _load():
+    if "postiz_backup" not in sys.modules:
+        spec = importlib.util.spec_from_file_location("postiz_backup", os.path.normpath(SCRIPT))
+        module = importlib.util.module_from_spec(spec)
+        sys.modules["postiz_backup"] = module
+        spec.loader.exec_module(module)
+    return sys.modules["postiz_backup"]
+
+
+@pytest.fixture(name="pb", scope="session")
+def fixture_pb():
+    return _load()
