@@ -2,7 +2,12 @@
 # Debian packages the test harness needs, and a running Docker daemon. Idempotent.
 set -euo pipefail
 
-packages=(docker.io debootstrap ca-certificates)
+# openssh-server: the `multi` scenario manages its second instance over SSH to 127.0.0.1.
+packages=(docker.io debootstrap ca-certificates openssh-server)
+# Node.js with npx: the `mcp` scenario runs Claude Desktop's bridge (mcp-remote) and the
+# MCP Inspector from npm. Any Node >= 18 does; NodeSource's nodejs already carries npm,
+# so the distribution's packages are added only when npx is missing.
+command -v npx >/dev/null 2>&1 || packages+=(nodejs npm)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

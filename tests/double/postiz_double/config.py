@@ -84,6 +84,9 @@ class Settings:
     listen_host: str
     listen_port: int
     uploads_root: str
+    # A build made to fail on purpose (upgrade-rollback tests): POSTIZ_DOUBLE_BROKEN, baked
+    # into the image at build time (tests/images/build.sh), never set by the collection.
+    broken: bool
     # Raw values (unset vs "" matters: JavaScript interpolates unset as "undefined").
     url_env: Mapping[str, str] = field(default_factory=dict)
 
@@ -131,5 +134,6 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         listen_host=non_empty(get("POSTIZ_DOUBLE_HOST")) or "0.0.0.0",
         listen_port=int(get("POSTIZ_DOUBLE_PORT") or 5000),
         uploads_root=non_empty(get("POSTIZ_DOUBLE_UPLOADS_ROOT")) or NGINX_UPLOADS_ROOT,
+        broken=js_truthy(get("POSTIZ_DOUBLE_BROKEN")),
         url_env={name: env[name] for name in URL_ENV_NAMES if name in env},
     )

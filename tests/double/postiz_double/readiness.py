@@ -22,6 +22,17 @@ REDIS_TIMEOUT_SECONDS = 5.0
 
 FAILED_TO_START = f"Backend failed to start on port {BACKEND_PORT}"
 
+# A build made with POSTIZ_DOUBLE_BROKEN plays a bad release for the upgrade tests: its
+# start-up changes the database the way a schema push would (a column the older build
+# does not know, filled in every post), then the backend never comes up. Going back to
+# the old image alone keeps that change; only restoring the pre-upgrade dump undoes it
+# (FACTS §8.3), which is what the tests look for.
+BROKEN_MARKER_COLUMN = "brokenBuildMarker"
+BROKEN_REASON = (
+    "this build of the contract double is broken on purpose (POSTIZ_DOUBLE_BROKEN was set when the "
+    "image was built, for upgrade-rollback tests); /api/ stays at 502"
+)
+
 
 class Readiness:
     def __init__(self, settings: Settings, database: Database, temporal: TemporalGateway):
@@ -85,6 +96,16 @@ class Readiness:
         elif error is not None and (not known or previous != error):
             logs.warn(logs.DOUBLE, f"{name} unreachable: {error}")
 
+    async def fail_on_purpose(self) -> None:
+        """The broken build's start: mark the database, log why, never become ready."""
+        try:
+            async with self.database.connect() as conn:
+                await conn.execute(f'ALTER TABLE "Post" ADD COLUMN IF NOT EXISTS "{BROKEN_MARKER_COLUMN}" TEXT')
+                await conn.execute(f'UPDATE "Post" SET "{BROKEN_MARKER_COLUMN}" = %s', ("written by a broken build",))
+        except Exception as exc:  # the failure below is the point; this is only a warning
+            logs.warn(logs.DOUBLE, f"The broken build could not mark the database: {describe_error(exc)}")
+        logs.error("NestApplication", f"{FAILED_TO_START}: {BROKEN_REASON}")
+
     # -- boot -----------------------------------------------------------------------------
 
     def _boot_failed(self, error: str) -> None:
@@ -117,6 +138,9 @@ class Readiness:
         """Background task: probe until up, boot, then keep monitoring."""
         if not self.settings.jwt_secret:
             logs.error("NestApplication", f"{FAILED_TO_START}: JWT_SECRET is not set")
+            return
+        if self.settings.broken:
+            await self.fail_on_purpose()
             return
         while not self.ready:
             if await self.check_dependencies():
