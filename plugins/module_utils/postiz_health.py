@@ -1,0 +1,789 @@
+# -*- coding: utf-8 -*-
+# Copyright: selfhosted.postiz contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""One health report for a deployed Postiz Compose project, with a fix per failure.
+
+Pure logic with no AnsibleModule, so it can be unit-tested with a fake ``docker``
+and a local HTTP server. The module ``selfhosted.postiz.postiz_health`` is a thin
+wrapper around :class:`HealthCheck`.
+
+Everything here only reads: ``docker compose ps``, ``docker inspect``, ``docker
+stats --no-stream``, ``docker exec`` of probes that change nothing (``pg_isready``,
+``redis-cli ping``, ``temporal operator namespace describe``, a TCP connect), HTTP
+GETs, the MCP handshake with a read-only tool, and ``statvfs``.
+
+The in-stack probes use ``docker exec`` on the container ids ``docker compose ps``
+returned rather than ``docker compose exec``: that needs no readable compose file
+and skips a project load per probe. Fix texts name ``docker compose -p <project>``
+commands, which work from any directory.
+
+Postiz specifics (FACTS §7, §11 row 1): the backend has no health route, so
+``/api/`` and ``/auth`` are probed; the orchestrator's Temporal workers connect once
+and never retry, so Temporal being unreachable from the app, or started after it,
+is reported with "restart the app after Temporal is healthy".
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import os
+import re
+import time
+
+from ansible_collections.selfhosted.postiz.plugins.module_utils.mcp_probe import McpProbe
+from ansible_collections.selfhosted.postiz.plugins.module_utils.postiz_http import (
+    HttpClient,
+    TransportError,
+    excerpt,
+)
+
+# Selectable checks, in the order they run and are reported.
+CHECKS = ('containers', 'api', 'frontend', 'public_api', 'mcp', 'postgres', 'redis', 'temporal',
+          'app_network', 'disk', 'memory')
+
+APP_SERVICE = 'postiz'
+POSTGRES_SERVICES = ('postiz-postgres', 'temporal-postgresql')
+REDIS_SERVICE = 'postiz-redis'
+TEMPORAL_SERVICE = 'temporal'
+# What the app container must reach on the project network: service, port, label.
+APP_DEPENDENCIES = (('postiz-postgres', 5432, 'PostgreSQL'), ('postiz-redis', 6379, 'Redis'),
+                    ('temporal', 7233, 'Temporal'))
+
+# FACTS §11 row 1, quoted in every Temporal fix.
+TEMPORAL_PITFALL = "the app's Temporal workers connect once and never retry (FACTS §11 row 1, gitroomhq/postiz-app#1748)"
+ADMIN_MODULE = 'selfhosted.postiz.postiz_admin'
+MIB = 1024.0 * 1024.0
+
+OK, FAILED, SKIPPED = 'ok', 'failed', 'skipped'
+MARKS = {OK: u'\u2713', FAILED: u'\u2717', SKIPPED: '-'}
+
+# The TCP probe run inside the app container: node (the real image has it), else python3.
+# Each prints [[host, port, ok, ms, error], ...] as JSON for the targets in its first argument.
+_NODE_CONNECT = (
+    "const net=require('net');"
+    "Promise.all(JSON.parse(process.argv[1]).map(([h,p])=>new Promise(done=>{"
+    "const t0=Date.now();const s=net.connect({host:h,port:p});s.setTimeout(3000);"
+    "const end=(ok,e)=>{s.destroy();done([h,p,ok,Date.now()-t0,e]);};"
+    "s.on('connect',()=>end(true,''));s.on('timeout',()=>end(false,'timed out after 3 s'));"
+    "s.on('error',e=>end(false,e.code||e.message));})))"
+    ".then(r=>console.log(JSON.stringify(r)));"
+)
+_PYTHON_CONNECT = (
+    "import json,socket,sys,time\n"
+    "out=[]\n"
+    "for h,p in json.loads(sys.argv[1]):\n"
+    "    t0=time.monotonic()\n"
+    "    try:\n"
+    "        socket.create_connection((h,p),3).close();out.append([h,p,True,int((time.monotonic()-t0)*1000),''])\n"
+    "    except OSError as e:\n"
+    "        out.append([h,p,False,int((time.monotonic()-t0)*1000),str(e)])\n"
+    "print(json.dumps(out))\n"
+)
+_CONNECT_SCRIPT = ('if command -v node >/dev/null 2>&1; then exec node -e "$1" "$3"; '
+                   'else exec python3 -c "$2" "$3"; fi')
+
+_SIZE_RE = re.compile(r'^\s*([0-9]+(?:\.[0-9]+)?)\s*([kKMGTP]?i?B)?\s*$')
+_SIZE_FACTORS = {
+    'B': 1, '': 1,
+    'kB': 1e3, 'KB': 1e3, 'MB': 1e6, 'GB': 1e9, 'TB': 1e12, 'PB': 1e15,
+    'KiB': 1024.0, 'MiB': 1024.0 ** 2, 'GiB': 1024.0 ** 3, 'TiB': 1024.0 ** 4, 'PiB': 1024.0 ** 5,
+}
+_TIME_RE = re.compile(r'^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d+))?(Z|[+-]\d\d:\d\d)$')
+
+
+class CheckResult(object):
+    """One line of the report. ``label`` starts the failure message; ``fix`` says what to do."""
+
+    def __init__(self, name, label, status, ms=0, detail='', fix=''):
+        self.name = name
+        self.label = label
+        self.status = status
+        self.ms = ms
+        self.detail = detail
+        self.fix = fix
+
+    @property
+    def ok(self):
+        return self.status != FAILED
+
+    def as_dict(self):
+        return {'name': self.name, 'ok': self.ok, 'status': self.status, 'ms': self.ms,
+                'detail': self.detail, 'fix': self.fix}
+
+    def message(self):
+        """The failure message: what is wrong, then what to do."""
+        return u'%s: %s \u2014 %s' % (self.label, self.detail, self.fix) if self.fix else '%s: %s' % (self.label, self.detail)
+
+    def line(self):
+        text = u'%s %s: %s' % (MARKS[self.status], self.name, self.detail)
+        if self.status != SKIPPED:
+            text += ' (%d ms)' % self.ms
+        if self.status == FAILED and self.fix:
+            text += u' \u2192 %s' % self.fix
+        return text
+
+
+# -- parsing (pure) -------------------------------------------------------------
+
+def parse_json_documents(text):
+    """Objects from Docker's JSON output: one array, or one object per line (Compose >= 2.21)."""
+    text = (text or '').strip()
+    if not text:
+        return []
+    if text.startswith('['):
+        data = json.loads(text)
+        return [item for item in data if isinstance(item, dict)]
+    return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
+def parse_compose_ps(text):
+    """``docker compose ps -a --format json`` -> {service: container dict}.
+
+    A running container wins over a stopped one of the same service (left-overs of a scale-down).
+    One-off containers (``docker compose run``, which ``-a`` lists too) are not the service's.
+    """
+    services = {}
+    for entry in parse_json_documents(text):
+        service = entry.get('Service')
+        if not service or 'com.docker.compose.oneoff=True' in str(entry.get('Labels') or ''):
+            continue
+        container = {
+            'id': entry.get('ID', ''),
+            'name': entry.get('Name') or entry.get('Names') or '',
+            'state': (entry.get('State') or '').lower(),
+            'health': (entry.get('Health') or '').lower(),
+            'status': entry.get('Status') or '',
+            'exit_code': entry.get('ExitCode'),
+        }
+        known = services.get(service)
+        if known is None or (known['state'] != 'running' and container['state'] == 'running'):
+            services[service] = container
+    return services
+
+
+def parse_size_mb(text):
+    """A Docker size (``89.26MiB``, ``1.2GB``, ``512kB``, ``0B``) in MiB; ValueError if unreadable."""
+    match = _SIZE_RE.match(text or '')
+    if not match or match.group(2) not in _SIZE_FACTORS and match.group(2) is not None:
+        raise ValueError('not a size: %r' % (text,))
+    return float(match.group(1)) * _SIZE_FACTORS[match.group(2) or ''] / MIB
+
+
+def parse_mem_usage(text):
+    """``MemUsage`` of ``docker stats`` (``used / limit``) -> (used MiB, limit MiB)."""
+    used, _sep, limit = (text or '').partition('/')
+    return parse_size_mb(used), parse_size_mb(limit) if limit.strip() else 0.0
+
+
+def parse_stats(text):
+    """``docker stats --no-stream --format '{{json .}}'`` -> {container name: used MiB}."""
+    usage = {}
+    for entry in parse_json_documents(text):
+        used, _limit = parse_mem_usage(entry.get('MemUsage', ''))
+        usage[entry.get('Name') or entry.get('Container') or entry.get('ID')] = used
+    return usage
+
+
+def parse_docker_time(text):
+    """Docker's RFC 3339 time with nanoseconds -> aware datetime; None for the zero time or junk."""
+    match = _TIME_RE.match(text or '')
+    if not match or text.startswith('0001-'):
+        return None
+    base = datetime.datetime.strptime(match.group(1), '%Y-%m-%dT%H:%M:%S')
+    micro = int((match.group(2) or '0')[:6].ljust(6, '0'))
+    zone = match.group(3)
+    offset = datetime.timedelta(0)
+    if zone != 'Z':
+        sign = 1 if zone[0] == '+' else -1
+        offset = sign * datetime.timedelta(hours=int(zone[1:3]), minutes=int(zone[4:6]))
+    return base.replace(microsecond=micro, tzinfo=datetime.timezone(offset))
+
+
+def parse_inspect(text):
+    """``docker inspect <ids>`` -> {container id: {started_at, oom_killed, restarts, service}}."""
+    found = {}
+    for entry in json.loads(text or '[]'):
+        state = entry.get('State') or {}
+        labels = (entry.get('Config') or {}).get('Labels') or {}
+        found[entry.get('Id', '')] = {
+            'started_at': parse_docker_time(state.get('StartedAt')),
+            'oom_killed': bool(state.get('OOMKilled')),
+            'restarts': entry.get('RestartCount') or 0,
+            'service': labels.get('com.docker.compose.service', ''),
+            'health_output': _last_health_output(state),
+        }
+    return found
+
+
+def _last_health_output(state):
+    """The output of the container's latest healthcheck, on one line ('' without one)."""
+    log = (state.get('Health') or {}).get('Log') or []
+    return ' '.join(str(log[-1].get('Output') or '').split()) if log else ''
+
+
+def by_short_id(inspected, short_id):
+    """The inspect entry of a container named by the 12-character id ``compose ps`` prints."""
+    for full_id, info in inspected.items():
+        if short_id and full_id.startswith(short_id):
+            return info
+    return None
+
+
+def fmt_mb(value):
+    return '%d MiB' % int(round(value))
+
+
+def sum_memory(usage_by_name, containers):
+    """(total MiB, [(service, MiB)]) of the project's containers, largest first."""
+    per_service = []
+    names = dict((c['name'], service) for service, c in containers.items())
+    for name, used in usage_by_name.items():
+        per_service.append((names.get(name, name), used))
+    per_service.sort(key=lambda item: (-item[1], item[0]))
+    return sum(used for _service, used in per_service), per_service
+
+
+def free_mb_of(path, statvfs=os.statvfs):
+    """(free MiB for unprivileged users, the existing path measured) of ``path``'s filesystem."""
+    probe = os.path.abspath(path)
+    while not os.path.exists(probe) and os.path.dirname(probe) != probe:
+        probe = os.path.dirname(probe)
+    stats = statvfs(probe)
+    return stats.f_bavail * stats.f_frsize / MIB, probe
+
+
+def failure_message(project, results):
+    """The module's failure text: each failed check with its fix."""
+    failed = [r for r in results if r.status == FAILED]
+    return 'Postiz stack %s is not healthy (%d of %d checks failed): %s' % (
+        project, len(failed), len([r for r in results if r.status != SKIPPED]),
+        '; '.join(r.message() for r in failed))
+
+
+def summary_lines(project, url, results):
+    failed = len([r for r in results if r.status == FAILED])
+    skipped = len([r for r in results if r.status == SKIPPED])
+    head = 'Postiz stack %s at %s: %s (%d passed, %d failed, %d skipped)' % (
+        project, url, 'healthy' if not failed else 'NOT healthy', len(results) - failed - skipped, failed, skipped)
+    return [head] + [r.line() for r in results]
+
+
+# -- the checks -------------------------------------------------------------------
+
+class Docker(object):
+    """The docker CLI through a ``run(args) -> (rc, stdout, stderr)`` callable."""
+
+    def __init__(self, run, docker='docker', timeout_bin=None, timeout=30):
+        self._run = run
+        self.docker = docker
+        self.timeout_bin = timeout_bin
+        self.timeout = timeout
+
+    def __call__(self, *args):
+        command = [self.docker] + list(args)
+        if self.timeout_bin:
+            # A hung `docker exec` (a wedged server) must not hang the play.
+            command = [self.timeout_bin, '--kill-after=5', str(self.timeout)] + command
+        rc, out, err = self._run(command)
+        if rc == 124 and self.timeout_bin:
+            err = 'no answer within %d s' % self.timeout
+        return rc, out or '', (err or '').strip()
+
+
+class HealthCheck(object):
+    """Runs the selected checks against one Compose project and keeps their results."""
+
+    def __init__(self, docker, project_name, project_dir, url, api_key=None, mcp_auth='path',
+                 max_latency_ms=3000, latency_limit_name='max_latency_ms', memory_budget_mb=0,
+                 min_free_disk_mb=2048, disk_paths=None, app_service=APP_SERVICE, temporal_namespace='default',
+                 app_targets=None, http=None, statvfs=os.statvfs, clock=time.monotonic):
+        self.docker = docker
+        self.project = project_name
+        self.project_dir = project_dir
+        self.url = url.rstrip('/')
+        self.api_key = api_key or ''
+        self.mcp_auth = mcp_auth
+        self.max_latency_ms = max_latency_ms
+        self.latency_limit_name = latency_limit_name
+        self.memory_budget_mb = memory_budget_mb
+        self.min_free_disk_mb = min_free_disk_mb
+        self.disk_paths = list(disk_paths or [])
+        self.app_service = app_service
+        self.temporal_namespace = temporal_namespace
+        self.app_targets = list(app_targets or [])
+        self.http = http or HttpClient(timeout=docker.timeout)
+        if self.api_key and self.api_key not in self.http.secrets:
+            self.http.secrets.append(self.api_key)
+        self._statvfs = statvfs
+        self._clock = clock
+        self.results = []
+        self.memory_used_mb = None
+        self.disk_free_mb = None
+        self._containers = None
+        self._containers_error = None
+        self._services = None
+        self._inspected = None
+
+    # -- helpers ------------------------------------------------------------
+
+    @property
+    def compose(self):
+        return 'docker compose -p %s' % self.project
+
+    def _logs(self, service):
+        return '%s logs --tail 100 %s' % (self.compose, service)
+
+    def _ms(self, started):
+        return int(round((self._clock() - started) * 1000))
+
+    def _add(self, name, label, started, ok, detail, fix=''):
+        result = CheckResult(name, label, OK if ok else FAILED, self._ms(started) if started else 0, detail,
+                             '' if ok else fix)
+        self.results.append(result)
+        return result
+
+    def _skip(self, name, label, reason):
+        self.results.append(CheckResult(name, label, SKIPPED, 0, 'skipped: %s' % reason))
+
+    def containers(self):
+        """{service: container} of the project (cached); {} and an error text when Compose fails."""
+        if self._containers is None:
+            rc, out, err = self.docker('compose', '-p', self.project, 'ps', '-a', '--format', 'json')
+            if rc != 0:
+                self._containers, self._containers_error = {}, err or 'exit status %d' % rc
+            else:
+                try:
+                    self._containers = parse_compose_ps(out)
+                except ValueError as exc:
+                    self._containers, self._containers_error = {}, 'unreadable output of compose ps: %s' % exc
+        return self._containers
+
+    def services(self):
+        """Services the project's compose file defines; those with containers when it cannot be read."""
+        if self._services is None:
+            compose_file = os.path.join(self.project_dir, 'compose.yaml')
+            rc, out, _err = self.docker('compose', '--project-directory', self.project_dir, '-f', compose_file,
+                                        '-p', self.project, 'config', '--services')
+            if rc == 0 and out.strip():
+                self._services = sorted(line.strip() for line in out.splitlines() if line.strip())
+            else:
+                self._services = sorted(self.containers())
+        return self._services
+
+    def inspected(self):
+        if self._inspected is None:
+            ids = [c['id'] for c in self.containers().values() if c['id']]
+            self._inspected = {}
+            if ids:
+                rc, out, _err = self.docker('inspect', *ids)
+                if rc == 0:
+                    try:
+                        self._inspected = parse_inspect(out)
+                    except ValueError:
+                        self._inspected = {}
+        return self._inspected
+
+    def _running(self, service):
+        container = self.containers().get(service)
+        return container if container and container['state'] == 'running' else None
+
+    def _exec(self, service, *command):
+        container = self._running(service)
+        return self.docker('exec', container['id'], *command)
+
+    def _not_running_detail(self, service):
+        container = self.containers().get(service)
+        if container is None:
+            return 'no %s container' % service
+        return '%s is %s (%s)' % (service, container['state'] or 'unknown', container['status'])
+
+    def _up(self):
+        return 'docker compose --project-directory %s -p %s up -d --wait' % (self.project_dir, self.project)
+
+    def _start_fix(self, service):
+        if service not in self.containers():
+            fix = 'create it: %s (or re-run site.yml)' % self._up()
+        else:
+            fix = 'start it: %s start %s; if it stops again, read %s' % (self.compose, service, self._logs(service))
+        if service in (TEMPORAL_SERVICE, 'temporal-postgresql'):
+            fix += '; then, as %s, restart the app once Temporal is healthy: %s restart %s' % (
+                TEMPORAL_PITFALL, self.compose, self.app_service)
+        return fix
+
+    # -- containers -----------------------------------------------------------
+
+    def check_containers(self):
+        started = self._clock()
+        containers = self.containers()
+        if self._containers_error:
+            self._add('containers', 'Containers', started, False,
+                      'cannot list the containers of project %s: %s' % (self.project, self._containers_error),
+                      'check that Docker runs and Compose v2 is installed (docker compose version); '
+                      'the docker_host role installs both')
+            return
+        expected = self.services()
+        if not expected:
+            self._add('containers', 'Containers', started, False,
+                      'project %s has no containers and %s/compose.yaml lists no services' % (self.project, self.project_dir),
+                      'deploy it: run site.yml with postiz_stack_project_dir=%s and postiz_stack_project_name=%s'
+                      % (self.project_dir, self.project))
+            return
+        problems, fixes = [], []
+        inspected = self.inspected()
+        for service in expected:
+            container = containers.get(service)
+            info = by_short_id(inspected, container['id']) if container else None
+            if container is None:
+                problems.append('%s has no container' % service)
+                fixes.append('create it: %s (or re-run site.yml)' % self._up())
+            elif container['state'] != 'running':
+                oom = ', OOM-killed' if info and info['oom_killed'] else ''
+                problems.append('%s is %s (%s%s)' % (service, container['state'], container['status'], oom))
+                fixes.append(self._start_fix(service))
+            elif container['health'] not in ('healthy', ''):
+                output = info['health_output'] if info else ''
+                problems.append('%s is %s%s' % (service, container['health'],
+                                                ' (last healthcheck: %s)' % excerpt(output) if output else ''))
+                if container['health'] == 'starting':
+                    fixes.append('%s is still starting: wait, then run this check again' % service)
+                elif 'exceeded timeout' in output:
+                    fixes.append('its healthcheck timed out, so %s or the host is overloaded: see docker stats and '
+                                 'the load average (uptime), then %s' % (service, self._logs(service)))
+                else:
+                    fixes.append('read why its healthcheck fails: %s' % self._logs(service))
+            if info and info['oom_killed'] and container['state'] == 'running':
+                problems.append('%s was OOM-killed earlier (%d restarts)' % (service, info['restarts']))
+                fixes.append('raise postiz_stack_memory_limits_mb[%s] (within postiz_memory_budget_mb)' % service)
+        extra = sorted(set(containers) - set(expected))
+        if problems:
+            self._add('containers', 'Containers', started, False, '; '.join(problems), '; '.join(_unique(fixes)))
+        else:
+            detail = 'all %d running and healthy: %s' % (len(expected), ', '.join(expected))
+            if extra:
+                detail += '; also %s, not in compose.yaml' % ', '.join(extra)
+            self._add('containers', 'Containers', started, True, detail)
+
+    # -- HTTP -----------------------------------------------------------------
+
+    def _get(self, path, headers=None):
+        """(status, text) of GET url+path; raises TransportError."""
+        response = self.http.send('GET', self.url + path, headers=headers)
+        try:
+            return response.status, response.text()
+        finally:
+            response.close()
+
+    def _http_fix(self, exc_or_status):
+        if isinstance(exc_or_status, TransportError):
+            if exc_or_status.kind == 'refused':
+                return ('nothing listens on %s: check that the app container runs and is published there '
+                        '(%s ps); url must be the address site.yml publishes (postiz_stack_local_url)'
+                        % (self.url, self.compose))
+            return 'check that %s is the app\'s address on this host and the app answers: %s' % (
+                self.url, self._logs(self.app_service))
+        if exc_or_status in (502, 503, 504):
+            return ('the backend behind nginx is down or still starting: read %s (a Temporal or database '
+                    'problem at boot is the usual cause)' % self._logs(self.app_service))
+        if exc_or_status == 404:
+            return 'url must be the base URL of the app without /api (for example http://127.0.0.1:4007)'
+        return 'read %s' % self._logs(self.app_service)
+
+    def check_http(self, name, label, path, want):
+        started = self._clock()
+        try:
+            status, text = self._get(path)
+        except TransportError as exc:
+            self._add(name, label, started, False, 'GET %s failed: %s' % (path, exc.reason), self._http_fix(exc))
+            return
+        ok = status == 200 and (want is None or want in text)
+        detail = 'GET %s: HTTP %d' % (path, status)
+        if status == 200 and want and not ok:
+            detail += ', but the body is not %r: %s' % (want, excerpt(text, self.http.secrets))
+        self._add(name, label, started, ok, detail, self._http_fix(status))
+
+    def check_public_api(self):
+        label = 'Public API'
+        if not self.api_key:
+            self._skip('public_api', label, 'no key')
+            return
+        started = self._clock()
+        path = '/api/public/v1/is-connected'
+        try:
+            status, text = self._get(path, headers={'Authorization': self.api_key, 'Accept': 'application/json'})
+        except TransportError as exc:
+            self._add('public_api', label, started, False, 'GET %s failed: %s' % (path, exc.reason), self._http_fix(exc))
+            return
+        connected = False
+        if status == 200:
+            try:
+                connected = json.loads(text).get('connected') is True
+            except (ValueError, AttributeError):
+                connected = False
+        detail = 'GET %s with the key: HTTP %d %s' % (path, status, excerpt(text, self.http.secrets))
+        if status == 401:
+            fix = 'the API key was refused: read it again with %s (it changes when rotated)' % ADMIN_MODULE
+        else:
+            fix = self._http_fix(status)
+        self._add('public_api', label, started, connected, detail, fix)
+
+    def check_mcp(self):
+        label = 'MCP'
+        if not self.api_key:
+            self._skip('mcp', label, 'no key')
+            return
+        started = self._clock()
+        probe = McpProbe(self.url + '/api/mcp', self.api_key, auth=self.mcp_auth, http=self.http,
+                         max_latency_ms=self.max_latency_ms, latency_limit_name=self.latency_limit_name)
+        result = probe.run()
+        steps = ', '.join('%s %d ms' % (step.name, step.ms) for step in result.steps if step.ms or step.ok)
+        if result.ok:
+            detail = '%s, %d tools; %s; slowest %d ms of %d allowed' % (
+                result.server_info.get('name') or 'server', len(result.tools), steps, result.max_ms, self.max_latency_ms)
+            self._add('mcp', label, started, True, detail)
+            return
+        detail = '; '.join(result.failures)
+        if any(' took ' in failure for failure in result.failures):
+            fix = ('find what slows the app (docker stats, %s); raise %s only if this latency is acceptable'
+                   % (self._logs(self.app_service), self.latency_limit_name))
+        elif any('API key was refused' in failure for failure in result.failures):
+            fix = 'read the key again with %s (it changes when rotated)' % ADMIN_MODULE
+        else:
+            fix = 'read %s' % self._logs(self.app_service)
+        self._add('mcp', label, started, False, detail, fix)
+
+    # -- inside the stack -------------------------------------------------------
+
+    def _in_stack(self, name, label, service, command, healthy_text, fix):
+        if not self.services():
+            self._skip(name, label, 'project %s is not deployed (no services, no containers)' % self.project)
+            return
+        if service not in self.services():
+            self._skip(name, label, '%s is not part of this project (an external service)' % service)
+            return
+        started = self._clock()
+        if not self._running(service):
+            self._add(name, label, started, False, self._not_running_detail(service), self._start_fix(service))
+            return
+        rc, out, err = self._exec(service, *command)
+        text = ' '.join((out.strip() or err).split())
+        ok = rc == 0 and (healthy_text is None or healthy_text in out)
+        detail = text if ok else '%s (exit status %d)' % (excerpt(text or 'no output'), rc)
+        self._add(name, label, started, ok, '%s: %s' % (service, detail or 'answers'), fix)
+
+    def check_postgres(self):
+        for service in POSTGRES_SERVICES:
+            fix = 'read %s, then restart it: %s restart %s' % (self._logs(service), self.compose, service)
+            if service == 'temporal-postgresql':
+                fix += '; then restart %s and, once it is healthy, %s (%s)' % (
+                    TEMPORAL_SERVICE, self.app_service, TEMPORAL_PITFALL)
+            # pg_isready does not log in, so the user only names the default database; the
+            # variable is the one the healthcheck uses.
+            self._in_stack('postgres:%s' % service, 'PostgreSQL %s' % service, service,
+                           ['sh', '-c', 'pg_isready -U "${POSTGRES_USER:-postgres}"'], 'accepting connections', fix)
+
+    def check_redis(self):
+        fix = 'read %s, then restart it: %s restart %s' % (self._logs(REDIS_SERVICE), self.compose, REDIS_SERVICE)
+        self._in_stack('redis', 'Redis', REDIS_SERVICE, ['redis-cli', 'ping'], 'PONG', fix)
+
+    def check_temporal(self):
+        fix = ('read %s (it needs temporal-postgresql), restart it: %s restart %s, then restart the app once '
+               'Temporal is healthy, because %s: %s restart %s' % (
+                   self._logs(TEMPORAL_SERVICE), self.compose, TEMPORAL_SERVICE, TEMPORAL_PITFALL, self.compose,
+                   self.app_service))
+        # The container's own address, as its healthcheck: auto-setup does not bind 127.0.0.1.
+        describe = ('temporal operator namespace describe --namespace "$1" '
+                    '--address "$(hostname -i | cut -d" " -f1):7233" >/dev/null && echo "namespace $1 exists"')
+        self._in_stack('temporal', 'Temporal', TEMPORAL_SERVICE, ['sh', '-c', describe, 'sh', self.temporal_namespace],
+                       'exists', fix)
+        self.check_temporal_order()
+
+    def check_temporal_order(self):
+        """Temporal restarted after the app: the app's workers may be gone (FACTS §11 row 1)."""
+        app, temporal = self._running(self.app_service), self._running(TEMPORAL_SERVICE)
+        if not (app and temporal):
+            return  # reported as not running elsewhere
+        started = self._clock()
+        inspected = self.inspected()
+        app_info, temporal_info = by_short_id(inspected, app['id']), by_short_id(inspected, temporal['id'])
+        if not (app_info and temporal_info and app_info['started_at'] and temporal_info['started_at']):
+            self._skip('temporal:start_order', 'Temporal', 'start times unknown')
+            return
+        later = temporal_info['started_at'] > app_info['started_at']
+        detail = 'Temporal started %s the app (%s, app %s)' % (
+            'after' if later else 'before', _iso(temporal_info['started_at']), _iso(app_info['started_at']))
+        fix = ('%s, so scheduled posts may sit in QUEUE: restart the app now that Temporal is healthy: %s restart %s'
+               % (TEMPORAL_PITFALL, self.compose, self.app_service))
+        self._add('temporal:start_order', 'Temporal', started, not later, detail, fix)
+
+    def app_network_targets(self):
+        """[(name, host, port, label)] the app must reach: project services, then app_targets."""
+        targets = []
+        services = self.services()
+        for service, port, label in APP_DEPENDENCIES:
+            if service in services:
+                targets.append(('app_network:%s' % service, service, port, label))
+        for target in self.app_targets:
+            host, _sep, port = target.rpartition(':')
+            targets.append(('app_network:%s' % target, host.strip('[]'), int(port), target))
+        return targets
+
+    def check_app_network(self):
+        targets = self.app_network_targets()
+        if not targets:
+            self._skip('app_network', 'App network', 'no dependencies to reach')
+            return
+        started = self._clock()
+        if not self._running(self.app_service):
+            for name, _host, _port, label in targets:
+                self._add(name, label, started, False, 'cannot test from the app container: %s'
+                          % self._not_running_detail(self.app_service), self._start_fix(self.app_service))
+            return
+        wanted = json.dumps([[host, port] for _name, host, port, _label in targets])
+        rc, out, err = self._exec(self.app_service, 'sh', '-c', _CONNECT_SCRIPT, 'sh', _NODE_CONNECT, _PYTHON_CONNECT,
+                                  wanted)
+        try:
+            answers = json.loads(out.strip().splitlines()[-1]) if rc == 0 else None
+        except (ValueError, IndexError):
+            answers = None
+        if not isinstance(answers, list) or len(answers) != len(targets):
+            for name, _host, _port, label in targets:
+                self._add(name, label, started, False, 'the TCP probe could not run in the app container: %s'
+                          % excerpt(err or out or 'exit status %d' % rc), 'the app image needs node or python3 and sh')
+            return
+        for (name, host, port, label), answer in zip(targets, answers):
+            ok, ms, error = bool(answer[2]), int(answer[3]), answer[4]
+            if ok:
+                detail = 'the app container reaches %s:%d' % (host, port)
+            else:
+                detail = 'not reachable from the app container (%s:%d: %s)' % (host, port, error)
+            # The connect time, not the exec's: starting node in the container dominates that.
+            self.results.append(CheckResult(name, label, OK if ok else FAILED, ms, detail,
+                                            '' if ok else self._reach_fix(host, label)))
+
+    def _reach_fix(self, host, label):
+        if host == TEMPORAL_SERVICE or label == 'Temporal':
+            return ('%s: make Temporal healthy (%s ps -a %s; %s), then restart the app container: %s restart %s'
+                    % (TEMPORAL_PITFALL, self.compose, TEMPORAL_SERVICE, self._logs(TEMPORAL_SERVICE), self.compose,
+                       self.app_service))
+        if host in self.services():
+            return ('start %s (%s start %s); if it runs, the app and it no longer share the internal network: '
+                    're-run site.yml' % (host, self.compose, host))
+        return ('the app container cannot open a TCP connection to %s: check the address, the firewall, and that '
+                'the app joins its network (postiz_stack_external_networks)' % label)
+
+    # -- host resources ---------------------------------------------------------
+
+    def docker_root(self):
+        rc, out, _err = self.docker('info', '--format', '{{.DockerRootDir}}')
+        return out.strip() if rc == 0 and out.strip().startswith('/') else None
+
+    def check_disk(self):
+        started = self._clock()
+        paths = self.disk_paths or [p for p in (self.docker_root(), self.project_dir) if p]
+        measured, unreadable = [], []
+        for path in _unique(paths):
+            try:
+                free, _probe = free_mb_of(path, self._statvfs)
+            except OSError as exc:
+                unreadable.append('%s: %s' % (path, exc.strerror or exc))
+                continue
+            measured.append((path, free))
+        if measured:
+            self.disk_free_mb = int(min(free for _path, free in measured))
+        low = ['%s has %s' % (path, fmt_mb(free)) for path, free in measured if free < self.min_free_disk_mb]
+        parts = ['%s %s free' % (path, fmt_mb(free)) for path, free in measured] + unreadable
+        detail = ', '.join(parts) or 'no path to measure'
+        if low:
+            detail = '%s, under the %d MiB minimum (min_free_disk_mb)' % ('; '.join(low), self.min_free_disk_mb)
+        fix = ('free space on that filesystem: docker system df, docker image prune, delete old backups; '
+               'PostgreSQL and Redis stop writing when the disk is full')
+        if unreadable and not low:
+            fix = 'give readable paths in disk_paths'
+        self._add('disk', 'Disk', started, not low and not unreadable, detail, fix)
+
+    def check_memory(self):
+        started = self._clock()
+        running = [c for c in self.containers().values() if c['state'] == 'running']
+        if not running:
+            self._add('memory', 'Memory', started, False, 'no running container of project %s to measure' % self.project,
+                      'start the stack: %s (or re-run site.yml)' % self._up())
+            return
+        rc, out, err = self.docker('stats', '--no-stream', '--format', '{{json .}}', *[c['id'] for c in running])
+        try:
+            usage = parse_stats(out) if rc == 0 else None
+        except ValueError as exc:
+            usage, err = None, str(exc)
+        if usage is None:
+            self._add('memory', 'Memory', started, False, 'docker stats failed: %s' % excerpt(err or 'exit status %d' % rc),
+                      'check that Docker runs (docker info)')
+            return
+        total, per_service = sum_memory(usage, self.containers())
+        self.memory_used_mb = int(round(total))
+        parts = ', '.join('%s %s' % (service, fmt_mb(used)) for service, used in per_service)
+        if self.memory_budget_mb:
+            ok = total <= self.memory_budget_mb
+            detail = '%s used of the %d MiB budget (%d%%): %s' % (
+                fmt_mb(total), self.memory_budget_mb, int(round(100.0 * total / self.memory_budget_mb)), parts)
+        else:
+            ok, detail = True, '%s used (no budget set): %s' % (fmt_mb(total), parts)
+        fix = ('the stack uses more than memory_budget_mb (postiz_memory_budget_mb): the largest user is %s; lower '
+               'its limit in postiz_stack_memory_limits_mb, restart it to release memory, or raise the budget if '
+               'the host has room' % (per_service[0][0] if per_service else '?'))
+        self._add('memory', 'Memory', started, ok, detail, fix)
+
+    # -- all ------------------------------------------------------------------------
+
+    def run(self, checks=CHECKS):
+        selected = [name for name in CHECKS if name in checks]
+        for name in selected:
+            if name == 'containers':
+                self.check_containers()
+            elif name == 'api':
+                self.check_http('api', 'Backend', '/api/', 'App is running')
+            elif name == 'frontend':
+                self.check_http('frontend', 'Frontend', '/auth', None)
+            elif name == 'public_api':
+                self.check_public_api()
+            elif name == 'mcp':
+                self.check_mcp()
+            elif name == 'postgres':
+                self.check_postgres()
+            elif name == 'redis':
+                self.check_redis()
+            elif name == 'temporal':
+                self.check_temporal()
+            elif name == 'app_network':
+                self.check_app_network()
+            elif name == 'disk':
+                self.check_disk()
+            elif name == 'memory':
+                self.check_memory()
+        return self.results
+
+    @property
+    def healthy(self):
+        return all(result.ok for result in self.results)
+
+    def as_dict(self):
+        return {
+            'checks': [result.as_dict() for result in self.results],
+            'healthy': self.healthy,
+            'memory_used_mb': self.memory_used_mb,
+            'disk_free_mb': self.disk_free_mb,
+            'summary': summary_lines(self.project, self.url, self.results),
+            'failures': [result.message() for result in self.results if result.status == FAILED],
+        }
+
+
+def _unique(items):
+    seen, out = set(), []
+    for item in items:
+        if item not in seen:
+            seen.add(item)
+            out.append(item)
+    return out
+
+
+def _iso(moment):
+    return moment.astimezone(datetime.timezone.utc).strftime('%Y-%m-%d %H:%M:%S UTC')
