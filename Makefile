@@ -8,8 +8,8 @@ EXTRA_VARS ?=
 # Two scenarios at a time (each has its own Compose project and ports); the longest first.
 JOBS ?= 2
 # Not yet in this list, to keep CI under 30 minutes: `upgrade` (passes on its own:
-# `make molecule SCENARIOS=upgrade`) and `multi` (work in progress).
-SCENARIOS ?= backup_restore default oauth bad_input
+# `make molecule SCENARIOS=upgrade`), `bad_input` and `multi` (work in progress).
+SCENARIOS ?= backup_restore default oauth
 COLLECTION_VERSION := $(shell sed -n 's/^version: *//p' galaxy.yml)
 # Outside the clone: inside a git work tree ansible-test only sees tracked files.
 BUILD ?= /tmp/selfhosted-postiz-build
