@@ -68,15 +68,22 @@ class PostizNotReady(PostizApiError):
         self.last_answer = last_answer
 
 
+class PostizServerError(PostizApiError):
+    """Postiz answered with an HTTP 5xx: it runs but fails, e.g. while its database is down."""
+
+
 class AdminResult(object):
     """Outcome of :func:`ensure_admin`. ``api_key`` is None when it could not be read."""
 
-    def __init__(self, changed, created, email, api_key=None, org_id=None, role=None, unreachable=None):
+    def __init__(self, changed, created, email, api_key=None, org_id=None, role=None, unreachable=None,
+                 unchecked=None):
         self.changed = changed
         self.created = created
         self.email = email
         # Check mode only: why Postiz could not be asked (it is probably not deployed yet).
         self.unreachable = unreachable
+        # Check mode only: why the account could not be checked (Postiz runs but fails).
+        self.unchecked = unchecked
         self.api_key = api_key
         self.org_id = org_id
         self.role = role
@@ -141,7 +148,8 @@ class PostizApi(object):
             return PostizApiError(
                 '%s: %s answered HTTP 404, so it is not the Postiz app; url must be the base URL that serves both '
                 'the frontend and /api (for example http://127.0.0.1:4007), without /api' % (what, self.base_url))
-        return PostizApiError('%s: unexpected HTTP %d from Postiz: %s' % (what, response.status, text or '(empty body)'))
+        error = PostizServerError if response.status >= 500 else PostizApiError
+        return error('%s: unexpected HTTP %d from Postiz: %s' % (what, response.status, text or '(empty body)'))
 
     def _json_object(self, what, response):
         try:
@@ -250,6 +258,19 @@ class PostizApi(object):
 def ensure_admin(api, email, password, company, check_mode=False, wait_timeout=300):
     """Log in as ``email``, registering it first when it has no account; read the org API key."""
     validate_credentials(email, password, company)
+    if not check_mode:
+        return _ensure_admin(api, email, password, company, check_mode, wait_timeout)
+    try:
+        return _ensure_admin(api, email, password, company, check_mode, wait_timeout)
+    except PostizServerError as exc:
+        # A dry run on a damaged stack (a database stopped, say): the real run would repair
+        # the stack before it gets here, so this is a prediction it cannot make, not a failure.
+        return AdminResult(changed=False, created=False, email=email.lower(),
+                           unchecked='%s; the account and its API key are not checked in this dry run '
+                                     '(a real run repairs the stack first, then checks them)' % exc)
+
+
+def _ensure_admin(api, email, password, company, check_mode, wait_timeout):
     if check_mode:
         # A dry run of a first deploy has started nothing, so waiting would only
         # delay the failure: ask once, and predict a registration if nothing answers.

@@ -38,6 +38,9 @@ attributes:
       - In check mode the app is asked once, without waiting. When it does not answer (as in a dry
         run of the first deploy, where nothing was started), the module warns and reports the
         account as to be created.
+      - In check mode an HTTP 5xx from Postiz (it runs but fails, for example while its database is
+        stopped) is not a failure: a real run would repair the stack first. The module warns, reports
+        no change and returns RV(checked) false.
   diff_mode:
     support: none
   idempotent:
@@ -156,6 +159,13 @@ email:
   returned: success
   type: str
   sample: admin@example.com
+checked:
+  description:
+    - Whether the account was checked. False only in check mode, when Postiz answered with a server
+      error (see the check mode notes).
+  returned: success
+  type: bool
+  sample: true
 """
 
 from ansible.module_utils.basic import AnsibleModule
@@ -198,7 +208,10 @@ def run_module(module):
     if result.unreachable:
         module.warn('Check mode: %s; taken as not deployed yet, so the account is reported as to be created'
                     % result.unreachable)
-    output = dict(changed=result.changed, created=result.created, email=result.email)
+    if result.unchecked:
+        module.warn('Check mode: %s' % result.unchecked)
+    output = dict(changed=result.changed, created=result.created, email=result.email,
+                  checked=result.unchecked is None)
     if result.api_key is not None:
         # Not added to no_log_values: AnsibleModule would replace it with '********'
         # in this very result. It is read last, so no failure message can follow it,

@@ -107,9 +107,11 @@ class FakePostiz(_FakeServer):
     """The dashboard API of FACTS 6: can-register, register, login, user/self."""
 
     def __init__(self, starting_502=0, not_secured=False, cookie=True, email_provider=False,
-                 disable_registration=False, concurrent_registration=False, port=0):
+                 disable_registration=False, concurrent_registration=False, failing_paths=(), port=0):
         super(FakePostiz, self).__init__(port)
         self.starting_502 = starting_502
+        # Paths answered with Nest's HTTP 500, as while the app's database is down.
+        self.failing_paths = set(failing_paths)
         self.not_secured = not_secured  # also send the token in the 'auth' response header
         self.cookie = cookie  # send the 'auth' cookie
         self.email_provider = email_provider
@@ -140,6 +142,9 @@ class FakePostiz(_FakeServer):
         if self.starting_502 > 0:
             self.starting_502 -= 1
             handler.send_body(502, '<html><head><title>502 Bad Gateway</title></head></html>')
+            return
+        if entry.path in self.failing_paths:
+            handler.send_body(500, {'statusCode': 500, 'message': 'Internal server error'})
             return
         route = (entry.method, entry.path)
         body = entry.json() if entry.method == 'POST' else None

@@ -14,6 +14,7 @@ from ansible_collections.selfhosted.postiz.plugins.module_utils import postiz_ap
 from ansible_collections.selfhosted.postiz.plugins.module_utils.postiz_api import (
     PostizApi,
     PostizApiError,
+    PostizServerError,
     ensure_admin,
     session_token,
 )
@@ -262,3 +263,28 @@ def test_check_mode_still_fails_on_a_wrong_address(postiz):
     with pytest.raises(PostizApiError) as caught:
         ensure_admin(api_for(server.url + '/api'), EMAIL, PASSWORD, 'Example Ltd', check_mode=True)
     assert 'HTTP 404' in str(caught.value)
+
+
+@pytest.mark.parametrize('failing', ['/api/auth/can-register', '/api/auth/login', '/api/user/self'])
+def test_check_mode_on_a_failing_app_reports_it_unchecked(postiz, failing):
+    server = postiz(failing_paths=[failing])
+    server.add_user(EMAIL, PASSWORD)
+    result = ensure_admin(api_for(server.url), EMAIL, PASSWORD, 'Example Ltd', check_mode=True)
+    assert (result.changed, result.created, result.api_key) == (False, False, None)
+    assert 'unexpected HTTP 500 from Postiz' in result.unchecked and 'not checked in this dry run' in result.unchecked
+    assert PASSWORD not in result.unchecked and '/api/auth/register' not in server.paths()
+
+
+def test_a_failing_app_fails_a_real_run(postiz):
+    server = postiz(failing_paths=['/api/auth/login'])
+    with pytest.raises(PostizServerError) as caught:
+        ensure_admin(api_for(server.url), EMAIL, PASSWORD, 'Example Ltd')
+    assert 'logging in as %s: unexpected HTTP 500' % EMAIL in str(caught.value)
+
+
+def test_check_mode_still_fails_on_a_client_error(postiz):
+    server = postiz()
+    server.add_user(EMAIL, PASSWORD, role='USER')
+    with pytest.raises(PostizApiError) as caught:
+        ensure_admin(api_for(server.url), EMAIL, PASSWORD, 'Example Ltd', check_mode=True)
+    assert not isinstance(caught.value, PostizServerError) and 'has the role USER' in str(caught.value)

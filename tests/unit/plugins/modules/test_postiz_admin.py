@@ -157,3 +157,19 @@ def test_check_mode_before_first_deploy_warns_instead_of_waiting(run):
     warning = warning['event']['msg'] if isinstance(warning, dict) else warning
     assert warning == ('Check mode: Postiz at http://127.0.0.1:%d did not answer (connection refused); taken as not '
                        'deployed yet, so the account is reported as to be created' % port)
+
+
+def test_check_mode_on_a_failing_app_warns_and_reports_unchecked(run, postiz):
+    server = postiz(failing_paths=['/api/auth/can-register'])
+    server.add_user(EMAIL, PASSWORD)
+    result = run(check_mode=True, url=server.url, email=EMAIL, password=PASSWORD)
+    assert result['changed'] is False and result['checked'] is False and 'api_key' not in result
+    # ansible-core 2.19 sends warnings as structured events: look in their text.
+    warnings = json.dumps(result['warnings'])
+    assert 'Check mode: checking whether Postiz is up: unexpected HTTP 500' in warnings
+    assert 'not checked in this dry run' in warnings and PASSWORD not in warnings
+
+
+def test_a_real_run_reports_checked(run, postiz):
+    server = postiz()
+    assert run(url=server.url, email=EMAIL, password=PASSWORD)['checked'] is True
