@@ -39,7 +39,7 @@ attributes:
         run of the first deploy, where nothing was started), the module warns and reports the
         account as to be created.
       - In check mode an HTTP 5xx from Postiz (it runs but fails, for example while its database is
-        stopped) is not a failure: a real run would repair the stack first. The module warns, reports
+        stopped) is not a failure, since a real run would repair the stack first. The module warns, reports
         no change and returns RV(checked) false.
   diff_mode:
     support: none
