@@ -6,6 +6,7 @@ result serialization, and checks that the key never appears in what it prints.""
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import stat
@@ -14,10 +15,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-
-from ansible.module_utils import _internal as module_utils_internal
-from ansible.module_utils import basic
-from ansible.module_utils.common import warnings as module_warnings
 
 from ansible_collections.selfhosted.postiz.plugins.module_utils.mcp_config import CLIENTS
 from ansible_collections.selfhosted.postiz.plugins.modules import mcp_client_config
@@ -39,22 +36,9 @@ def dirs(tmp_path):
 
 
 @pytest.fixture
-def run(monkeypatch, capsys):
+def run(run_module):
     """Run the module with args; return its parsed JSON result (plus the raw text)."""
-
-    def _run(check_mode=False, diff=False, **args):
-        payload = dict(args, _ansible_check_mode=check_mode, _ansible_diff=diff)
-        monkeypatch.setattr(basic, '_ANSIBLE_ARGS', json.dumps({'ANSIBLE_MODULE_ARGS': payload}).encode())
-        monkeypatch.setattr(basic, '_ANSIBLE_PROFILE', 'legacy')
-        monkeypatch.setattr(module_utils_internal, 'is_controller', False)
-        monkeypatch.setattr(module_warnings, '_global_warnings', {})
-        with pytest.raises(SystemExit):
-            mcp_client_config.main()
-        out = capsys.readouterr().out
-        result = json.loads(out)
-        result['_raw'] = out
-        return result
-    return _run
+    return functools.partial(run_module, mcp_client_config.main)
 
 
 def args_for(client, scope, dirs, **extra):

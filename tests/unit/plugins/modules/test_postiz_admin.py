@@ -6,13 +6,10 @@ no_log masking) against a real loopback HTTP server faking Postiz."""
 
 from __future__ import annotations
 
+import functools
 import json
 
 import pytest
-
-from ansible.module_utils import _internal as module_utils_internal
-from ansible.module_utils import basic
-from ansible.module_utils.common import warnings as module_warnings
 
 from ansible_collections.selfhosted.postiz.plugins.module_utils import postiz_api
 from ansible_collections.selfhosted.postiz.plugins.modules import postiz_admin
@@ -41,22 +38,9 @@ def postiz():
 
 
 @pytest.fixture
-def run(monkeypatch, capsys):
-    """Run the module with args; return its parsed JSON result (plus the raw output)."""
-
-    def _run(check_mode=False, **args):
-        payload = dict(args, _ansible_check_mode=check_mode)
-        monkeypatch.setattr(basic, '_ANSIBLE_ARGS', json.dumps({'ANSIBLE_MODULE_ARGS': payload}).encode())
-        monkeypatch.setattr(basic, '_ANSIBLE_PROFILE', 'legacy')
-        monkeypatch.setattr(module_utils_internal, 'is_controller', False)
-        monkeypatch.setattr(module_warnings, '_global_warnings', {})
-        with pytest.raises(SystemExit):
-            postiz_admin.main()
-        out = capsys.readouterr().out
-        result = json.loads(out)
-        result['_raw'] = out
-        return result
-    return _run
+def run(run_module):
+    """Run the module with args; return its parsed JSON result (plus the raw text)."""
+    return functools.partial(run_module, postiz_admin.main)
 
 
 def test_first_run_registers_and_returns_the_key(run, postiz):

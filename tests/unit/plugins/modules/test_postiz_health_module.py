@@ -10,10 +10,6 @@ import json
 
 import pytest
 
-from ansible.module_utils import _internal as module_utils_internal
-from ansible.module_utils import basic
-from ansible.module_utils.common import warnings as module_warnings
-
 from ansible_collections.selfhosted.postiz.plugins.modules import postiz_health
 from ansible_collections.selfhosted.postiz.tests.unit.plugins.fake_stack import (
     FakePostizApp,
@@ -50,21 +46,11 @@ def docker(tmp_path, monkeypatch):
 
 
 @pytest.fixture
-def run(monkeypatch, capsys, tmp_path):
+def run(run_module, tmp_path):
     def _run(check_mode=False, **args):
         args.setdefault('project_name', 'postiz')
         args.setdefault('project_dir', str(tmp_path))
-        payload = dict(args, _ansible_check_mode=check_mode)
-        monkeypatch.setattr(basic, '_ANSIBLE_ARGS', json.dumps({'ANSIBLE_MODULE_ARGS': payload}).encode())
-        monkeypatch.setattr(basic, '_ANSIBLE_PROFILE', 'legacy')
-        monkeypatch.setattr(module_utils_internal, 'is_controller', False)
-        monkeypatch.setattr(module_warnings, '_global_warnings', {})
-        with pytest.raises(SystemExit):
-            postiz_health.main()
-        out = capsys.readouterr().out
-        result = json.loads(out)
-        result['_raw'] = out
-        return result
+        return run_module(postiz_health.main, check_mode=check_mode, **args)
     return _run
 
 

@@ -6,13 +6,9 @@ faking the Postiz MCP endpoint."""
 
 from __future__ import annotations
 
-import json
+import functools
 
 import pytest
-
-from ansible.module_utils import _internal as module_utils_internal
-from ansible.module_utils import basic
-from ansible.module_utils.common import warnings as module_warnings
 
 from ansible_collections.selfhosted.postiz.plugins.modules import postiz_mcp_check
 from ansible_collections.selfhosted.postiz.tests.unit.plugins.fake_postiz_server import FakeMcp
@@ -34,20 +30,9 @@ def mcp():
 
 
 @pytest.fixture
-def run(monkeypatch, capsys):
-    def _run(check_mode=False, **args):
-        payload = dict(args, _ansible_check_mode=check_mode)
-        monkeypatch.setattr(basic, '_ANSIBLE_ARGS', json.dumps({'ANSIBLE_MODULE_ARGS': payload}).encode())
-        monkeypatch.setattr(basic, '_ANSIBLE_PROFILE', 'legacy')
-        monkeypatch.setattr(module_utils_internal, 'is_controller', False)
-        monkeypatch.setattr(module_warnings, '_global_warnings', {})
-        with pytest.raises(SystemExit):
-            postiz_mcp_check.main()
-        out = capsys.readouterr().out
-        result = json.loads(out)
-        result['_raw'] = out
-        return result
-    return _run
+def run(run_module):
+    """Run the module with args; return its parsed JSON result (plus the raw text)."""
+    return functools.partial(run_module, postiz_mcp_check.main)
 
 
 def assert_key_never_shown(result):

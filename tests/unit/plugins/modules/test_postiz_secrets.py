@@ -6,15 +6,14 @@ and result serialization (including the no_log masking of the output)."""
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import stat
 
 import pytest
 
-from ansible.module_utils import _internal as module_utils_internal
 from ansible.module_utils import basic
-from ansible.module_utils.common import warnings as module_warnings
 
 from ansible_collections.selfhosted.postiz.plugins.modules import postiz_secrets
 
@@ -27,25 +26,9 @@ def secrets_path(tmp_path):
 
 
 @pytest.fixture
-def run(monkeypatch, capsys):
-    """Run the module with args; return its parsed JSON result."""
-
-    def _run(check_mode=False, diff=False, **args):
-        payload = dict(args, _ansible_check_mode=check_mode, _ansible_diff=diff)
-        monkeypatch.setattr(basic, '_ANSIBLE_ARGS', json.dumps({'ANSIBLE_MODULE_ARGS': payload}).encode())
-        monkeypatch.setattr(basic, '_ANSIBLE_PROFILE', 'legacy')
-        # Importing controller code (as the filter tests do) switches module_utils to
-        # controller mode, where warnings go to the display instead of the result.
-        monkeypatch.setattr(module_utils_internal, 'is_controller', False)
-        # Each real module run is a fresh process; so is each run here.
-        monkeypatch.setattr(module_warnings, '_global_warnings', {})
-        with pytest.raises(SystemExit):
-            postiz_secrets.main()
-        out = capsys.readouterr().out
-        result = json.loads(out)
-        result['_raw'] = out
-        return result
-    return _run
+def run(run_module):
+    """Run the module with args; return its parsed JSON result (plus the raw text)."""
+    return functools.partial(run_module, postiz_secrets.main)
 
 
 def read(path):
