@@ -1,9 +1,25 @@
 #!/usr/bin/env bash
 # Debian packages the test harness needs, and a running Docker daemon. Idempotent.
+# The host's own Docker is used as it is: docker-ce, docker.io or moby-engine, whatever
+# runs here. Debian's docker.io is installed only where no Docker engine exists at all,
+# so the suite never swaps one engine for another (apt would stop every container).
 set -euo pipefail
 
-# openssh-server: the `multi` scenario manages its second instance over SSH to 127.0.0.1.
-packages=(docker.io debootstrap ca-certificates openssh-server)
+# openssh-client: the `multi` scenario reaches its second machine over SSH.
+packages=(debootstrap ca-certificates openssh-client)
+engine=''
+for p in docker-ce docker.io moby-engine docker-engine; do
+  if dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then
+    engine=$p
+    break
+  fi
+done
+if [ -z "$engine" ] && command -v dockerd >/dev/null 2>&1; then engine=$(command -v dockerd); fi
+if [ -z "$engine" ]; then
+  packages+=(docker.io)
+  engine='docker.io (installed now: this host had no Docker engine)'
+fi
+echo "docker engine: $engine"
 # Node.js with npx: the `mcp` scenario runs Claude Desktop's bridge (mcp-remote) and the
 # MCP Inspector from npm. Any Node >= 18 does; NodeSource's nodejs already carries npm,
 # so the distribution's packages are added only when npx is missing.

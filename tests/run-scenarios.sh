@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# Runs Molecule scenarios, JOBS at a time (each scenario has its own Compose project
-# and ports, so they can share the host), one log per scenario under LOG_DIR.
+# Runs Molecule scenarios, JOBS at a time (each scenario deploys into throw-away machines
+# of its own, tests/machines), one log per scenario under LOG_DIR. The test registry is
+# started first; at the end, passed or failed, every machine of the suite, the registry
+# and the suite's network are removed, so a run that stops half-way leaves nothing behind.
 # Usage: tests/run-scenarios.sh scenario...    (env: JOBS, LOG_DIR)
 set -uo pipefail
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)"
 jobs_max=${JOBS:-2}
 log_dir=${LOG_DIR:-/tmp/selfhosted-postiz-molecule}
 mkdir -p "$log_dir"
@@ -32,6 +35,18 @@ reap_one() {
     sleep 2
   done
 }
+
+cleanup() {
+  local name
+  for name in "${!pid_of[@]}"; do kill "${pid_of[$name]}" 2>/dev/null || true; done
+  wait
+  bash "$here/machines/machine.sh" sweep
+  bash "$here/machines/registry.sh" down
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+bash "$here/machines/registry.sh" up || exit 1
 
 for scenario in "$@"; do
   while [ "${#pid_of[@]}" -ge "$jobs_max" ]; do reap_one; done

@@ -10,8 +10,10 @@
 #   selfhosted-postiz-test/temporal:dev              `temporal server start-dev`
 #   selfhosted-postiz-test/postiz-double:latest-local   the Postiz contract double
 #   selfhosted-postiz-test/caddy:2                   Debian's caddy (apt-get download)
+#   selfhosted-postiz-test/registry:2                Debian's docker-registry (apt-get download)
+#   selfhosted-postiz-test/machine:bookworm          systemd test machine (debootstrap, import)
 #
-# Usage: bash tests/images/build.sh [--force] [base|postgres|redis|temporal|double|caddy ...]
+# Usage: bash tests/images/build.sh [--force] [base|postgres|redis|temporal|double|caddy|registry|machine ...]
 #   (no names = all; the base is always checked because everything builds on it)
 #
 # Each image carries the label selfhosted.postiz.inputs = sha256 of its inputs:
@@ -47,6 +49,8 @@ readonly REDIS_IMAGE="$PREFIX/redis:7"
 readonly TEMPORAL_IMAGE="$PREFIX/temporal:dev"
 readonly DOUBLE_REPO="$PREFIX/postiz-double"
 readonly CADDY_IMAGE="$PREFIX/caddy:2"
+readonly REGISTRY_IMAGE="$PREFIX/registry:2"
+readonly MACHINE_IMAGE="$PREFIX/machine:bookworm"
 readonly INPUTS_LABEL='selfhosted.postiz.inputs'
 
 readonly MIRROR="${DEBIAN_MIRROR:-http://deb.debian.org/debian}"
@@ -66,6 +70,7 @@ BASE_ID=''
 CTX=''
 declare -a REPLACED_IDS=()
 declare -a CONTEXT_DIRS=()
+declare -a ROOTFS_DIRS=("$ROOTFS_DIR")
 
 log() { printf '%s\n' "$*" >&2; }
 die() { log "build.sh: ERROR: $*"; exit 1; }
@@ -78,13 +83,13 @@ usage() {
 
 # debootstrap mounts proc/sys inside the rootfs; a failed run can leave them
 # mounted, and rm -rf must never descend into a live /proc or /sys.
-remove_rootfs() {
-  [ -d "$ROOTFS_DIR" ] || return 0
-  local mnt
+remove_rootfs() { # [dir], default the base's
+  local dir="${1:-$ROOTFS_DIR}" mnt
+  [ -d "$dir" ] || return 0
   while read -r mnt; do
     if [ -n "$mnt" ]; then umount -l "$mnt" 2>/dev/null || true; fi
-  done < <(findmnt -rn -o TARGET | grep -F "$ROOTFS_DIR" | sort -r || true)
-  rm -rf --one-file-system "$ROOTFS_DIR"
+  done < <(findmnt -rn -o TARGET | grep -F "$dir" | sort -r || true)
+  rm -rf --one-file-system "$dir"
 }
 
 cleanup() {
@@ -92,7 +97,9 @@ cleanup() {
   for dir in "${CONTEXT_DIRS[@]}"; do
     rm -rf "$dir"
   done
-  remove_rootfs
+  for dir in "${ROOTFS_DIRS[@]}"; do
+    remove_rootfs "$dir"
+  done
 }
 
 # --- input hashing ------------------------------------------------------------
@@ -204,6 +211,15 @@ docker_build() {
 }
 
 # --- base ---------------------------------------------------------------------
+
+# Image config of the test machine; part of its inputs. SIGRTMIN+3 asks systemd
+# to shut down cleanly (machine.sh passes it to docker run: docker import takes no STOPSIGNAL); `container` tells systemd it runs in one.
+readonly -a MACHINE_IMPORT_CHANGES=(
+  'ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'
+  'ENV LANG=C.UTF-8'
+  'ENV container=docker'
+  'CMD ["/lib/systemd/systemd"]'
+)
 
 # Image config applied at import; part of the base's inputs.
 readonly -a BASE_IMPORT_CHANGES=(
@@ -427,35 +443,36 @@ build_double() {
 
 # --- caddy --------------------------------------------------------------------
 
-# Debian's caddy package through the host's apt (Debian 12 packages 2.6.x), kept
-# in the work dir so an up-to-date run needs no network. A package apart from the
-# base: adding it there would rebuild every image, and so recreate every running
-# test stack on the machine.
-fetch_caddy_deb() {
-  local dir="$WORK_DIR/debs-caddy" version arch deb tmp
-  command -v apt-get >/dev/null || die "apt-get not found: the caddy image needs Debian's caddy package"
-  version="$(apt-cache show --no-all-versions caddy 2>/dev/null | sed -n 's/^Version: //p' | head -n1)"
+# A Debian package through the host's apt (caddy: Debian 12 packages 2.6.x;
+# docker-registry: 2.8.x), kept in the work dir so an up-to-date run needs no
+# network. Packages apart from the base: adding them there would rebuild every
+# image, and so recreate every running test stack on the machine.
+fetch_deb() { # package name
+  local name="$1" dir="$WORK_DIR/debs-$1" version arch deb tmp
+  command -v apt-get >/dev/null || die "apt-get not found: the $name image needs Debian's $name package"
+  version="$(apt-cache show --no-all-versions "$name" 2>/dev/null | sed -n 's/^Version: //p' | head -n1)"
   if [ -z "$version" ]; then
     apt-get update -qq >&2 || die "apt-get update failed"
-    version="$(apt-cache show --no-all-versions caddy 2>/dev/null | sed -n 's/^Version: //p' | head -n1)"
+    version="$(apt-cache show --no-all-versions "$name" 2>/dev/null | sed -n 's/^Version: //p' | head -n1)"
   fi
-  [ -n "$version" ] || die "apt has no caddy package (Debian 12 and later have one)"
+  [ -n "$version" ] || die "apt has no $name package (Debian 12 and later have one)"
   arch="$(dpkg --print-architecture)"
-  deb="$dir/caddy_${version}_${arch}.deb"
+  deb="$dir/${name}_${version//:/%3a}_${arch}.deb"
   if [ ! -s "$deb" ]; then
     mkdir -p "$dir"
     tmp="$(mktemp -d "$dir/download.XXXXXX")"
-    (cd "$tmp" && apt-get download -q "caddy=$version") >"$LOG_DIR/caddy-download.log" 2>&1 \
-      || { rm -rf "$tmp"; fail_with_log "caddy .deb" "$LOG_DIR/caddy-download.log"; }
-    mv "$tmp"/caddy_*.deb "$deb"
+    (cd "$tmp" && apt-get download -q "$name=$version") >"$LOG_DIR/$name-download.log" 2>&1 \
+      || { rm -rf "$tmp"; fail_with_log "$name .deb" "$LOG_DIR/$name-download.log"; }
+    mv "$tmp"/"$name"_*.deb "$deb"
     rm -rf "$tmp"
   fi
   printf '%s\n' "$deb"
 }
 
-build_caddy() {
-  local start=$SECONDS dir="$SCRIPT_DIR/caddy" deb hash ctx
-  deb="$(fetch_caddy_deb)"
+# An image FROM the base plus the files of one Debian package (extracted to deb/).
+build_deb_child() { # image, Dockerfile dir name, package
+  local image="$1" dir="$SCRIPT_DIR/$2" name="$3" start=$SECONDS deb hash ctx
+  deb="$(fetch_deb "$name")"
   hash="$(
     {
       common_manifest
@@ -464,17 +481,54 @@ build_caddy() {
       printf 'deb %s\n' "$(sha256sum <"$deb" | cut -d' ' -f1)"
     } | digest
   )"
-  if up_to_date "$hash" "$CADDY_IMAGE"; then
-    report "$CADDY_IMAGE" 'up to date' "$start"
+  if up_to_date "$hash" "$image"; then
+    report "$image" 'up to date' "$start"
     return 0
   fi
   new_context
   ctx="$CTX"
   cp -a "$dir/." "$ctx/"
   dpkg-deb -x "$deb" "$ctx/deb"
-  remember_replaced "$CADDY_IMAGE"
-  docker_build "$CADDY_IMAGE" "$ctx" "$hash" "$LOG_DIR/caddy.log" "$CADDY_IMAGE"
-  report "$CADDY_IMAGE" 'built' "$start"
+  remember_replaced "$image"
+  docker_build "$image" "$ctx" "$hash" "$LOG_DIR/$2.log" "$image"
+  report "$image" 'built' "$start"
+}
+
+# --- test machine -------------------------------------------------------------
+
+# A debootstrap of machine/packages.txt, finished by machine/finish-rootfs.sh, imported
+# with systemd as its command: the throw-away servers of the Molecule scenarios.
+# Not FROM the base: a server has no PostgreSQL or Redis of its own.
+build_machine() {
+  local start=$SECONDS dir="$SCRIPT_DIR/machine" hash logfile="$LOG_DIR/machine.log" change
+  local rootfs="$WORK_DIR/rootfs-machine"
+  hash="$(
+    {
+      printf 'mirror %s\n' "$MIRROR"
+      printf 'change %s\n' "${MACHINE_IMPORT_CHANGES[@]}"
+      printf 'mkrootfs %s\n' "$(sha256sum <"$BASE_DIR/mkrootfs.sh" | cut -d' ' -f1)"
+      manifest_tree "$dir"
+    } | digest
+  )"
+  if up_to_date "$hash" "$MACHINE_IMAGE"; then
+    report "$MACHINE_IMAGE" 'up to date' "$start"
+    return 0
+  fi
+  ROOTFS_DIRS+=("$rootfs")
+  remove_rootfs "$rootfs"
+  bash "$BASE_DIR/mkrootfs.sh" "$rootfs" "$WORK_DIR/debs" "$MIRROR" "$dir/packages.txt" >"$logfile" 2>&1 \
+    || fail_with_log "$MACHINE_IMAGE" "$logfile"
+  bash "$dir/finish-rootfs.sh" "$rootfs" >>"$logfile" 2>&1 || fail_with_log "$MACHINE_IMAGE" "$logfile"
+  local -a import_args=(--change "LABEL $INPUTS_LABEL=$hash")
+  for change in "${MACHINE_IMPORT_CHANGES[@]}"; do
+    import_args+=(--change "$change")
+  done
+  remember_replaced "$MACHINE_IMAGE"
+  tar -C "$rootfs" --numeric-owner -c . \
+    | docker import "${import_args[@]}" - "$MACHINE_IMAGE" >>"$logfile" 2>&1 \
+    || fail_with_log "$MACHINE_IMAGE" "$logfile"
+  remove_rootfs "$rootfs"
+  report "$MACHINE_IMAGE" 'built' "$start"
 }
 
 # --- main ---------------------------------------------------------------------
@@ -486,11 +540,11 @@ main() {
     case "$arg" in
       -f | --force) FORCE=1 ;;
       -h | --help) usage; exit 0 ;;
-      base | postgres | redis | temporal | double | caddy) targets+=("$arg") ;;
+      base | postgres | redis | temporal | double | caddy | registry | machine) targets+=("$arg") ;;
       *) usage >&2; die "unknown argument: $arg" ;;
     esac
   done
-  [ "${#targets[@]}" -gt 0 ] || targets=(base postgres redis temporal double caddy)
+  [ "${#targets[@]}" -gt 0 ] || targets=(base postgres redis temporal double caddy registry machine)
 
   [ "$(id -u)" = '0' ] || die "run as root (debootstrap and the rootfs need it)"
   command -v docker >/dev/null || die "docker client not found"
@@ -511,7 +565,9 @@ main() {
       redis) build_simple_child "$REDIS_IMAGE" redis ;;
       temporal) build_temporal ;;
       double) build_double ;;
-      caddy) build_caddy ;;
+      caddy) build_deb_child "$CADDY_IMAGE" caddy caddy ;;
+      registry) build_deb_child "$REGISTRY_IMAGE" registry docker-registry ;;
+      machine) build_machine ;;
     esac
   done
   prune_replaced

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Make the root filesystem of selfhosted-postiz-test/base:bookworm.
 #
-# Usage: mkrootfs.sh ROOTFS_DIR DEB_CACHE_DIR [MIRROR]
+# Usage: mkrootfs.sh ROOTFS_DIR DEB_CACHE_DIR [MIRROR [PACKAGE_LIST]]
+#   PACKAGE_LIST defaults to packages.txt beside this file (the base); the test
+#   machine image passes its own.
 #
 # Kept apart from build.sh on purpose: build.sh hashes this directory (this
 # recipe + packages.txt) as the base's inputs, so editing build.sh rebuilds
@@ -11,12 +13,13 @@ set -euo pipefail
 readonly SUITE='bookworm'
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)"
 readonly HERE
-readonly ROOTFS="${1:?usage: mkrootfs.sh ROOTFS_DIR DEB_CACHE_DIR [MIRROR]}"
-readonly DEB_CACHE="${2:?usage: mkrootfs.sh ROOTFS_DIR DEB_CACHE_DIR [MIRROR]}"
+readonly ROOTFS="${1:?usage: mkrootfs.sh ROOTFS_DIR DEB_CACHE_DIR [MIRROR [PACKAGE_LIST]]}"
+readonly DEB_CACHE="${2:?usage: mkrootfs.sh ROOTFS_DIR DEB_CACHE_DIR [MIRROR [PACKAGE_LIST]]}"
 readonly MIRROR="${3:-http://deb.debian.org/debian}"
+readonly PACKAGE_LIST="${4:-$HERE/packages.txt}"
 
 package_csv() {
-  sed -e 's/#.*//' -e 's/[[:space:]]//g' "$HERE/packages.txt" | grep -v '^$' | paste -sd, -
+  sed -e 's/#.*//' -e 's/[[:space:]]//g' "$PACKAGE_LIST" | grep -v '^$' | paste -sd, -
 }
 
 # Strip what a container never uses and what must not be baked in.
@@ -31,6 +34,7 @@ slim_rootfs() {
   fi
   # A private key generated on the build host has no business in an image.
   rm -f "$root/etc/ssl/private/ssl-cert-snakeoil.key" "$root/etc/ssl/certs/ssl-cert-snakeoil.pem"
+  rm -f "$root"/etc/ssh/ssh_host_*
   # Docker provides these per container; the host's copies would leak.
   rm -f "$root/etc/resolv.conf" "$root/etc/hostname"
   : >"$root/etc/machine-id"

@@ -1,0 +1,92 @@
+#!/usr/bin/env bash
+# The test registry: Debian's docker-registry in a container on the suite's own network
+# (selfhosted-postiz-test), reached by the test machines as registry.postiz.test:5000,
+# the way an air-gapped user's servers pull from a mirror of their own. It serves the
+# offline images of tests/images (everything tagged selfhosted-postiz-test/* but the
+# base, the machine and the registry itself).
+#
+# Usage: tests/machines/registry.sh up     start it (if needed) and push the images
+#        tests/machines/registry.sh push   push the images again (after a new build)
+#        tests/machines/registry.sh down   remove it, its volume and the network
+# Only objects carrying the label selfhosted.postiz.test are ever created or removed.
+set -euo pipefail
+
+readonly PREFIX=selfhosted-postiz-test
+readonly NETWORK=$PREFIX
+readonly NAME=$PREFIX-registry
+readonly VOLUME=$PREFIX-registry
+readonly IMAGE=$PREFIX/registry:2
+readonly ALIAS=registry.postiz.test
+readonly LABEL=selfhosted.postiz.test
+readonly WORK_DIR="${SELFHOSTED_POSTIZ_TEST_CACHE:-/var/cache/selfhosted-postiz-test}"
+
+log() { printf 'registry.sh: %s\n' "$*" >&2; }
+die() { log "ERROR: $*"; exit 1; }
+
+
+network_up() {
+  docker network inspect "$NETWORK" >/dev/null 2>&1 && return 0
+  docker network create --label "$LABEL=shared" "$NETWORK" >/dev/null
+}
+
+registry_up() {
+  docker image inspect "$IMAGE" >/dev/null 2>&1 || die "$IMAGE is missing: run make images"
+  if [ "$(docker inspect --format '{{ .State.Running }}' "$NAME" 2>/dev/null)" != true ]; then
+    docker rm -f "$NAME" >/dev/null 2>&1 || true
+    docker run -d --name "$NAME" --label "$LABEL=shared" --restart unless-stopped \
+      --network "$NETWORK" --network-alias "$ALIAS" \
+      --mount "type=volume,source=$VOLUME,target=/var/lib/registry,volume-label=$LABEL=shared" \
+      -p 127.0.0.1::5000 "$IMAGE" >/dev/null
+  fi
+  local _
+  for _ in $(seq 1 60); do
+    [ "$(docker inspect --format '{{ .State.Health.Status }}' "$NAME")" = healthy ] && return 0
+    sleep 1
+  done
+  die "$NAME did not become healthy; its log: $(docker logs --tail 20 "$NAME" 2>&1)"
+}
+
+host_port() { docker port "$NAME" 5000/tcp | sed -n 's/^127\.0\.0\.1:\([0-9]*\)$/\1/p' | head -n1; }
+
+# Docker trusts plain HTTP on 127.0.0.0/8, so the host pushes through the published
+# loopback port; the temporary tag is removed right after.
+push_images() {
+  local port ref tmp
+  port="$(host_port)"
+  [ -n "$port" ] || die "$NAME publishes no port"
+  while read -r ref; do
+    case "$ref" in
+      "$PREFIX/base:"* | "$PREFIX/machine:"* | "$PREFIX/registry:"* | *'<none>'*) continue ;;
+    esac
+    tmp="127.0.0.1:$port/$ref"
+    docker tag "$ref" "$tmp"
+    docker push --quiet "$tmp" >/dev/null || { docker rmi "$tmp" >/dev/null; die "push of $ref failed"; }
+    docker rmi "$tmp" >/dev/null
+    log "serves $ALIAS:5000/$ref"
+  done < <(docker images --format '{{ .Repository }}:{{ .Tag }}' "$PREFIX/*" | sort -u)
+}
+
+down() {
+  docker rm -f "$NAME" >/dev/null 2>&1 || true
+  if docker volume inspect "$VOLUME" >/dev/null 2>&1; then docker volume rm "$VOLUME" >/dev/null; fi
+  # The network goes only once no machine of any scenario is attached to it.
+  if docker network inspect "$NETWORK" >/dev/null 2>&1 \
+    && [ "$(docker network inspect --format '{{ len .Containers }}' "$NETWORK")" = 0 ]; then
+    docker network rm "$NETWORK" >/dev/null
+  fi
+}
+
+main() {
+  mkdir -p "$WORK_DIR"
+  # Scenarios start side by side: one of them sets the registry up, the others wait.
+  exec 8>"$WORK_DIR/registry.lock"
+  flock -w 600 8 || die "another registry.sh holds $WORK_DIR/registry.lock"
+  case "${1:-}" in
+    up) network_up; registry_up; push_images ;;
+    push) registry_up; push_images ;;
+    down) down ;;
+    *) die "usage: registry.sh up|push|down" ;;
+  esac
+}
+
+main "$@"
