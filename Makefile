@@ -5,15 +5,15 @@ SHELL := /bin/bash
 VENV ?= .venv
 BIN := $(VENV)/bin
 EXTRA_VARS ?=
-# Two scenarios at a time (each has its own Compose project and ports), started in this
-# order: the longest first, so that the two lanes end close together. `upgrade` builds
-# images as it starts and `multi` prunes dangling images (host-wide, as users run it)
-# minutes after it starts, so `upgrade` goes first: its builds are done by then.
+# Two scenarios at a time (each deploys into throw-away machines of its own), started
+# longest first, so that the two lanes end close together.
 JOBS ?= 2
 SCENARIOS ?= default backup_restore upgrade multi oauth bad_input
 COLLECTION_VERSION := $(shell sed -n 's/^version: *//p' galaxy.yml)
 # Outside the clone: inside a git work tree ansible-test only sees tracked files.
 BUILD ?= /tmp/selfhosted-postiz-build
+# What the suite must leave as it found it on the host (tests/host_fingerprint.py).
+FINGERPRINT ?= /tmp/selfhosted-postiz-host-fingerprint.json
 
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/collections
@@ -25,11 +25,17 @@ export PATH := $(CURDIR)/$(BIN):$(PATH)
 deploy: venv
 	$(BIN)/ansible-playbook site.yml $(if $(EXTRA_VARS),-e $(EXTRA_VARS))
 
-## test: lint, sanity, unit tests, then every Molecule scenario on real Docker
+## test: lint, sanity, unit tests, then every Molecule scenario in throw-away machines
 # The offline images build (mostly downloads and unpacking) beside the static checks.
-test: venv
-	$(MAKE) --no-print-directory -j2 --output-sync=target static images
-	$(MAKE) --no-print-directory molecule
+# The host's fingerprint is taken before and compared after, whatever the outcome: the
+# run fails, naming the difference, if anything but the suite's own objects changed.
+test: venv host-deps
+	$(BIN)/python tests/host_fingerprint.py record $(FINGERPRINT)
+	rc=0; \
+	$(MAKE) --no-print-directory -j2 --output-sync=target static images \
+	  && $(MAKE) --no-print-directory molecule || rc=$$?; \
+	$(BIN)/python tests/host_fingerprint.py compare $(FINGERPRINT) || rc=1; \
+	exit $$rc
 
 static: lint sanity unit
 
