@@ -281,6 +281,10 @@ class Docker(object):
         self.timeout = timeout
 
     def __call__(self, *args):
+        if not self.docker:
+            # No docker CLI yet (a dry run of the first deploy on a fresh host): every check
+            # that needs it fails with this, instead of the whole module failing.
+            return 127, '', 'the docker CLI is not installed on this host'
         command = [self.docker] + list(args)
         if self.timeout_bin:
             # A hung `docker exec` (a wedged server) must not hang the play.

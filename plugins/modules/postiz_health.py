@@ -31,6 +31,8 @@ description:
   - The checks that need a service which is not part of the project, because it runs elsewhere,
     are skipped.
   - The API key is never shown. It is redacted from every message.
+  - On a host without the C(docker) CLI (a dry run of the first deploy), the checks that need it fail
+    with that reason instead of the module failing.
 author:
   - selfhosted.postiz maintainers (@selfhosted)
 extends_documentation_fragment:
@@ -287,7 +289,8 @@ def run_module(module):
     """Run the checks and exit; every decision lives in module_utils.postiz_health."""
     validate(module)
     params = module.params
-    docker = Docker(module.run_command, docker=module.get_bin_path('docker', required=True),
+    # Not required: a host without Docker yet gets a report that says so, check by check.
+    docker = Docker(module.run_command, docker=module.get_bin_path('docker'),
                     timeout_bin=module.get_bin_path('timeout'), timeout=params['timeout'])
     health = HealthCheck(docker, params['project_name'], params['project_dir'], params['url'],
                          api_key=params['api_key'], mcp_auth=params['mcp_auth'],

@@ -100,6 +100,20 @@ def test_report_only(run, app, docker, tmp_path):
     assert result['checks'][0]['fix'] == 'read why its healthcheck fails: docker compose -p postiz logs --tail 100 postiz-redis'
 
 
+def test_host_without_docker_is_reported_not_crashed(run, app, tmp_path, monkeypatch):
+    # A dry run of the first deploy on a fresh host: Docker is not installed yet.
+    bin_dir = tmp_path / 'empty-bin'
+    bin_dir.mkdir()
+    monkeypatch.setenv('PATH', str(bin_dir))
+    result = run(check_mode=True, url=app.url, checks=['containers', 'memory', 'disk'], min_free_disk_mb=1,
+                 fail_on_unhealthy=False)
+    assert 'failed' not in result and result['healthy'] is False
+    assert [(c['name'], c['status']) for c in result['checks']] == [
+        ('containers', 'failed'), ('disk', 'ok'), ('memory', 'failed')]
+    assert 'the docker CLI is not installed on this host' in result['checks'][0]['detail']
+    assert 'the docker_host role installs both' in result['checks'][0]['fix']
+
+
 def test_project_dir_is_passed_to_compose_config(run, app, docker, tmp_path):
     calls = docker(healthy_stack(root=str(tmp_path)))
     run(url=app.url, checks=['containers'], project_dir=str(tmp_path / 'p'), project_name='postiz')
