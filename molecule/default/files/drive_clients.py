@@ -19,6 +19,11 @@ one post on every listed channel for tomorrow, with a content that names the cli
 With ``--preserved``, also checks that files the user had before the role ran still
 hold everything they held (parsed, not compared as text): the role must only add.
 
+With ``--root``, the files are read from a copy of the machine they were written on
+(``ROOT`` + the machine's path, modes kept), while every path the files or the report
+name stays the machine's: Claude Code's local scope, for one, keys its entry by the
+project's path on the machine.
+
 Writes one JSON report (``--report``) with a result per target and per preserved file,
 and exits 1 when any failed, 0 otherwise. Never prints an API key (64 hex characters):
 every message has them masked.
@@ -326,16 +331,22 @@ CLIENTS: dict[str, dict[str, Any]] = {
 }
 
 
-def connection_for(client: str, scope: str, home: str, project: str) -> tuple[str, int, dict[str, Any]]:
+def on_root(root: str, path: str) -> str:
+    """Where the copy under ``root`` holds the machine's ``path``."""
+    return os.path.join(root, os.path.relpath(path, "/")) if root != "/" else path
+
+
+def connection_for(client: str, scope: str, home: str, project: str, root: str) -> tuple[str, int, dict[str, Any]]:
     """(file, mode, connection) for one target, as that client would read it."""
     spec = CLIENTS[client]
     base, relative = spec["paths"][scope]
     path = os.path.join(home if base == "home" else project, relative)
-    if not os.path.isfile(path):
+    copy = on_root(root, path)
+    if not os.path.isfile(copy):
         raise ConfigProblem(f"{path} does not exist")
-    mode = stat.S_IMODE(os.stat(path).st_mode)
+    mode = stat.S_IMODE(os.stat(copy).st_mode)
     try:
-        data = load(path, spec["format"])
+        data = load(copy, spec["format"])
     except (ValueError, tomllib.TOMLDecodeError, yaml.YAMLError) as exc:
         raise ConfigProblem(f"{path} does not parse as {spec['format']}: {exc}") from exc
     if "locate" in spec:
@@ -432,13 +443,13 @@ def contains(have: Any, want: Any) -> bool:
     return have == want
 
 
-def preserved(items: list[dict[str, str]], seed_dir: str) -> list[dict[str, Any]]:
+def preserved(items: list[dict[str, str]], seed_dir: str, root: str) -> list[dict[str, Any]]:
     results = []
     for item in items:
         result: dict[str, Any] = {"file": item["dest"], "ok": False}
         try:
             before = load(os.path.join(seed_dir, item["seed"]), item["format"])
-            after = load(item["dest"], item["format"])
+            after = load(on_root(root, item["dest"]), item["format"])
             result["ok"] = contains(after, before)
             if not result["ok"]:
                 result["error"] = "the user's own settings or servers are no longer all there"
@@ -462,7 +473,7 @@ async def drive(args: argparse.Namespace) -> list[dict[str, Any]]:
             label = f"{client}:{scope}"
             result: dict[str, Any] = {"client": client, "scope": scope, "label": label, "ok": False}
             try:
-                path, mode, conn = connection_for(client, scope, args.home, args.project)
+                path, mode, conn = connection_for(client, scope, args.home, args.project, args.root)
                 result.update(file=path, mode=f"{mode:04o}", transport=conn["transport"])
                 if conn["transport"] == "http":
                     result["url"] = masked(conn["url"])
@@ -477,7 +488,8 @@ async def drive(args: argparse.Namespace) -> list[dict[str, Any]]:
                     }
                 errlog.write(f"--- {label}\n")
                 errlog.flush()
-                result.update(await connect(conn, args.home, errlog, args.expect_platforms.split(","), schedule))
+                home = on_root(args.root, args.home)
+                result.update(await connect(conn, home, errlog, args.expect_platforms.split(","), schedule))
                 result["ok"] = True
             except ConfigProblem as exc:
                 result["error"] = masked(f"the written configuration {exc}")
@@ -505,8 +517,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--stderr-log", default=os.devnull, help="where spawned bridges write their stderr")
     parser.add_argument("--preserved", default="[]", help='JSON list of {"seed", "format", "dest"}')
     parser.add_argument("--seed-dir", default=".", help="directory of the seed files")
+    parser.add_argument("--root", default="/", help="a copy of the machine's files (home, project, preserved)")
     args = parser.parse_args(argv)
-    report = {"targets": asyncio.run(drive(args)), "preserved": preserved(json.loads(args.preserved), args.seed_dir)}
+    report = {
+        "targets": asyncio.run(drive(args)),
+        "preserved": preserved(json.loads(args.preserved), args.seed_dir, args.root),
+    }
     with open(args.report, "w", encoding="utf-8") as handle:
         json.dump(report, handle, indent=1)
     return 0 if all(r["ok"] for r in report["targets"] + report["preserved"]) else 1
