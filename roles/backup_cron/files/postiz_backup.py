@@ -50,6 +50,13 @@ VERSION = "1.0.0"
 MANIFEST_FORMAT = 1
 ID_FORMAT = "%Y%m%dT%H%M%SZ"
 ID_RE = re.compile(r"^\d{8}T\d{6}Z$")
+# A backup's directory: its id, or "<id>-<project>" when another project sharing the
+# backup directory took the id in the same second.
+BACKUP_DIR_RE = re.compile(r"^(\d{8}T\d{6}Z)(?:-(.+))?$")
+# Leftovers of killed runs without a project in their name (before backups were scoped
+# to their project): another project's run may own them, so only a day-old one goes.
+LEGACY_LEFTOVER_RE = re.compile(r"^\.(incomplete-\d{8}T\d{6}Z|restore-[a-z0-9_]{8})$")
+LEGACY_LEFTOVER_AGE = 86400
 TABLE_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 NOW_ENV = "POSTIZ_BACKUP_NOW"
 # cron runs jobs with PATH=/usr/bin:/bin; Docker's CLI often lives in /usr/local/bin.
@@ -596,25 +603,30 @@ def archive_name(project: str, ident: str, encrypted: bool) -> str:
     return f"postiz-backup-{project}-{ident}.tar" + (".age" if encrypted else "")
 
 
-def list_backups(backup_dir: str) -> list[dict[str, Any]]:
-    """Complete backups (a manifest with status ok), oldest first, as their manifests."""
+def list_backups(backup_dir: str, project: str) -> list[dict[str, Any]]:
+    """The project's complete backups (a manifest with status ok naming the project), oldest
+    first, as their manifests. Other projects' backups in the same directory are not listed,
+    so nothing here (retention included) ever touches them."""
     found = []
     if not os.path.isdir(backup_dir):
         return found
     for name in sorted(os.listdir(backup_dir)):
         path = os.path.join(backup_dir, name)
-        if not ID_RE.match(name) or not os.path.isdir(path):
+        match = BACKUP_DIR_RE.match(name)
+        if not match or match.group(2) not in (None, project) or not os.path.isdir(path):
             continue
         manifest = read_json(os.path.join(path, MANIFEST_NAME), None)
-        if not manifest or manifest.get("status") != "ok" or manifest.get("id") != name:
+        if not manifest or manifest.get("status") != "ok" or manifest.get("id") != match.group(1):
             LOG.warning("%s is not a complete backup (no valid manifest); left alone", path)
+            continue
+        if manifest.get("project") != project:
             continue
         manifest["path"] = path
         found.append(manifest)
-    return found
+    return sorted(found, key=lambda manifest: manifest["id"])
 
 
-def locate_backup(backup_dir: str, wanted: str) -> dict[str, Any]:
+def locate_backup(backup_dir: str, wanted: str, project: str) -> dict[str, Any]:
     """A backup by id, 'latest', or a directory path (e.g. restored from restic)."""
     if os.sep in wanted:
         manifest = read_json(os.path.join(wanted, MANIFEST_NAME), None)
@@ -622,15 +634,24 @@ def locate_backup(backup_dir: str, wanted: str) -> dict[str, Any]:
             raise BackupError(f"{wanted} holds no complete backup (no {MANIFEST_NAME} with status ok)")
         manifest["path"] = wanted.rstrip("/")
         return manifest
-    backups = list_backups(backup_dir)
+    backups = list_backups(backup_dir, project)
     if not backups:
-        raise BackupError(f"there is no complete backup in {backup_dir}")
+        raise BackupError(f"there is no complete backup of project {project} in {backup_dir}")
     if wanted == "latest":
         return backups[-1]
     for manifest in backups:
         if manifest["id"] == wanted:
             return manifest
-    raise BackupError(f"no backup {wanted} in {backup_dir}; there are: {', '.join(m['id'] for m in backups)}")
+    raise BackupError(f"no backup {wanted} of project {project} in {backup_dir}; there are: {', '.join(m['id'] for m in backups)}")
+
+
+def is_own_leftover(name: str, project: str) -> bool:
+    """A staging or restore directory of this project (the project's name exactly: not the
+    leftovers of a project whose name merely starts the same)."""
+    return bool(
+        re.fullmatch(rf"\.incomplete-{re.escape(project)}-\d{{8}}T\d{{6}}Z", name)
+        or re.fullmatch(rf"\.restore-{re.escape(project)}-[a-z0-9_]{{8}}", name)
+    )
 
 
 def extract_backup(manifest: dict[str, Any], dest: str, identity: str | None, age_binary: str) -> None:
@@ -706,7 +727,8 @@ class BackupRun:
         self.docker = Docker(config)
         self.project = config["project_name"]
         self.backup_dir = config["backup_dir"]
-        self.staging = os.path.join(self.backup_dir, f".incomplete-{self.ident}")
+        # The project in the name: another project's run may be staging in the same directory.
+        self.staging = os.path.join(self.backup_dir, f".incomplete-{self.project}-{self.ident}")
         self.payload = os.path.join(self.staging, "payload")
         self.durations: dict[str, float] = {}
         self.databases: list[dict[str, Any]] = []  # the Postiz database first (when it is dumped here)
@@ -747,12 +769,17 @@ class BackupRun:
         self.docker.remove_labelled(DRILL_LABEL)
         self.docker.remove_labelled(HELPER_LABEL)
         for name in os.listdir(self.backup_dir):
-            if name.startswith((".incomplete-", ".restore-")):
+            path = os.path.join(self.backup_dir, name)
+            if is_own_leftover(name, self.project):
                 LOG.warning("removing %s left by an interrupted run", name)
-                shutil.rmtree(os.path.join(self.backup_dir, name), ignore_errors=True)
+            elif LEGACY_LEFTOVER_RE.match(name) and time.time() - os.lstat(path).st_mtime > LEGACY_LEFTOVER_AGE:
+                LOG.warning("removing %s left by an interrupted run of an earlier version", name)
+            else:
+                continue
+            shutil.rmtree(path, ignore_errors=True)
 
     def check_space(self) -> None:
-        backups = list_backups(self.backup_dir)
+        backups = list_backups(self.backup_dir, self.project)
         previous = backups[-1]["archive"]["size"] if backups else None
         needed = free_space_needed(previous)
         free = shutil.disk_usage(self.backup_dir).free
@@ -967,12 +994,14 @@ class BackupRun:
                 tar.addfile(info, handle)
 
     def apply_retention(self) -> list[str]:
+        """Delete the project's backups that retention does not keep (never another project's)."""
         retention = self.config["retention"]
-        backups = [m["id"] for m in list_backups(self.backup_dir)]
-        keep = select_retained(backups, int(retention["daily"]), int(retention["weekly"]), int(retention["monthly"]))
-        removed = [ident for ident in backups if ident not in keep]
-        for ident in removed:
-            shutil.rmtree(os.path.join(self.backup_dir, ident))
+        backups = list_backups(self.backup_dir, self.project)
+        keep = select_retained([m["id"] for m in backups], int(retention["daily"]), int(retention["weekly"]), int(retention["monthly"]))
+        removed = [m["id"] for m in backups if m["id"] not in keep]
+        for manifest in backups:
+            if manifest["id"] not in keep:
+                shutil.rmtree(manifest["path"])
         if removed:
             LOG.info("retention removed %s", ", ".join(removed))
         return removed
@@ -1007,11 +1036,31 @@ class BackupRun:
         LOG.info("copied %s to the restic repository", self.ident)
 
     # -- the whole run -------------------------------------------------------------------
+    def check_new(self) -> None:
+        if any(m["id"] == self.ident for m in list_backups(self.backup_dir, self.project)):
+            raise BackupError(f"backup {self.ident} already exists")
+
+    def publish(self, manifest: dict[str, Any]) -> str:
+        """Write the manifest and move the staging directory to its final name: the id, or
+        "<id>-<project>" when another project sharing the directory has that id. Returns it."""
+        write_json(os.path.join(self.staging, MANIFEST_NAME), manifest)
+        for name in (self.ident, f"{self.ident}-{self.project}"):
+            final_dir = os.path.join(self.backup_dir, name)
+            if os.path.lexists(final_dir):
+                continue
+            try:
+                os.rename(self.staging, final_dir)
+            except OSError as exc:
+                # Taken between the check and the rename (ENOTEMPTY, EEXIST): try the next name.
+                if os.path.lexists(final_dir):
+                    continue
+                raise BackupError(f"cannot move the backup to {final_dir}: {exc}") from exc
+            return final_dir
+        raise BackupError(f"backup {self.ident} already exists in {self.backup_dir}")
+
     def execute(self) -> dict[str, Any]:
         started = time.monotonic()
-        final_dir = os.path.join(self.backup_dir, self.ident)
-        if os.path.exists(final_dir):
-            raise BackupError(f"backup {self.ident} already exists")
+        self.check_new()
         self.cleanup_leftovers()
         self.check_space()
 
@@ -1070,8 +1119,7 @@ class BackupRun:
             "archive": archive,
             "durations": self.durations,
         }
-        write_json(os.path.join(self.staging, MANIFEST_NAME), manifest)
-        os.rename(self.staging, final_dir)
+        final_dir = self.publish(manifest)
         LOG.info("backup %s complete: %s (%d bytes)", self.ident, archive["name"], archive["size"])
         removed = self.apply_retention()
         with self.timed("offsite"):
@@ -1258,8 +1306,8 @@ def command_restore(config: dict[str, Any], args: argparse.Namespace) -> int:
         if manifest is None:
             raise BackupError(f"{source} has no {MANIFEST_NAME}; unpack a backup there with `extract` first")
     else:
-        manifest = locate_backup(config["backup_dir"], args.backup)
-        source = tempfile.mkdtemp(prefix=".restore-", dir=config["backup_dir"])
+        manifest = locate_backup(config["backup_dir"], args.backup, config["project_name"])
+        source = tempfile.mkdtemp(prefix=f".restore-{config['project_name']}-", dir=config["backup_dir"])
     try:
         if not args.source:
             extract_backup(manifest, source, args.identity, shutil.which("age", path=SAFE_PATH) or "age")
@@ -1272,7 +1320,7 @@ def command_restore(config: dict[str, Any], args: argparse.Namespace) -> int:
 
 
 def command_extract(config: dict[str, Any], args: argparse.Namespace) -> int:
-    manifest = locate_backup(config["backup_dir"], args.backup)
+    manifest = locate_backup(config["backup_dir"], args.backup, config["project_name"])
     extract_backup(manifest, args.dest, args.identity, shutil.which("age", path=SAFE_PATH) or "age")
     # The unpacked tree carries its manifest so `restore --from` can use it.
     write_json(os.path.join(args.dest, MANIFEST_NAME), {k: v for k, v in manifest.items() if k != "path"})
@@ -1342,7 +1390,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "run":
             return command_run(config, run_log, args.json)
         if args.command == "list":
-            print(json.dumps(list_backups(config["backup_dir"]), indent=2, sort_keys=True))
+            print(json.dumps(list_backups(config["backup_dir"], config["project_name"]), indent=2, sort_keys=True))
             return EXIT_OK
         if args.command == "status":
             print(json.dumps(read_json(os.path.join(config["state_dir"], "status.json"), {}), indent=2, sort_keys=True))
