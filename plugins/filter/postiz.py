@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from ansible_collections.selfhosted.postiz.plugins.plugin_utils.postiz_checks import url_problems
 from ansible_collections.selfhosted.postiz.plugins.plugin_utils.postiz_env import app_env, env_file
+from ansible_collections.selfhosted.postiz.plugins.plugin_utils.postiz_paths import outside_problems, project_dir_problems
 from ansible_collections.selfhosted.postiz.plugins.plugin_utils.postiz_urls import url_trio
 
 
@@ -34,6 +35,16 @@ def postiz_env_file(env):
     return env_file(env)
 
 
+def postiz_project_dir_problems(path, name='postiz_stack_project_dir'):
+    """Why a path cannot be an instance's project directory; [] when it can."""
+    return project_dir_problems(path, name)
+
+
+def postiz_outside_problems(path, directory, name, directory_name):
+    """Why a path is not an absolute path outside the project directory; [] when it is."""
+    return outside_problems(path, name, directory, directory_name)
+
+
 class FilterModule(object):
     """Postiz environment filters."""
 
@@ -43,4 +54,6 @@ class FilterModule(object):
             'postiz_url_problems': postiz_url_problems,
             'postiz_app_env': postiz_app_env,
             'postiz_env_file': postiz_env_file,
+            'postiz_project_dir_problems': postiz_project_dir_problems,
+            'postiz_outside_problems': postiz_outside_problems,
         }

@@ -50,7 +50,8 @@ def good_env(**changes):
 
 def test_filter_names():
     assert sorted(FilterModule().filters()) == [
-        'postiz_app_env', 'postiz_env_file', 'postiz_url_problems', 'postiz_url_trio']
+        'postiz_app_env', 'postiz_env_file', 'postiz_outside_problems', 'postiz_project_dir_problems',
+        'postiz_url_problems', 'postiz_url_trio']
 
 
 # -- postiz_url_trio ------------------------------------------------------------
