@@ -534,15 +534,31 @@ def read_json(path: str, default: Any) -> Any:
         raise BackupError(f"{path} is not valid JSON: {exc}") from exc
 
 
+def fsync_path(path: str) -> None:
+    """Flush a file, or a directory's entries (a rename in it), to the disk."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+    try:
+        os.fsync(fd)
+    except OSError as exc:
+        # Some file systems cannot fsync a directory; the file's own fsync still happened.
+        if not os.path.isdir(path):
+            raise BackupError(f"cannot flush {path} to the disk: {exc}") from exc
+    finally:
+        os.close(fd)
+
+
 def write_json(path: str, data: Any) -> None:
-    """Atomically, mode 0600."""
+    """Atomically and durably (on the disk before the rename, and the rename too), mode 0600."""
     directory = os.path.dirname(path)
     fd, tmp = tempfile.mkstemp(dir=directory, prefix=".tmp-")
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         json.dump(data, handle, indent=2, sort_keys=True)
         handle.write("\n")
+        handle.flush()
+        os.fsync(handle.fileno())
     os.chmod(tmp, 0o600)
     os.replace(tmp, path)
+    fsync_path(directory)
 
 
 @contextlib.contextmanager
@@ -977,6 +993,7 @@ class BackupRun:
             with tarfile.open(dest, mode="w", format=tarfile.PAX_FORMAT) as tar:
                 self._add_members(tar, members)
         os.chmod(dest, 0o600)
+        fsync_path(dest)
         return {
             "name": name,
             "size": os.path.getsize(dest),
@@ -1055,6 +1072,7 @@ class BackupRun:
                 if os.path.lexists(final_dir):
                     continue
                 raise BackupError(f"cannot move the backup to {final_dir}: {exc}") from exc
+            fsync_path(self.backup_dir)
             return final_dir
         raise BackupError(f"backup {self.ident} already exists in {self.backup_dir}")
 
