@@ -775,12 +775,20 @@ class BackupRun:
 
     # -- steps ---------------------------------------------------------------------------
     def cleanup_leftovers(self) -> None:
-        """Undo what a killed earlier run may have left: a paused app, containers, staging."""
+        """Undo what a killed earlier run may have left: a paused or stopped app, containers,
+        staging."""
         if os.path.exists(self.paused_marker):
+            with open(self.paused_marker, encoding="utf-8") as marker:
+                words = marker.read().split()
+            # "<id> <mode>"; markers of earlier versions hold the id only.
+            mode = words[1] if len(words) > 1 else self.config["quiesce"]
             app = self.docker.container(self.config["services"]["app"])
             if app and app["State"]["Status"] == "paused":
                 LOG.warning("the app was left paused by an interrupted run; unpausing it")
                 self.docker.cli("unpause", app["Id"])
+            elif app and mode == "stop" and app["State"]["Status"] in ("exited", "created"):
+                LOG.warning("the app was left stopped by an interrupted run; starting it")
+                self.docker.cli("start", app["Id"], timeout=180)
             os.unlink(self.paused_marker)
         self.docker.remove_labelled(DRILL_LABEL)
         self.docker.remove_labelled(HELPER_LABEL)
@@ -846,27 +854,34 @@ class BackupRun:
             yield
             return
         start = time.monotonic()
-        # The marker lets the next run resume an app that a killed run (SIGKILL) left paused.
+        # The marker lets the next run resume an app that a killed run (SIGKILL) left paused
+        # or stopped.
         with open(self.paused_marker, "w", encoding="utf-8") as marker:
-            marker.write(self.ident + "\n")
+            marker.write(f"{self.ident} {mode}\n")
         try:
             if mode == "pause":
                 self.pause_app(app["Id"])
             else:
                 self.docker.cli("stop", app["Id"], timeout=180)
-        except BackupError:
-            os.unlink(self.paused_marker)
-            raise
-        LOG.info("app %s for the dumps", "paused" if mode == "pause" else "stopped")
-        try:
+            LOG.info("app %s for the dumps", "paused" if mode == "pause" else "stopped")
             yield
         finally:
-            try:
-                self.docker.cli("unpause" if mode == "pause" else "start", app["Id"], timeout=180)
-            finally:
-                self.durations["app_quiesced"] = round(time.monotonic() - start, 2)
-            os.unlink(self.paused_marker)
-            LOG.info("app resumed after %.1f s", self.durations["app_quiesced"])
+            # Also after a failed or interrupted stop or pause: the daemon may finish it after
+            # the CLI gave up. A signal now waits until the app runs again.
+            with deferred_interrupts():
+                try:
+                    self.resume_app(app["Id"], mode)
+                finally:
+                    self.durations["app_quiesced"] = round(time.monotonic() - start, 2)
+                os.unlink(self.paused_marker)
+                LOG.info("app resumed after %.1f s", self.durations["app_quiesced"])
+
+    def resume_app(self, container_id: str, mode: str) -> None:
+        if mode == "stop":
+            # A no-op for a running container.
+            self.docker.cli("start", container_id, timeout=180)
+        elif self.docker.state(container_id)["Status"] == "paused":
+            self.docker.cli("unpause", container_id, timeout=180)
 
     def pause_app(self, container_id: str, attempts: int = 5) -> None:
         """docker pause, retried: the cgroup freezer gives up ("unable to freeze") when a
@@ -875,6 +890,8 @@ class BackupRun:
             try:
                 self.docker.cli("pause", container_id, timeout=180)
                 return
+            except Interrupted:
+                raise
             except BackupError as exc:
                 if self.docker.state(container_id)["Status"] == "paused":
                     self.docker.cli("unpause", container_id)
@@ -1360,8 +1377,31 @@ def command_counts(config: dict[str, Any]) -> int:
     return EXIT_OK
 
 
+# While the app is being started or unpaused again, SIGTERM/SIGHUP are held back (and
+# raised afterwards), so that a second signal cannot leave the app stopped.
+_DEFERRED: dict[str, Any] = {"depth": 0, "signal": None}
+
+
 def raise_interrupted(signum: int, _frame: Any) -> None:
+    if _DEFERRED["depth"]:
+        _DEFERRED["signal"] = signum
+        LOG.warning("%s received; the app is started again first", signal.Signals(signum).name)
+        return
     raise Interrupted(f"interrupted by {signal.Signals(signum).name}")
+
+
+@contextlib.contextmanager
+def deferred_interrupts() -> Iterator[None]:
+    _DEFERRED["depth"] += 1
+    pending = None
+    try:
+        yield
+    finally:
+        _DEFERRED["depth"] -= 1
+        if not _DEFERRED["depth"]:
+            pending, _DEFERRED["signal"] = _DEFERRED["signal"], None
+    if pending is not None:
+        raise Interrupted(f"interrupted by {signal.Signals(pending).name}")
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
