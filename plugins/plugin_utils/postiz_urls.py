@@ -65,28 +65,39 @@ def browser_origin(parts):
     return '%s://%s' % (scheme, host)
 
 
-_SCHEME = re.compile(r'[A-Za-z][A-Za-z0-9+.-]*:(//)?')
+_SCHEME = re.compile(r'[A-Za-z][A-Za-z0-9+.-]*:')
+_URL_TOKEN = re.compile(r'\S*://\S*')
 
 
 def mask_url(value):
     """The URL with its password replaced by ``***``, safe to put in any message, however
-    malformed the URL is. Every message that shows a URL goes through here.
+    malformed the URL is. Every message that shows a URL goes through here (the backup
+    command, which stands alone, has a copy that a unit test compares with this one).
 
     Not urlsplit: a password with an unencoded '/', '#', '?' or '[' ends the user part
     early for it, and it then finds no password to hide. Here the user part runs from the
-    scheme to the last '@', and everything after its first ':' is hidden.
+    first '://' (or the scheme's ':') to the last '@', and everything after its first ':'
+    is hidden.
     """
     if not isinstance(value, str):
         return value
     at = value.rfind('@')
+    slashes = value.find('://')
     scheme = _SCHEME.match(value)
-    start = scheme.end() if scheme else 0
+    start = slashes + 3 if slashes >= 0 else (scheme.end() if scheme else 0)
     if at < start:
         return value
     user, colon, dummy = value[start:at].partition(':')
     if not colon:
         return value
     return value[:start] + user + ':***' + value[at:]
+
+
+def mask_urls(text):
+    """The text with the password of every URL in it (a word containing '://') masked."""
+    if not isinstance(text, str):
+        return text
+    return _URL_TOKEN.sub(lambda match: mask_url(match.group(0)), text)
 
 
 def parse_error(value, exc):

@@ -350,16 +350,41 @@ def load_config(path: str) -> dict[str, Any]:
 
 def run_command(argv: list[str], *, input_bytes: bytes | None = None, timeout: float = 600, env: dict[str, str] | None = None) -> str:
     """Run a command, return stdout as text; raise BackupError with its stderr on failure."""
-    LOG.debug("run: %s", " ".join(argv))
+    LOG.debug("run: %s", mask_urls(" ".join(argv)))
     try:
         proc = subprocess.run(argv, input=input_bytes, capture_output=True, timeout=timeout, check=False, env=env)
     except subprocess.TimeoutExpired as exc:
-        raise BackupError(f"{argv[0]} {' '.join(argv[1:3])} did not finish within {timeout:.0f} s") from exc
+        raise BackupError(mask_urls(f"{argv[0]} {' '.join(argv[1:3])} did not finish within {timeout:.0f} s")) from exc
     except OSError as exc:
         raise BackupError(f"cannot run {argv[0]}: {exc}") from exc
     if proc.returncode != 0:
-        raise BackupError(f"`{' '.join(argv[:4])} …` failed (exit {proc.returncode}): {tail(proc.stderr)}")
+        raise BackupError(mask_urls(f"`{' '.join(argv[:4])} …` failed (exit {proc.returncode}): {tail(proc.stderr)}"))
     return proc.stdout.decode("utf-8", "replace")
+
+
+_URL_TOKEN = re.compile(r"\S*://\S*")
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
+
+
+def mask_url(value: str) -> str:
+    """The URL with its password replaced by ***, however malformed: the user part runs from
+    the first '://' to the last '@'. The same rule as the collection's
+    plugins/plugin_utils/postiz_urls.py (this script stands alone; a unit test compares them)."""
+    at = value.rfind("@")
+    slashes = value.find("://")
+    scheme = _SCHEME.match(value)
+    start = slashes + 3 if slashes >= 0 else (scheme.end() if scheme else 0)
+    if at < start:
+        return value
+    user, colon, _password = value[start:at].partition(":")
+    if not colon:
+        return value
+    return value[:start] + user + ":***" + value[at:]
+
+
+def mask_urls(text: str) -> str:
+    """The text with the password of every URL in it masked (restic prints its repository)."""
+    return _URL_TOKEN.sub(lambda match: mask_url(match.group(0)), text)
 
 
 def tail(data: bytes | str, limit: int = 600) -> str:
@@ -371,7 +396,7 @@ def tail(data: bytes | str, limit: int = 600) -> str:
 def stream_command(argv: list[str], *, source: str | None = None, dest: str | None = None, timeout: float = 3600) -> tuple[int, str]:
     """Run a command with a file as stdin and/or its stdout written to a file (binary, no
     copy in memory). Returns (bytes written, sha256 of them)."""
-    LOG.debug("stream: %s", " ".join(argv))
+    LOG.debug("stream: %s", mask_urls(" ".join(argv)))
     digest = hashlib.sha256()
     size = 0
     with contextlib.ExitStack() as stack:
@@ -400,7 +425,7 @@ def stream_command(argv: list[str], *, source: str | None = None, dest: str | No
         if returncode != 0:
             stderr.seek(0)
             reason = "killed after the timeout" if returncode == -signal.SIGKILL else f"exit {returncode}"
-            raise BackupError(f"`{' '.join(argv[:4])} …` failed ({reason}): {tail(stderr.read())}")
+            raise BackupError(mask_urls(f"`{' '.join(argv[:4])} …` failed ({reason}): {tail(stderr.read())}"))
     return size, digest.hexdigest()
 
 

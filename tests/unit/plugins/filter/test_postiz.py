@@ -50,8 +50,8 @@ def good_env(**changes):
 
 def test_filter_names():
     assert sorted(FilterModule().filters()) == [
-        'postiz_app_env', 'postiz_env_file', 'postiz_outside_problems', 'postiz_project_dir_problems',
-        'postiz_url_problems', 'postiz_url_trio']
+        'postiz_app_env', 'postiz_env_file', 'postiz_mask_urls', 'postiz_outside_problems',
+        'postiz_project_dir_problems', 'postiz_url_problems', 'postiz_url_trio']
 
 
 # -- postiz_url_trio ------------------------------------------------------------
@@ -293,6 +293,12 @@ def test_url_trio_errors_never_show_a_password_however_malformed(password):
 ])
 def test_mask_url(url, masked):
     assert mask_url(url) == masked
+
+
+def test_mask_urls_filter_hides_every_password_in_a_text():
+    text = 'Fatal: rest:https://backup:pwA1/pwB2@host:8000/repo and s3:https://k:pwA1@s3/b, sftp://u@h/x'
+    masked = FilterModule().filters()['postiz_mask_urls'](text)
+    assert masked == 'Fatal: rest:https://backup:***@host:8000/repo and s3:https://k:***@s3/b, sftp://u@h/x'
 
 
 def test_empty_env_reports_every_required_variable():
