@@ -65,6 +65,9 @@ DRILL_LABEL = "selfhosted.postiz.backup-drill"
 HELPER_LABEL = "selfhosted.postiz.backup-helper"
 MANIFEST_NAME = "manifest.json"
 CHUNK = 1024 * 1024
+# Pings carry the end of the run's log: enough to see the failure, no more of the log
+# than that on a third party's server.
+PING_BODY_LIMIT = 10 * 1024
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -538,7 +541,7 @@ class Pinger:
         if not self.url:
             return
         url = {"start": f"{self.url}/start", "success": self.url, "fail": f"{self.url}/fail"}[kind]
-        data = body.encode("utf-8")[-100_000:]
+        data = ping_body(body)
         for attempt in range(1, 4):
             try:
                 with urllib.request.urlopen(urllib.request.Request(url, data=data, method="POST"), timeout=self.timeout):
@@ -547,6 +550,16 @@ class Pinger:
                 LOG.warning("ping %s failed (attempt %d of 3): %s", kind, attempt, exc)
                 if attempt < 3:
                     time.sleep(attempt)
+
+
+def ping_body(body: str) -> bytes:
+    """The last PING_BODY_LIMIT bytes of the log, from the start of a line."""
+    data = body.encode("utf-8")
+    if len(data) <= PING_BODY_LIMIT:
+        return data
+    data = data[-PING_BODY_LIMIT:]
+    newline = data.find(b"\n")
+    return data[newline + 1:] if newline >= 0 else data.decode("utf-8", "ignore").encode("utf-8")
 
 
 def read_json(path: str, default: Any) -> Any:
