@@ -26,8 +26,10 @@ Guarantees of :func:`plan` / :class:`ConfigFile`:
 * below the home or project directory no link is followed: root writes files
   that users own, in directories they control, and a symbolic link there (or a
   hard link) could otherwise aim the write and the chown at any file on the host.
-  Every step is taken relative to an open directory (``openat``-style), so a
-  directory swapped for a link between check and write is refused as well;
+  On the way to that directory a link is followed only when nobody but root could
+  have made or replaced it. Every step is taken relative to an open directory
+  (``openat``-style), so a directory swapped for a link between check and write is
+  refused as well;
 * a second run with the same input changes nothing.
 
 Python 3.8+, standard library only; PyYAML only for Goose and Continue.
@@ -354,6 +356,18 @@ def _inside(path, directory):
     return path != directory and path.startswith(directory.rstrip(os.sep) + os.sep)
 
 
+def _changeable_by_others(directory, link):
+    """Whether someone other than root (or whoever runs this) could have made or replaced
+    ``link``, an entry of ``directory`` (both lstat results)."""
+    trusted = (0, os.geteuid())
+    if directory.st_uid not in trusted:
+        return True
+    if directory.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+        # In a sticky directory (/tmp) only an entry's owner may replace it.
+        return not (directory.st_mode & stat.S_ISVTX and link.st_uid in trusted)
+    return link.st_uid not in trusted
+
+
 def trusted_base(path, roots):
     """Where the walk to ``path`` starts: the outermost of ``roots`` (the home and project
     directories) that holds it, else the root directory.
@@ -670,7 +684,7 @@ class ConfigFile(object):
         """A descriptor of the file's directory, reached from ``base`` without following a
         link; None when a directory is missing and ``create`` is false."""
         try:
-            fd = os.open(self.base, os.O_RDONLY | _O_DIRECTORY | _O_CLOEXEC)
+            fd = self._open_base()
         except OSError as exc:
             if exc.errno == errno.ENOENT and not create:
                 return None
@@ -690,6 +704,48 @@ class ConfigFile(object):
                     child = self._make_dir(fd, part, where)
                 os.close(fd)
                 fd = child
+        except BaseException:
+            os.close(fd)
+            raise
+        return fd
+
+    def _open_base(self):
+        """A descriptor of ``base``. On the way to it a symbolic link is followed only when
+        nobody but root (or whoever runs this) could have made or replaced it, such as
+        /home -> /var/home; any other is refused. Each step is taken at the descriptor of the
+        directory before it, so what was checked is what is opened."""
+        fd = os.open(os.sep, os.O_RDONLY | _O_DIRECTORY | _O_CLOEXEC)
+        current = os.sep
+        parts = [part for part in self.base.split(os.sep) if part]
+        hops = 0
+        try:
+            while parts:
+                part = parts.pop(0)
+                try:
+                    child = os.open(part, _DIR_FLAGS, dir_fd=fd)
+                except OSError as exc:
+                    if exc.errno not in (errno.ELOOP, errno.ENOTDIR):
+                        raise
+                    info = os.stat(part, dir_fd=fd, follow_symlinks=False)
+                    if not stat.S_ISLNK(info.st_mode):
+                        raise
+                    hops += 1
+                    link = os.path.join(current, part)
+                    if hops > 40 or _changeable_by_others(os.fstat(fd), info):
+                        raise McpConfigError(
+                            '%s is a symbolic link that a user can change, on the way to %s. Nothing was '
+                            'written: whoever can change it could point it at any directory on this host. Give '
+                            'the path without it.' % (link, self.base))
+                    # `current` holds no link, so '..' in the target can be resolved by name.
+                    target = os.path.normpath(os.path.join(current, os.readlink(part, dir_fd=fd)))
+                    parts = [item for item in target.split(os.sep) if item] + parts
+                    os.close(fd)
+                    fd = os.open(os.sep, os.O_RDONLY | _O_DIRECTORY | _O_CLOEXEC)
+                    current = os.sep
+                    continue
+                os.close(fd)
+                fd = child
+                current = os.path.join(current, part)
         except BaseException:
             os.close(fd)
             raise

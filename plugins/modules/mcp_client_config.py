@@ -26,6 +26,9 @@ description:
     whoever owns that directory could otherwise point the write, and the change of owner, at any
     file on the host. For a client file that is a link into a dotfiles repository, set O(path) to
     the real file.
+  - On the way to the home or project directory, a symbolic link is followed only when nobody but
+    root could have made or replaced it (such as C(/home -> /var/home)); a project directory reached
+    through a link in a directory its user owns fails the same way.
   - "Whether the key travels in a header (C(Authorization: Bearer <key>) on the base URL) or in the
     path (C(<url>/<key>)) is chosen per client by O(auth=auto); see the role README for the reasons."
 author:

@@ -635,6 +635,36 @@ def test_explicit_path_through_a_link_is_refused(dirs, tmp_path):
     assert os.listdir(str(real)) == []
 
 
+def test_a_project_reached_through_a_link_its_user_could_swap_is_refused(tmp_path):
+    """A project outside the home, in a directory its user owns: the user can replace the
+    project directory by a link to /root, and the project files would land in root's home."""
+    outside = tmp_path / 'root'
+    outside.mkdir()
+    work = tmp_path / 'srv' / 'work'
+    work.mkdir(parents=True)
+    os.chown(str(work), 65534, 65534)
+    os.symlink(str(outside), str(work / 'blog'))
+    os.lchown(str(work / 'blog'), 65534, 65534)
+    home = tmp_path / 'home'
+    home.mkdir()
+    target = resolve_target('codex', 'project', home=str(home), project_dir=str(work / 'blog'), system='Linux')
+    with pytest.raises(McpConfigError, match='symbolic link') as error:
+        apply(target, owner='65534', group='65534')
+    assert str(work / 'blog') in str(error.value)
+    assert os.listdir(str(outside)) == []
+
+
+def test_links_only_root_could_make_on_the_way_to_the_home_are_followed(tmp_path):
+    """Like /home -> /var/home: made by root in a directory only root can change."""
+    real = tmp_path / 'var' / 'home'
+    (real / 'alice').mkdir(parents=True)
+    os.chmod(str(tmp_path), 0o755)
+    os.symlink(str(real), str(tmp_path / 'home'))
+    target = resolve_target('cursor', 'user', home=str(tmp_path / 'home' / 'alice'), system='Linux')
+    apply(target)
+    assert (real / 'alice' / '.cursor' / 'mcp.json').is_file()
+
+
 def test_hard_link_to_another_file_is_refused(dirs, tmp_path):
     victim = _outside(tmp_path)
     target = target_for('claude_code', 'user', dirs)
