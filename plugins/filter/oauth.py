@@ -21,6 +21,8 @@ from urllib.parse import urlsplit
 from ansible.errors import AnsibleFilterError
 from ansible.module_utils.parsing.convert_bool import boolean
 
+from ansible_collections.selfhosted.postiz.plugins.plugin_utils.postiz_urls import mask_url, parse_error
+
 # Postiz puts this redirector in front of the callback of some providers when
 # FRONTEND_URL does not contain the text "https" (a substring test, upstream).
 REDIRECTMETO = 'https://redirectmeto.com/'
@@ -92,12 +94,12 @@ def _parse_frontend(public_url):
         parts = urlsplit(public_url)
         port = parts.port
     except ValueError as exc:
-        return None, '%r cannot be parsed (%s)' % (public_url, exc)
+        return None, '%r cannot be parsed (%s)' % (mask_url(public_url), parse_error(public_url, exc))
     scheme = parts.scheme.lower()
     if scheme not in DEFAULT_PORTS or not parts.hostname or any(ch.isspace() for ch in public_url):
-        return None, '%r must start with http:// or https://, name a host and contain no spaces' % public_url
+        return None, '%r must start with http:// or https://, name a host and contain no spaces' % mask_url(public_url)
     if parts.path not in ('', '/') or parts.query or parts.fragment:
-        return None, '%r must be scheme, host and port only: Postiz is served at the root of its host' % public_url
+        return None, '%r must be scheme, host and port only: Postiz is served at the root of its host' % mask_url(public_url)
     host = parts.hostname
     if ':' in host:
         host = '[%s]' % host
@@ -186,7 +188,7 @@ def _check_value(ident, var, value):
     if text != text.strip():
         return '%s has spaces or line breaks around it; expected %s.' % (label, var['shape']['description'])
     if not re.fullmatch(var['shape']['regex'], text):
-        shown = (' %r' % text) if var['kind'] == 'url' else ' (%d characters)' % len(text)
+        shown = (' %r' % mask_url(text)) if var['kind'] == 'url' else ' (%d characters)' % len(text)
         return '%s has the wrong shape%s; expected %s.' % (label, shown, var['shape']['description'])
     return None
 

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from ansible_collections.selfhosted.postiz.plugins.plugin_utils.postiz_checks import url_problems
 from ansible_collections.selfhosted.postiz.plugins.plugin_utils.postiz_env import app_env, env_file
-from ansible_collections.selfhosted.postiz.plugins.plugin_utils.postiz_urls import url_trio
+from ansible_collections.selfhosted.postiz.plugins.plugin_utils.postiz_paths import outside_problems, project_dir_problems
+from ansible_collections.selfhosted.postiz.plugins.plugin_utils.postiz_urls import mask_urls, url_trio
 
 
 def postiz_url_trio(public_url):
@@ -34,6 +35,21 @@ def postiz_env_file(env):
     return env_file(env)
 
 
+def postiz_project_dir_problems(path, name='postiz_stack_project_dir'):
+    """Why a path cannot be an instance's project directory; [] when it can."""
+    return project_dir_problems(path, name)
+
+
+def postiz_outside_problems(path, directory, name, directory_name):
+    """Why a path is not an absolute path outside the project directory; [] when it is."""
+    return outside_problems(path, name, directory, directory_name)
+
+
+def postiz_mask_urls(text):
+    """The text with the password of every URL in it replaced by ***."""
+    return mask_urls(text)
+
+
 class FilterModule(object):
     """Postiz environment filters."""
 
@@ -43,4 +59,7 @@ class FilterModule(object):
             'postiz_url_problems': postiz_url_problems,
             'postiz_app_env': postiz_app_env,
             'postiz_env_file': postiz_env_file,
+            'postiz_mask_urls': postiz_mask_urls,
+            'postiz_project_dir_problems': postiz_project_dir_problems,
+            'postiz_outside_problems': postiz_outside_problems,
         }

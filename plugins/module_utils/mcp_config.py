@@ -22,7 +22,14 @@ Guarantees of :func:`plan` / :class:`ConfigFile`:
   editing the text in place (see mcp_jsonc, mcp_toml, mcp_yaml) and then
   re-parsing the result to prove that exactly the intended data changed;
 * a file that cannot be parsed is never written;
-* the file is 0600 (it holds the key), replaced atomically, symlinks followed;
+* the file is 0600 (it holds the key) and replaced atomically;
+* below the home or project directory no link is followed: root writes files
+  that users own, in directories they control, and a symbolic link there (or a
+  hard link) could otherwise aim the write and the chown at any file on the host.
+  On the way to that directory a link is followed only when nobody but root could
+  have made or replaced it. Every step is taken relative to an open directory
+  (``openat``-style), so a directory swapped for a link between check and write is
+  refused as well;
 * a second run with the same input changes nothing.
 
 Python 3.8+, standard library only; PyYAML only for Goose and Continue.
@@ -38,7 +45,7 @@ import platform
 import pwd
 import re
 import stat
-import tempfile
+import time
 
 from ansible_collections.selfhosted.postiz.plugins.module_utils import mcp_jsonc, mcp_toml, mcp_yaml
 
@@ -283,7 +290,7 @@ def validate_api_key(api_key):
 class Target(object):
     """The file one client/scope pair writes, and where our entry sits in it."""
 
-    def __init__(self, client, scope, path, name, project_dir=None, anchor=None):
+    def __init__(self, client, scope, path, name, project_dir=None, anchor=None, base=None):
         self.client = client
         self.scope = scope
         self.path = path
@@ -292,6 +299,9 @@ class Target(object):
         # The home or project directory the path was built from; it must exist
         # (a typo should fail, not create a new tree). None for an explicit path.
         self.anchor = anchor
+        # Links above this directory are followed (the administrator named it); below
+        # it none is (see ConfigFile).
+        self.base = base or os.sep
 
     @property
     def format(self):
@@ -337,7 +347,36 @@ def resolve_target(client_id, scope, home=None, project_dir=None, server_name=DE
         path = client.scopes[scope](home, project_dir, server_name, system or platform.system())
     elif not os.path.isabs(path):
         raise McpConfigError('path %r must be an absolute path.' % (path,))
-    return Target(client, scope, os.path.normpath(path), server_name, project_dir, anchor)
+    path = os.path.normpath(path)
+    roots = [os.path.normpath(root) for root in (home, project_dir) if root and os.path.isabs(root)]
+    return Target(client, scope, path, server_name, project_dir, anchor, trusted_base(path, roots))
+
+
+def _inside(path, directory):
+    return path != directory and path.startswith(directory.rstrip(os.sep) + os.sep)
+
+
+def _changeable_by_others(directory, link):
+    """Whether someone other than root (or whoever runs this) could have made or replaced
+    ``link``, an entry of ``directory`` (both lstat results)."""
+    trusted = (0, os.geteuid())
+    if directory.st_uid not in trusted:
+        return True
+    if directory.st_mode & (stat.S_IWGRP | stat.S_IWOTH):
+        # In a sticky directory (/tmp) only an entry's owner may replace it.
+        return not (directory.st_mode & stat.S_ISVTX and link.st_uid in trusted)
+    return link.st_uid not in trusted
+
+
+def trusted_base(path, roots):
+    """Where the walk to ``path`` starts: the outermost of ``roots`` (the home and project
+    directories) that holds it, else the root directory.
+
+    The outermost, so that a project inside the home is reached from the home: its owner
+    controls every name below it, the project's own path included.
+    """
+    holding = [root for root in roots if _inside(path, root)]
+    return min(holding, key=len) if holding else os.sep
 
 
 def build_entry(client_id, url, api_key, server_name=DEFAULT_SERVER_NAME, auth='auto', extra=None,
@@ -587,37 +626,209 @@ def resolve_gid(group):
         raise McpConfigError('Group %r does not exist on this host.' % (group,))
 
 
-class ConfigFile(object):
-    """The client's file: reading, and writing it 0600, atomically, with the right owner."""
+_O_CLOEXEC = getattr(os, 'O_CLOEXEC', 0)
+_O_NOFOLLOW = getattr(os, 'O_NOFOLLOW', 0)
+_O_DIRECTORY = getattr(os, 'O_DIRECTORY', 0)
+_DIR_FLAGS = os.O_RDONLY | _O_DIRECTORY | _O_NOFOLLOW | _O_CLOEXEC
+# O_NONBLOCK: opening a FIFO someone put there must not hang the run.
+_READ_FLAGS = os.O_RDONLY | _O_NOFOLLOW | os.O_NONBLOCK | _O_CLOEXEC
+_CREATE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | _O_NOFOLLOW | _O_CLOEXEC
 
-    def __init__(self, path, owner=None, group=None):
-        self.path = path
-        # Follow symlinks (dotfile repositories): replace the real file, keep the link.
-        self.real = os.path.realpath(path)
+
+class ConfigFile(object):
+    """The client's file: reading, and writing it 0600, atomically, with the right owner.
+
+    ``base`` is the home or project directory (see :func:`trusted_base`). Every name
+    below it is opened relative to its parent's descriptor with ``O_NOFOLLOW``, so no
+    symbolic link is followed there, not even one swapped in during the run; a link, or
+    a file with other hard links, is refused with a sentence naming it.
+    """
+
+    def __init__(self, path, owner=None, group=None, base=None):
+        self.path = os.path.normpath(path)
+        self.base = os.path.normpath(base or os.sep)
+        if not _inside(self.path, self.base):
+            raise McpConfigError('%s is not inside %s.' % (self.path, self.base))
+        parts = os.path.relpath(self.path, self.base).split(os.sep)
+        self.dirs, self.name = parts[:-1], parts[-1]
         self.uid = resolve_uid(owner)
         self.gid = resolve_gid(group)
         self.bom = ''
+        self.raw = None
 
-    def stat(self):
+    # -- reaching the file without following links ------------------------------------
+
+    def _link_refused(self, where, target):
+        return McpConfigError(
+            '%s is a symbolic link (to %s). Nothing was written: below the home or project directory no link '
+            'is followed, because whoever owns that directory could point a link at any file on this host. '
+            'If the link is yours (a dotfiles repository, say), set path to the real file.' % (where, target))
+
+    def _refusal(self, dir_fd, name, where, exc):
+        """The sentence for a name that could not be opened as what it should be."""
         try:
-            return os.stat(self.real)
+            info = os.stat(name, dir_fd=dir_fd, follow_symlinks=False)
+        except OSError:
+            info = None
+        if info is not None and stat.S_ISLNK(info.st_mode):
+            try:
+                target = os.readlink(name, dir_fd=dir_fd)
+            except OSError:
+                target = 'somewhere'
+            return self._link_refused(where, target)
+        if info is not None and exc.errno == errno.ENOTDIR:
+            return McpConfigError('%s is in the way: it should be a directory.' % where)
+        return McpConfigError('Cannot open %s: %s.' % (where, exc.strerror or exc))
+
+    def _open_dir(self, create=False):
+        """A descriptor of the file's directory, reached from ``base`` without following a
+        link; None when a directory is missing and ``create`` is false."""
+        try:
+            fd = self._open_base()
+        except OSError as exc:
+            if exc.errno == errno.ENOENT and not create:
+                return None
+            raise McpConfigError('Cannot open %s: %s.' % (self.base, exc.strerror))
+        where = self.base
+        try:
+            for part in self.dirs:
+                where = os.path.join(where, part)
+                try:
+                    child = os.open(part, _DIR_FLAGS, dir_fd=fd)
+                except OSError as exc:
+                    if exc.errno != errno.ENOENT:
+                        raise self._refusal(fd, part, where, exc)
+                    if not create:
+                        os.close(fd)
+                        return None
+                    child = self._make_dir(fd, part, where)
+                os.close(fd)
+                fd = child
+        except BaseException:
+            os.close(fd)
+            raise
+        return fd
+
+    def _open_base(self):
+        """A descriptor of ``base``. On the way to it a symbolic link is followed only when
+        nobody but root (or whoever runs this) could have made or replaced it, such as
+        /home -> /var/home; any other is refused. Each step is taken at the descriptor of the
+        directory before it, so what was checked is what is opened."""
+        fd = os.open(os.sep, os.O_RDONLY | _O_DIRECTORY | _O_CLOEXEC)
+        current = os.sep
+        parts = [part for part in self.base.split(os.sep) if part]
+        hops = 0
+        try:
+            while parts:
+                part = parts.pop(0)
+                try:
+                    child = os.open(part, _DIR_FLAGS, dir_fd=fd)
+                except OSError as exc:
+                    if exc.errno not in (errno.ELOOP, errno.ENOTDIR):
+                        raise
+                    info = os.stat(part, dir_fd=fd, follow_symlinks=False)
+                    if not stat.S_ISLNK(info.st_mode):
+                        raise
+                    hops += 1
+                    link = os.path.join(current, part)
+                    if hops > 40 or _changeable_by_others(os.fstat(fd), info):
+                        raise McpConfigError(
+                            '%s is a symbolic link that a user can change, on the way to %s. Nothing was '
+                            'written: whoever can change it could point it at any directory on this host. Give '
+                            'the path without it.' % (link, self.base))
+                    # `current` holds no link, so '..' in the target can be resolved by name.
+                    target = os.path.normpath(os.path.join(current, os.readlink(part, dir_fd=fd)))
+                    parts = [item for item in target.split(os.sep) if item] + parts
+                    os.close(fd)
+                    fd = os.open(os.sep, os.O_RDONLY | _O_DIRECTORY | _O_CLOEXEC)
+                    current = os.sep
+                    continue
+                os.close(fd)
+                fd = child
+                current = os.path.join(current, part)
+        except BaseException:
+            os.close(fd)
+            raise
+        return fd
+
+    def _make_dir(self, parent_fd, name, where):
+        try:
+            os.mkdir(name, DIR_MODE, dir_fd=parent_fd)
+        except OSError as exc:
+            if exc.errno != errno.EEXIST:
+                raise McpConfigError('Cannot create %s: %s.' % (where, exc.strerror or exc))
+        try:
+            fd = os.open(name, _DIR_FLAGS, dir_fd=parent_fd)
+        except OSError as exc:
+            raise self._refusal(parent_fd, name, where, exc)
+        try:
+            os.fchmod(fd, DIR_MODE)
+            if self.uid is not None or self.gid is not None:
+                os.fchown(fd, _id(self.uid), _id(self.gid))
+        except BaseException:
+            os.close(fd)
+            raise
+        return fd
+
+    def _lstat(self, dir_fd):
+        try:
+            info = os.stat(self.name, dir_fd=dir_fd, follow_symlinks=False)
         except OSError as exc:
             if exc.errno in (errno.ENOENT, errno.ENOTDIR):
                 return None
             raise McpConfigError('Cannot inspect %s: %s.' % (self.path, exc.strerror))
+        if stat.S_ISLNK(info.st_mode):
+            raise self._refusal(dir_fd, self.name, self.path, OSError(errno.ELOOP, 'link'))
+        return info
+
+    def _open_file(self, dir_fd):
+        """The existing file, opened for reading; refused unless a regular file with one name."""
+        try:
+            fd = os.open(self.name, _READ_FLAGS, dir_fd=dir_fd)
+        except OSError as exc:
+            raise self._refusal(dir_fd, self.name, self.path, exc)
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            os.close(fd)
+            raise McpConfigError('%s exists but is not a regular file.' % self.path)
+        if info.st_nlink > 1:
+            os.close(fd)
+            raise McpConfigError(
+                '%s has %d hard links. Nothing was written: another name of the same file could be anywhere on '
+                'this host. Replace it with a copy of its own (cp, then mv over it) and run again.'
+                % (self.path, info.st_nlink))
+        return fd
+
+    # -- what the run uses ----------------------------------------------------------------
+
+    def stat(self):
+        dir_fd = self._open_dir()
+        if dir_fd is None:
+            return None
+        try:
+            return self._lstat(dir_fd)
+        finally:
+            os.close(dir_fd)
 
     def read(self):
         """The text (byte order mark removed), or None when the file does not exist."""
-        info = self.stat()
-        if info is None:
+        dir_fd = self._open_dir()
+        if dir_fd is None:
             return None
-        if not stat.S_ISREG(info.st_mode):
-            raise McpConfigError('%s exists but is not a regular file.' % self.path)
         try:
-            with open(self.real, 'rb') as handle:
+            info = self._lstat(dir_fd)
+            if info is None:
+                return None
+            if not stat.S_ISREG(info.st_mode):
+                raise McpConfigError('%s exists but is not a regular file.' % self.path)
+            fd = self._open_file(dir_fd)
+            with os.fdopen(fd, 'rb') as handle:
                 raw = handle.read()
         except (IOError, OSError) as exc:
             raise McpConfigError('Cannot read %s: %s.' % (self.path, exc.strerror or exc))
+        finally:
+            os.close(dir_fd)
+        self.raw = raw
         try:
             text = raw.decode('utf-8')
         except UnicodeDecodeError as exc:
@@ -625,20 +836,6 @@ class ConfigFile(object):
         if text.startswith(u'\ufeff'):
             self.bom, text = u'\ufeff', text[1:]
         return text
-
-    def missing_dirs(self):
-        """Directories to create, outermost first."""
-        missing = []
-        directory = os.path.dirname(self.real)
-        while not os.path.isdir(directory):
-            if os.path.lexists(directory):
-                raise McpConfigError('%s is in the way: it should be a directory.' % directory)
-            missing.append(directory)
-            parent = os.path.dirname(directory)
-            if parent == directory:
-                break
-            directory = parent
-        return list(reversed(missing))
 
     def drift(self):
         """What to fix on an existing file whose content stays: mode and/or owner."""
@@ -656,43 +853,74 @@ class ConfigFile(object):
         """Root writing a new file into someone else's home without owner: say so."""
         if os.geteuid() != 0 or self.uid is not None or self.stat() is not None:
             return None
-        directory = os.path.dirname(self.real)
-        while not os.path.isdir(directory) and os.path.dirname(directory) != directory:
-            directory = os.path.dirname(directory)
-        owner = os.stat(directory).st_uid
+        # The innermost directory that exists (read() has already refused any link).
+        directory = self.base
+        for part in self.dirs:
+            if not os.path.isdir(os.path.join(directory, part)):
+                break
+            directory = os.path.join(directory, part)
+        owner = os.lstat(directory).st_uid
         if owner != 0:
             return ('%s will be created as root with mode 0600 in a directory owned by uid %d, so that user\'s '
                     'MCP client cannot read it; set owner (and group).' % (self.path, owner))
         return None
 
+    def backup(self):
+        """Keep the content read last beside the file, 0600 and with the file's owner, as
+        ``<name>.<pid>.<YYYY-MM-DD@HH:MM:SS>~`` (the name AnsibleModule.backup_local
+        gives); returns its path."""
+        name = '%s.%s.%s' % (self.name, os.getpid(), time.strftime('%Y-%m-%d@%H:%M:%S~', time.localtime()))
+        dir_fd = self._open_dir()
+        try:
+            info = self._lstat(dir_fd)
+            fd = os.open(name, _CREATE_FLAGS, FILE_MODE, dir_fd=dir_fd)
+            with os.fdopen(fd, 'wb') as handle:
+                handle.write(self.raw)
+                os.fchmod(handle.fileno(), FILE_MODE)
+                if info is not None and (info.st_uid, info.st_gid) != (os.geteuid(), os.getegid()):
+                    os.fchown(handle.fileno(), info.st_uid, info.st_gid)
+        except OSError as exc:
+            raise McpConfigError('Cannot back up %s: %s.' % (self.path, exc.strerror or exc))
+        finally:
+            os.close(dir_fd)
+        return os.path.join(os.path.dirname(self.path), name)
+
     def apply(self, text, drift):
         """Write ``text`` (None: only fix ``drift``)."""
         try:
-            if text is None:
-                if 'mode' in drift:
-                    os.chmod(self.real, FILE_MODE)
-                if 'owner' in drift:
-                    os.chown(self.real, _id(self.uid), _id(self.gid))
-                return
-            for directory in self.missing_dirs():
-                os.mkdir(directory, DIR_MODE)
-                os.chmod(directory, DIR_MODE)
-                if self.uid is not None or self.gid is not None:
-                    os.chown(directory, _id(self.uid), _id(self.gid))
-            self._write_atomic(self.bom + text)
+            dir_fd = self._open_dir(create=text is not None)
+            if dir_fd is None:
+                raise McpConfigError('%s has gone.' % self.path)
+            try:
+                if text is None:
+                    self._fix(dir_fd, drift)
+                else:
+                    self._write_atomic(dir_fd, self.bom + text)
+            finally:
+                os.close(dir_fd)
         except (IOError, OSError) as exc:
             raise McpConfigError('Cannot write %s: %s.' % (exc.filename or self.path, exc.strerror or exc))
 
-    def _write_atomic(self, text):
-        info = self.stat()
+    def _fix(self, dir_fd, drift):
+        fd = self._open_file(dir_fd)
+        try:
+            if 'mode' in drift:
+                os.fchmod(fd, FILE_MODE)
+            if 'owner' in drift:
+                os.fchown(fd, _id(self.uid), _id(self.gid))
+        finally:
+            os.close(fd)
+
+    def _write_atomic(self, dir_fd, text):
+        info = self._lstat(dir_fd)
         uid = self.uid if self.uid is not None else (info.st_uid if info else None)
         gid = self.gid if self.gid is not None else (info.st_gid if info else None)
-        directory = os.path.dirname(self.real)
-        # mkstemp creates the file 0600, so the key is never readable by others.
-        handle_fd, tmp_path = tempfile.mkstemp(prefix='.%s.' % os.path.basename(self.real), suffix='.tmp',
-                                               dir=directory)
+        # Created 0600 and exclusively (O_EXCL never follows a link), so the key is never
+        # readable by others and no planted name is written through.
+        tmp = '.%s.%s.tmp' % (self.name, os.urandom(6).hex())
+        fd = os.open(tmp, _CREATE_FLAGS, FILE_MODE, dir_fd=dir_fd)
         try:
-            with os.fdopen(handle_fd, 'wb') as handle:
+            with os.fdopen(fd, 'wb') as handle:
                 handle.write(text.encode('utf-8'))
                 handle.flush()
                 os.fchmod(handle.fileno(), FILE_MODE)
@@ -700,13 +928,18 @@ class ConfigFile(object):
                 if (uid is not None and uid != os.geteuid()) or (gid is not None and gid != os.getegid()):
                     os.fchown(handle.fileno(), _id(uid), _id(gid))
                 os.fsync(handle.fileno())
-            os.replace(tmp_path, self.real)
+            # rename() replaces the name itself; it never follows a link there.
+            os.replace(tmp, self.name, src_dir_fd=dir_fd, dst_dir_fd=dir_fd)
         except BaseException:
             try:
-                os.unlink(tmp_path)
+                os.unlink(tmp, dir_fd=dir_fd)
             except OSError:
                 pass
             raise
+        try:
+            os.fsync(dir_fd)
+        except OSError:
+            pass
 
 
 def _id(value):
@@ -717,8 +950,9 @@ def _id(value):
 
 class Result(object):
 
-    def __init__(self, target, changed, content_changed, drift, diff, warnings, auth):
+    def __init__(self, target, changed, content_changed, drift, diff, warnings, auth, backup_file=None):
         self.target = target
+        self.backup_file = backup_file
         self.changed = changed
         self.content_changed = content_changed
         self.drift = drift
@@ -731,11 +965,10 @@ def _header(path, mode):
     return path if mode is None else '%s (mode %04o)' % (path, mode)
 
 
-def run(target, config_file, entry, auth=None, api_key=None, check_mode=False, before_write=None):
+def run(target, config_file, entry, auth=None, api_key=None, check_mode=False, backup=False):
     """Merge, decide, and (unless ``check_mode``) write; returns a :class:`Result`.
 
-    ``before_write`` (optional callable taking the real path) runs just before
-    an existing file is replaced, e.g. to back it up.
+    ``backup``: copy an existing file beside it before replacing it (``Result.backup_file``).
     """
     if target.anchor is not None and not os.path.isdir(target.anchor):
         raise McpConfigError(
@@ -772,8 +1005,9 @@ def run(target, config_file, entry, auth=None, api_key=None, check_mode=False, b
     if content_changed and diff['before'] == diff['after']:
         # Only a masked value (the key) changed: say so, since the texts look alike.
         diff['after_header'] += ', a masked value changed'
+    backup_file = None
     if not check_mode and (content_changed or drift):
-        if content_changed and text is not None and before_write is not None:
-            before_write(config_file.real)
+        if content_changed and text is not None and backup:
+            backup_file = config_file.backup()
         config_file.apply(outcome.after if content_changed else None, drift)
-    return Result(target, bool(content_changed or drift), content_changed, drift, diff, warnings, auth)
+    return Result(target, bool(content_changed or drift), content_changed, drift, diff, warnings, auth, backup_file)

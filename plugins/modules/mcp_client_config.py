@@ -18,8 +18,17 @@ description:
     inserted or removed. The result is parsed again and compared with the intended data before
     anything is written.
   - The file holds the API key, so it is always written with mode C(0600); missing parent
-    directories are created with mode C(0700). Writes are atomic (temporary file, then rename);
-    symbolic links are followed and kept. A file that cannot be parsed is never written.
+    directories are created with mode C(0700). Writes are atomic (temporary file, then rename).
+    A file that cannot be parsed is never written.
+  - No link is followed below the home or project directory (below O(home) for a project inside
+    it; below the root directory when O(path) lies outside both). The module fails, naming it, when
+    the file or a directory on the way is a symbolic link, or the file has other hard links, because
+    whoever owns that directory could otherwise point the write, and the change of owner, at any
+    file on the host. For a client file that is a link into a dotfiles repository, set O(path) to
+    the real file.
+  - On the way to the home or project directory, a symbolic link is followed only when nobody but
+    root could have made or replaced it (such as C(/home -> /var/home)); a project directory reached
+    through a link in a directory its user owns fails the same way.
   - "Whether the key travels in a header (C(Authorization: Bearer <key>) on the base URL) or in the
     path (C(<url>/<key>)) is chosen per client by O(auth=auto); see the role README for the reasons."
 author:
@@ -126,7 +135,7 @@ options:
     type: str
   backup:
     description:
-      - Keep a timestamped copy of the file before changing it.
+      - Keep a timestamped copy of the file before changing it, beside it, with mode C(0600).
     type: bool
     default: false
 notes:
@@ -247,11 +256,6 @@ def run_module(module):
     """Resolve, merge, write; every decision lives in module_utils.mcp_config."""
     params = module.params
     present = params['state'] == 'present'
-    backups = []
-
-    def backup(real_path):
-        backups.append(module.backup_local(real_path))
-
     try:
         target = resolve_target(params['client'], params['scope'], home=params['home'],
                                 project_dir=params['project_dir'], server_name=params['server_name'],
@@ -261,9 +265,9 @@ def run_module(module):
             entry, auth = build_entry(params['client'], params['url'], params['api_key'],
                                       server_name=params['server_name'], auth=params['auth'],
                                       extra=params['extra'], mcp_remote_package=params['mcp_remote_package'])
-        config_file = ConfigFile(target.path, owner=params['owner'], group=params['group'])
+        config_file = ConfigFile(target.path, owner=params['owner'], group=params['group'], base=target.base)
         result = run(target, config_file, entry, auth=auth, api_key=params['api_key'],
-                     check_mode=module.check_mode, before_write=backup if params['backup'] else None)
+                     check_mode=module.check_mode, backup=params['backup'])
     except McpConfigError as exc:
         module.fail_json(msg=str(exc))
 
@@ -277,8 +281,8 @@ def run_module(module):
         content_changed=result.content_changed,
         next_step=target.client.next_step,
     )
-    if backups:
-        output['backup_file'] = backups[0]
+    if result.backup_file:
+        output['backup_file'] = result.backup_file
     if module._diff:
         output['diff'] = result.diff
     module.exit_json(**output)

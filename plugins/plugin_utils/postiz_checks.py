@@ -58,7 +58,7 @@ def _url_var_problems(env, key, fix):
     if parts is None:
         return ['%s is %r, which is not a valid http(s) URL (%s): %s.' % (key, mask_url(value), reason, fix)], None
     if value.endswith('/'):
-        return ["%s is %r but must not end with '/': use %r." % (key, value, value.rstrip('/'))], parts
+        return ["%s is %r but must not end with '/': use %r." % (key, mask_url(value), mask_url(value.rstrip('/')))], parts
     return [], parts
 
 
@@ -74,11 +74,11 @@ def _frontend_problems(value, parts):
     elif parts.path.rstrip('/') or parts.query or parts.fragment:
         problems.append(
             "FRONTEND_URL is %r but must be only scheme, host and port (%r): Postiz is served at the root of "
-            "its host because nginx routes /api/ and /uploads/ there." % (value, origin))
+            "its host because nginx routes /api/ and /uploads/ there." % (mask_url(value), origin))
     elif value != origin:
         problems.append(
             "FRONTEND_URL is %r but must be written the way browsers send the Origin header (%r: lower case, "
-            "no default port), or CORS and cookies will not match." % (value, origin))
+            "no default port), or CORS and cookies will not match." % (mask_url(value), origin))
     return problems
 
 
@@ -93,7 +93,7 @@ def _backend_internal_problem(stripped, value, parts, frontend_parts):
         reason = "nginx's upstream in the image is hard-coded to port 3000"
     return (
         "BACKEND_INTERNAL_URL is %r but must be %r (%s): Next.js calls the backend directly inside the "
-        "container." % (value, BACKEND_INTERNAL_URL, reason))
+        "container." % (mask_url(value), BACKEND_INTERNAL_URL, reason))
 
 
 def _flag_problems(env):
@@ -169,7 +169,7 @@ def _service_problems(env):
     elif '://' in temporal or '/' in temporal:
         problems.append(
             "TEMPORAL_ADDRESS is %r but must be host:port without a scheme or path (it is a gRPC address), "
-            "like 'temporal:7233'." % temporal)
+            "like 'temporal:7233'." % mask_url(temporal))
 
     if 'PORT' in env and _text(env, 'PORT'):
         problems.append(PORT_REFUSAL)
@@ -207,7 +207,7 @@ def url_problems(env):
     if main_parts is not None and frontend and main_url.rstrip('/') != frontend:
         problems.append(
             "MAIN_URL is %r but must equal FRONTEND_URL (%r): it is only an extra CORS origin and should be "
-            "the browser's URL too." % (main_url, frontend))
+            "the browser's URL too." % (mask_url(main_url), mask_url(frontend)))
 
     expected_backend = frontend + '/api' if frontend else None
     backend_problems, dummy = _url_var_problems(
@@ -217,7 +217,7 @@ def url_problems(env):
         # One sentence with the full fix is clearer than "drop the slash", then "use /api".
         problems.append(
             "NEXT_PUBLIC_BACKEND_URL is %r but must be FRONTEND_URL + '/api' (%r): the browser reaches the "
-            "backend through the app's /api prefix." % (backend, expected_backend))
+            "backend through the app's /api prefix." % (mask_url(backend), mask_url(expected_backend)))
     else:
         problems.extend(backend_problems)
 
@@ -235,7 +235,7 @@ def url_problems(env):
             problems.append(
                 "FRONTEND_URL is %r (plain http on a host other than localhost) but NOT_SECURED is not set: "
                 "Postiz's login cookies are Secure and the browser drops them over http. Serve Postiz over "
-                "https, or set NOT_SECURED to 'true' on a trusted network." % frontend)
+                "https, or set NOT_SECURED to 'true' on a trusted network." % mask_url(frontend))
 
     problems.extend(_flag_problems(env))
     problems.extend(_service_problems(env))

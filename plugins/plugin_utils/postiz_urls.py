@@ -8,6 +8,7 @@ Controller-side helpers of the ``selfhosted.postiz.postiz_*`` filters.
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlsplit
 
 from ansible.errors import AnsibleFilterError
@@ -44,7 +45,7 @@ def split_http_url(value):
         parts = urlsplit(value)
         parts.port  # pylint: disable=pointless-statement  # raises ValueError for a bad port
     except ValueError as exc:
-        return None, 'it cannot be parsed (%s)' % exc
+        return None, 'it cannot be parsed (%s)' % parse_error(value, exc)
     if parts.scheme.lower() not in DEFAULT_PORTS:
         return None, 'it must start with http:// or https://'
     if not parts.hostname:
@@ -64,19 +65,54 @@ def browser_origin(parts):
     return '%s://%s' % (scheme, host)
 
 
+_SCHEME = re.compile(r'[A-Za-z][A-Za-z0-9+.-]*:')
+_URL_TOKEN = re.compile(r'\S*://\S*')
+
+
 def mask_url(value):
-    """The URL with any password replaced, safe to put in an error message."""
+    """The URL with its password replaced by ``***``, safe to put in any message, however
+    malformed the URL is. Every message that shows a URL goes through here (the backup
+    command, which stands alone, has a copy that a unit test compares with this one).
+
+    Not urlsplit: a password with an unencoded '/', '#', '?' or '[' ends the user part
+    early for it, and it then finds no password to hide. Here the user part runs from the
+    first '://' (or the scheme's ':') to the last '@', and everything after its first ':'
+    is hidden.
+    """
     if not isinstance(value, str):
         return value
-    try:
-        parts = urlsplit(value)
-        password = parts.password
-    except ValueError:
-        return '<unparseable URL>'
-    if not password:
+    at = value.rfind('@')
+    slashes = value.find('://')
+    scheme = _SCHEME.match(value)
+    start = slashes + 3 if slashes >= 0 else (scheme.end() if scheme else 0)
+    if at < start:
         return value
-    netloc = parts.netloc.replace(':%s@' % password, ':***@', 1)
-    return parts._replace(netloc=netloc).geturl()
+    user, colon, dummy = value[start:at].partition(':')
+    if not colon:
+        return value
+    return value[:start] + user + ':***' + value[at:]
+
+
+def mask_urls(text):
+    """The text with the password of every URL in it (a word containing '://') masked."""
+    if not isinstance(text, str):
+        return text
+    return _URL_TOKEN.sub(lambda match: mask_url(match.group(0)), text)
+
+
+def parse_error(value, exc):
+    """Why urlsplit refused a URL, without its text: the exception quotes a piece of the
+    URL (the port part), which for a password with an unencoded '/' is the password."""
+    text = str(exc)
+    if 'IPv6' in text:
+        reason = 'its [ ] brackets do not hold an IPv6 address'
+    elif 'Port' in text or 'port' in text:
+        reason = 'its port is not a number from 0 to 65535'
+    else:
+        reason = 'it is not a URL'
+    if '@' in value:
+        reason += '; characters such as @ : / ? # [ ] in a user name or password must be percent-encoded'
+    return reason
 
 
 def url_trio(public_url):
@@ -85,23 +121,23 @@ def url_trio(public_url):
     if parts is None:
         raise AnsibleFilterError(
             "The public URL %r is not usable: %s. Give the address users type in the browser, "
-            "like 'https://postiz.example.com'." % (public_url, reason))
+            "like 'https://postiz.example.com'." % (mask_url(public_url), reason))
     if parts.username is not None or parts.password is not None:
         raise AnsibleFilterError(
             "The public URL %r must not contain a user name or password." % mask_url(public_url))
     if parts.query or parts.fragment or '?' in public_url or '#' in public_url:
         raise AnsibleFilterError(
             "The public URL %r must not have a query (?...) or fragment (#...): use only scheme, host "
-            "and port, like 'https://postiz.example.com'." % public_url)
+            "and port, like 'https://postiz.example.com'." % mask_url(public_url))
     if parts.path not in ('', '/'):
         raise AnsibleFilterError(
             "The public URL %r has the path %r, but Postiz must be served at the root of its host: "
             "nginx in the image routes /api/ and /uploads/ at the root. Use a dedicated host name "
-            "or port instead, like 'https://postiz.example.com'." % (public_url, parts.path))
+            "or port instead, like 'https://postiz.example.com'." % (mask_url(public_url), parts.path))
     if not parts.hostname.isascii():
         raise AnsibleFilterError(
             "The public URL %r has a non-ASCII host name; write it in its punycode (xn--) form, "
-            "which is what browsers send." % public_url)
+            "which is what browsers send." % mask_url(public_url))
     frontend = browser_origin(parts)
     return {
         'MAIN_URL': frontend,

@@ -50,6 +50,13 @@ VERSION = "1.0.0"
 MANIFEST_FORMAT = 1
 ID_FORMAT = "%Y%m%dT%H%M%SZ"
 ID_RE = re.compile(r"^\d{8}T\d{6}Z$")
+# A backup's directory: its id, or "<id>-<project>" when another project sharing the
+# backup directory took the id in the same second.
+BACKUP_DIR_RE = re.compile(r"^(\d{8}T\d{6}Z)(?:-(.+))?$")
+# Leftovers of killed runs without a project in their name (before backups were scoped
+# to their project): another project's run may own them, so only a day-old one goes.
+LEGACY_LEFTOVER_RE = re.compile(r"^\.(incomplete-\d{8}T\d{6}Z|restore-[a-z0-9_]{8})$")
+LEGACY_LEFTOVER_AGE = 86400
 TABLE_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 NOW_ENV = "POSTIZ_BACKUP_NOW"
 # cron runs jobs with PATH=/usr/bin:/bin; Docker's CLI often lives in /usr/local/bin.
@@ -58,6 +65,9 @@ DRILL_LABEL = "selfhosted.postiz.backup-drill"
 HELPER_LABEL = "selfhosted.postiz.backup-helper"
 MANIFEST_NAME = "manifest.json"
 CHUNK = 1024 * 1024
+# Pings carry the end of the run's log: enough to see the failure, no more of the log
+# than that on a third party's server.
+PING_BODY_LIMIT = 10 * 1024
 
 EXIT_OK = 0
 EXIT_FAILED = 1
@@ -343,16 +353,41 @@ def load_config(path: str) -> dict[str, Any]:
 
 def run_command(argv: list[str], *, input_bytes: bytes | None = None, timeout: float = 600, env: dict[str, str] | None = None) -> str:
     """Run a command, return stdout as text; raise BackupError with its stderr on failure."""
-    LOG.debug("run: %s", " ".join(argv))
+    LOG.debug("run: %s", mask_urls(" ".join(argv)))
     try:
         proc = subprocess.run(argv, input=input_bytes, capture_output=True, timeout=timeout, check=False, env=env)
     except subprocess.TimeoutExpired as exc:
-        raise BackupError(f"{argv[0]} {' '.join(argv[1:3])} did not finish within {timeout:.0f} s") from exc
+        raise BackupError(mask_urls(f"{argv[0]} {' '.join(argv[1:3])} did not finish within {timeout:.0f} s")) from exc
     except OSError as exc:
         raise BackupError(f"cannot run {argv[0]}: {exc}") from exc
     if proc.returncode != 0:
-        raise BackupError(f"`{' '.join(argv[:4])} …` failed (exit {proc.returncode}): {tail(proc.stderr)}")
+        raise BackupError(mask_urls(f"`{' '.join(argv[:4])} …` failed (exit {proc.returncode}): {tail(proc.stderr)}"))
     return proc.stdout.decode("utf-8", "replace")
+
+
+_URL_TOKEN = re.compile(r"\S*://\S*")
+_SCHEME = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*:")
+
+
+def mask_url(value: str) -> str:
+    """The URL with its password replaced by ***, however malformed: the user part runs from
+    the first '://' to the last '@'. The same rule as the collection's
+    plugins/plugin_utils/postiz_urls.py (this script stands alone; a unit test compares them)."""
+    at = value.rfind("@")
+    slashes = value.find("://")
+    scheme = _SCHEME.match(value)
+    start = slashes + 3 if slashes >= 0 else (scheme.end() if scheme else 0)
+    if at < start:
+        return value
+    user, colon, _password = value[start:at].partition(":")
+    if not colon:
+        return value
+    return value[:start] + user + ":***" + value[at:]
+
+
+def mask_urls(text: str) -> str:
+    """The text with the password of every URL in it masked (restic prints its repository)."""
+    return _URL_TOKEN.sub(lambda match: mask_url(match.group(0)), text)
 
 
 def tail(data: bytes | str, limit: int = 600) -> str:
@@ -364,7 +399,7 @@ def tail(data: bytes | str, limit: int = 600) -> str:
 def stream_command(argv: list[str], *, source: str | None = None, dest: str | None = None, timeout: float = 3600) -> tuple[int, str]:
     """Run a command with a file as stdin and/or its stdout written to a file (binary, no
     copy in memory). Returns (bytes written, sha256 of them)."""
-    LOG.debug("stream: %s", " ".join(argv))
+    LOG.debug("stream: %s", mask_urls(" ".join(argv)))
     digest = hashlib.sha256()
     size = 0
     with contextlib.ExitStack() as stack:
@@ -393,7 +428,7 @@ def stream_command(argv: list[str], *, source: str | None = None, dest: str | No
         if returncode != 0:
             stderr.seek(0)
             reason = "killed after the timeout" if returncode == -signal.SIGKILL else f"exit {returncode}"
-            raise BackupError(f"`{' '.join(argv[:4])} …` failed ({reason}): {tail(stderr.read())}")
+            raise BackupError(mask_urls(f"`{' '.join(argv[:4])} …` failed ({reason}): {tail(stderr.read())}"))
     return size, digest.hexdigest()
 
 
@@ -506,7 +541,7 @@ class Pinger:
         if not self.url:
             return
         url = {"start": f"{self.url}/start", "success": self.url, "fail": f"{self.url}/fail"}[kind]
-        data = body.encode("utf-8")[-100_000:]
+        data = ping_body(body)
         for attempt in range(1, 4):
             try:
                 with urllib.request.urlopen(urllib.request.Request(url, data=data, method="POST"), timeout=self.timeout):
@@ -515,6 +550,16 @@ class Pinger:
                 LOG.warning("ping %s failed (attempt %d of 3): %s", kind, attempt, exc)
                 if attempt < 3:
                     time.sleep(attempt)
+
+
+def ping_body(body: str) -> bytes:
+    """The last PING_BODY_LIMIT bytes of the log, from the start of a line."""
+    data = body.encode("utf-8")
+    if len(data) <= PING_BODY_LIMIT:
+        return data
+    data = data[-PING_BODY_LIMIT:]
+    newline = data.find(b"\n")
+    return data[newline + 1:] if newline >= 0 else data.decode("utf-8", "ignore").encode("utf-8")
 
 
 def read_json(path: str, default: Any) -> Any:
@@ -527,15 +572,31 @@ def read_json(path: str, default: Any) -> Any:
         raise BackupError(f"{path} is not valid JSON: {exc}") from exc
 
 
+def fsync_path(path: str) -> None:
+    """Flush a file, or a directory's entries (a rename in it), to the disk."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_CLOEXEC", 0))
+    try:
+        os.fsync(fd)
+    except OSError as exc:
+        # Some file systems cannot fsync a directory; the file's own fsync still happened.
+        if not os.path.isdir(path):
+            raise BackupError(f"cannot flush {path} to the disk: {exc}") from exc
+    finally:
+        os.close(fd)
+
+
 def write_json(path: str, data: Any) -> None:
-    """Atomically, mode 0600."""
+    """Atomically and durably (on the disk before the rename, and the rename too), mode 0600."""
     directory = os.path.dirname(path)
     fd, tmp = tempfile.mkstemp(dir=directory, prefix=".tmp-")
     with os.fdopen(fd, "w", encoding="utf-8") as handle:
         json.dump(data, handle, indent=2, sort_keys=True)
         handle.write("\n")
+        handle.flush()
+        os.fsync(handle.fileno())
     os.chmod(tmp, 0o600)
     os.replace(tmp, path)
+    fsync_path(directory)
 
 
 @contextlib.contextmanager
@@ -596,25 +657,30 @@ def archive_name(project: str, ident: str, encrypted: bool) -> str:
     return f"postiz-backup-{project}-{ident}.tar" + (".age" if encrypted else "")
 
 
-def list_backups(backup_dir: str) -> list[dict[str, Any]]:
-    """Complete backups (a manifest with status ok), oldest first, as their manifests."""
+def list_backups(backup_dir: str, project: str) -> list[dict[str, Any]]:
+    """The project's complete backups (a manifest with status ok naming the project), oldest
+    first, as their manifests. Other projects' backups in the same directory are not listed,
+    so nothing here (retention included) ever touches them."""
     found = []
     if not os.path.isdir(backup_dir):
         return found
     for name in sorted(os.listdir(backup_dir)):
         path = os.path.join(backup_dir, name)
-        if not ID_RE.match(name) or not os.path.isdir(path):
+        match = BACKUP_DIR_RE.match(name)
+        if not match or match.group(2) not in (None, project) or not os.path.isdir(path):
             continue
         manifest = read_json(os.path.join(path, MANIFEST_NAME), None)
-        if not manifest or manifest.get("status") != "ok" or manifest.get("id") != name:
+        if not manifest or manifest.get("status") != "ok" or manifest.get("id") != match.group(1):
             LOG.warning("%s is not a complete backup (no valid manifest); left alone", path)
+            continue
+        if manifest.get("project") != project:
             continue
         manifest["path"] = path
         found.append(manifest)
-    return found
+    return sorted(found, key=lambda manifest: manifest["id"])
 
 
-def locate_backup(backup_dir: str, wanted: str) -> dict[str, Any]:
+def locate_backup(backup_dir: str, wanted: str, project: str) -> dict[str, Any]:
     """A backup by id, 'latest', or a directory path (e.g. restored from restic)."""
     if os.sep in wanted:
         manifest = read_json(os.path.join(wanted, MANIFEST_NAME), None)
@@ -622,15 +688,24 @@ def locate_backup(backup_dir: str, wanted: str) -> dict[str, Any]:
             raise BackupError(f"{wanted} holds no complete backup (no {MANIFEST_NAME} with status ok)")
         manifest["path"] = wanted.rstrip("/")
         return manifest
-    backups = list_backups(backup_dir)
+    backups = list_backups(backup_dir, project)
     if not backups:
-        raise BackupError(f"there is no complete backup in {backup_dir}")
+        raise BackupError(f"there is no complete backup of project {project} in {backup_dir}")
     if wanted == "latest":
         return backups[-1]
     for manifest in backups:
         if manifest["id"] == wanted:
             return manifest
-    raise BackupError(f"no backup {wanted} in {backup_dir}; there are: {', '.join(m['id'] for m in backups)}")
+    raise BackupError(f"no backup {wanted} of project {project} in {backup_dir}; there are: {', '.join(m['id'] for m in backups)}")
+
+
+def is_own_leftover(name: str, project: str) -> bool:
+    """A staging or restore directory of this project (the project's name exactly: not the
+    leftovers of a project whose name merely starts the same)."""
+    return bool(
+        re.fullmatch(rf"\.incomplete-{re.escape(project)}-\d{{8}}T\d{{6}}Z", name)
+        or re.fullmatch(rf"\.restore-{re.escape(project)}-[a-z0-9_]{{8}}", name)
+    )
 
 
 def extract_backup(manifest: dict[str, Any], dest: str, identity: str | None, age_binary: str) -> None:
@@ -706,7 +781,8 @@ class BackupRun:
         self.docker = Docker(config)
         self.project = config["project_name"]
         self.backup_dir = config["backup_dir"]
-        self.staging = os.path.join(self.backup_dir, f".incomplete-{self.ident}")
+        # The project in the name: another project's run may be staging in the same directory.
+        self.staging = os.path.join(self.backup_dir, f".incomplete-{self.project}-{self.ident}")
         self.payload = os.path.join(self.staging, "payload")
         self.durations: dict[str, float] = {}
         self.databases: list[dict[str, Any]] = []  # the Postiz database first (when it is dumped here)
@@ -737,22 +813,35 @@ class BackupRun:
 
     # -- steps ---------------------------------------------------------------------------
     def cleanup_leftovers(self) -> None:
-        """Undo what a killed earlier run may have left: a paused app, containers, staging."""
+        """Undo what a killed earlier run may have left: a paused or stopped app, containers,
+        staging."""
         if os.path.exists(self.paused_marker):
+            with open(self.paused_marker, encoding="utf-8") as marker:
+                words = marker.read().split()
+            # "<id> <mode>"; markers of earlier versions hold the id only.
+            mode = words[1] if len(words) > 1 else self.config["quiesce"]
             app = self.docker.container(self.config["services"]["app"])
             if app and app["State"]["Status"] == "paused":
                 LOG.warning("the app was left paused by an interrupted run; unpausing it")
                 self.docker.cli("unpause", app["Id"])
+            elif app and mode == "stop" and app["State"]["Status"] in ("exited", "created"):
+                LOG.warning("the app was left stopped by an interrupted run; starting it")
+                self.docker.cli("start", app["Id"], timeout=180)
             os.unlink(self.paused_marker)
         self.docker.remove_labelled(DRILL_LABEL)
         self.docker.remove_labelled(HELPER_LABEL)
         for name in os.listdir(self.backup_dir):
-            if name.startswith((".incomplete-", ".restore-")):
+            path = os.path.join(self.backup_dir, name)
+            if is_own_leftover(name, self.project):
                 LOG.warning("removing %s left by an interrupted run", name)
-                shutil.rmtree(os.path.join(self.backup_dir, name), ignore_errors=True)
+            elif LEGACY_LEFTOVER_RE.match(name) and time.time() - os.lstat(path).st_mtime > LEGACY_LEFTOVER_AGE:
+                LOG.warning("removing %s left by an interrupted run of an earlier version", name)
+            else:
+                continue
+            shutil.rmtree(path, ignore_errors=True)
 
     def check_space(self) -> None:
-        backups = list_backups(self.backup_dir)
+        backups = list_backups(self.backup_dir, self.project)
         previous = backups[-1]["archive"]["size"] if backups else None
         needed = free_space_needed(previous)
         free = shutil.disk_usage(self.backup_dir).free
@@ -803,27 +892,34 @@ class BackupRun:
             yield
             return
         start = time.monotonic()
-        # The marker lets the next run resume an app that a killed run (SIGKILL) left paused.
+        # The marker lets the next run resume an app that a killed run (SIGKILL) left paused
+        # or stopped.
         with open(self.paused_marker, "w", encoding="utf-8") as marker:
-            marker.write(self.ident + "\n")
+            marker.write(f"{self.ident} {mode}\n")
         try:
             if mode == "pause":
                 self.pause_app(app["Id"])
             else:
                 self.docker.cli("stop", app["Id"], timeout=180)
-        except BackupError:
-            os.unlink(self.paused_marker)
-            raise
-        LOG.info("app %s for the dumps", "paused" if mode == "pause" else "stopped")
-        try:
+            LOG.info("app %s for the dumps", "paused" if mode == "pause" else "stopped")
             yield
         finally:
-            try:
-                self.docker.cli("unpause" if mode == "pause" else "start", app["Id"], timeout=180)
-            finally:
-                self.durations["app_quiesced"] = round(time.monotonic() - start, 2)
-            os.unlink(self.paused_marker)
-            LOG.info("app resumed after %.1f s", self.durations["app_quiesced"])
+            # Also after a failed or interrupted stop or pause: the daemon may finish it after
+            # the CLI gave up. A signal now waits until the app runs again.
+            with deferred_interrupts():
+                try:
+                    self.resume_app(app["Id"], mode)
+                finally:
+                    self.durations["app_quiesced"] = round(time.monotonic() - start, 2)
+                os.unlink(self.paused_marker)
+                LOG.info("app resumed after %.1f s", self.durations["app_quiesced"])
+
+    def resume_app(self, container_id: str, mode: str) -> None:
+        if mode == "stop":
+            # A no-op for a running container.
+            self.docker.cli("start", container_id, timeout=180)
+        elif self.docker.state(container_id)["Status"] == "paused":
+            self.docker.cli("unpause", container_id, timeout=180)
 
     def pause_app(self, container_id: str, attempts: int = 5) -> None:
         """docker pause, retried: the cgroup freezer gives up ("unable to freeze") when a
@@ -832,6 +928,8 @@ class BackupRun:
             try:
                 self.docker.cli("pause", container_id, timeout=180)
                 return
+            except Interrupted:
+                raise
             except BackupError as exc:
                 if self.docker.state(container_id)["Status"] == "paused":
                     self.docker.cli("unpause", container_id)
@@ -950,6 +1048,7 @@ class BackupRun:
             with tarfile.open(dest, mode="w", format=tarfile.PAX_FORMAT) as tar:
                 self._add_members(tar, members)
         os.chmod(dest, 0o600)
+        fsync_path(dest)
         return {
             "name": name,
             "size": os.path.getsize(dest),
@@ -967,12 +1066,14 @@ class BackupRun:
                 tar.addfile(info, handle)
 
     def apply_retention(self) -> list[str]:
+        """Delete the project's backups that retention does not keep (never another project's)."""
         retention = self.config["retention"]
-        backups = [m["id"] for m in list_backups(self.backup_dir)]
-        keep = select_retained(backups, int(retention["daily"]), int(retention["weekly"]), int(retention["monthly"]))
-        removed = [ident for ident in backups if ident not in keep]
-        for ident in removed:
-            shutil.rmtree(os.path.join(self.backup_dir, ident))
+        backups = list_backups(self.backup_dir, self.project)
+        keep = select_retained([m["id"] for m in backups], int(retention["daily"]), int(retention["weekly"]), int(retention["monthly"]))
+        removed = [m["id"] for m in backups if m["id"] not in keep]
+        for manifest in backups:
+            if manifest["id"] not in keep:
+                shutil.rmtree(manifest["path"])
         if removed:
             LOG.info("retention removed %s", ", ".join(removed))
         return removed
@@ -1007,11 +1108,32 @@ class BackupRun:
         LOG.info("copied %s to the restic repository", self.ident)
 
     # -- the whole run -------------------------------------------------------------------
+    def check_new(self) -> None:
+        if any(m["id"] == self.ident for m in list_backups(self.backup_dir, self.project)):
+            raise BackupError(f"backup {self.ident} already exists")
+
+    def publish(self, manifest: dict[str, Any]) -> str:
+        """Write the manifest and move the staging directory to its final name: the id, or
+        "<id>-<project>" when another project sharing the directory has that id. Returns it."""
+        write_json(os.path.join(self.staging, MANIFEST_NAME), manifest)
+        for name in (self.ident, f"{self.ident}-{self.project}"):
+            final_dir = os.path.join(self.backup_dir, name)
+            if os.path.lexists(final_dir):
+                continue
+            try:
+                os.rename(self.staging, final_dir)
+            except OSError as exc:
+                # Taken between the check and the rename (ENOTEMPTY, EEXIST): try the next name.
+                if os.path.lexists(final_dir):
+                    continue
+                raise BackupError(f"cannot move the backup to {final_dir}: {exc}") from exc
+            fsync_path(self.backup_dir)
+            return final_dir
+        raise BackupError(f"backup {self.ident} already exists in {self.backup_dir}")
+
     def execute(self) -> dict[str, Any]:
         started = time.monotonic()
-        final_dir = os.path.join(self.backup_dir, self.ident)
-        if os.path.exists(final_dir):
-            raise BackupError(f"backup {self.ident} already exists")
+        self.check_new()
         self.cleanup_leftovers()
         self.check_space()
 
@@ -1070,8 +1192,7 @@ class BackupRun:
             "archive": archive,
             "durations": self.durations,
         }
-        write_json(os.path.join(self.staging, MANIFEST_NAME), manifest)
-        os.rename(self.staging, final_dir)
+        final_dir = self.publish(manifest)
         LOG.info("backup %s complete: %s (%d bytes)", self.ident, archive["name"], archive["size"])
         removed = self.apply_retention()
         with self.timed("offsite"):
@@ -1258,8 +1379,8 @@ def command_restore(config: dict[str, Any], args: argparse.Namespace) -> int:
         if manifest is None:
             raise BackupError(f"{source} has no {MANIFEST_NAME}; unpack a backup there with `extract` first")
     else:
-        manifest = locate_backup(config["backup_dir"], args.backup)
-        source = tempfile.mkdtemp(prefix=".restore-", dir=config["backup_dir"])
+        manifest = locate_backup(config["backup_dir"], args.backup, config["project_name"])
+        source = tempfile.mkdtemp(prefix=f".restore-{config['project_name']}-", dir=config["backup_dir"])
     try:
         if not args.source:
             extract_backup(manifest, source, args.identity, shutil.which("age", path=SAFE_PATH) or "age")
@@ -1272,7 +1393,7 @@ def command_restore(config: dict[str, Any], args: argparse.Namespace) -> int:
 
 
 def command_extract(config: dict[str, Any], args: argparse.Namespace) -> int:
-    manifest = locate_backup(config["backup_dir"], args.backup)
+    manifest = locate_backup(config["backup_dir"], args.backup, config["project_name"])
     extract_backup(manifest, args.dest, args.identity, shutil.which("age", path=SAFE_PATH) or "age")
     # The unpacked tree carries its manifest so `restore --from` can use it.
     write_json(os.path.join(args.dest, MANIFEST_NAME), {k: v for k, v in manifest.items() if k != "path"})
@@ -1294,8 +1415,31 @@ def command_counts(config: dict[str, Any]) -> int:
     return EXIT_OK
 
 
+# While the app is being started or unpaused again, SIGTERM/SIGHUP are held back (and
+# raised afterwards), so that a second signal cannot leave the app stopped.
+_DEFERRED: dict[str, Any] = {"depth": 0, "signal": None}
+
+
 def raise_interrupted(signum: int, _frame: Any) -> None:
+    if _DEFERRED["depth"]:
+        _DEFERRED["signal"] = signum
+        LOG.warning("%s received; the app is started again first", signal.Signals(signum).name)
+        return
     raise Interrupted(f"interrupted by {signal.Signals(signum).name}")
+
+
+@contextlib.contextmanager
+def deferred_interrupts() -> Iterator[None]:
+    _DEFERRED["depth"] += 1
+    pending = None
+    try:
+        yield
+    finally:
+        _DEFERRED["depth"] -= 1
+        if not _DEFERRED["depth"]:
+            pending, _DEFERRED["signal"] = _DEFERRED["signal"], None
+    if pending is not None:
+        raise Interrupted(f"interrupted by {signal.Signals(pending).name}")
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -1342,7 +1486,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "run":
             return command_run(config, run_log, args.json)
         if args.command == "list":
-            print(json.dumps(list_backups(config["backup_dir"]), indent=2, sort_keys=True))
+            print(json.dumps(list_backups(config["backup_dir"], config["project_name"]), indent=2, sort_keys=True))
             return EXIT_OK
         if args.command == "status":
             print(json.dumps(read_json(os.path.join(config["state_dir"], "status.json"), {}), indent=2, sort_keys=True))

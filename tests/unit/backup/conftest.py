@@ -7,6 +7,7 @@ module or package): load it by path, once, as ``postiz_backup``."""
 from __future__ import annotations
 
 import importlib.util
+import json
 import os
 import sys
 
@@ -27,3 +28,17 @@ def _load():
 @pytest.fixture(name="pb", scope="session")
 def fixture_pb():
     return _load()
+
+
+@pytest.fixture(name="run_config")
+def fixture_run_config(pb, tmp_path):
+    """The configuration of project "demo" in tmp_path, its backup and state directories made."""
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps({
+        "project_name": "demo", "project_dir": str(tmp_path / "project"),
+        "backup_dir": str(tmp_path / "backups"), "state_dir": str(tmp_path / "state"),
+    }))
+    config = pb.load_config(str(path))
+    for key in ("backup_dir", "state_dir"):
+        os.makedirs(config[key])
+    return config

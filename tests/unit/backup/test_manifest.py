@@ -169,18 +169,18 @@ def test_config_defaults_merge_and_required_keys(pb, config, tmp_path):
 
 def test_list_backups_ignores_incomplete_and_foreign_dirs(pb, tmp_path):
     for name, manifest in (
-        ("20260601T031500Z", {"id": "20260601T031500Z", "status": "ok"}),
+        ("20260601T031500Z", {"id": "20260601T031500Z", "status": "ok", "project": "demo"}),
         ("20260602T031500Z", None),
-        (".incomplete-20260603T031500Z", {"id": "20260603T031500Z", "status": "ok"}),
-        ("notes", {"id": "notes", "status": "ok"}),
+        (".incomplete-demo-20260603T031500Z", {"id": "20260603T031500Z", "status": "ok", "project": "demo"}),
+        ("notes", {"id": "notes", "status": "ok", "project": "demo"}),
     ):
         os.makedirs(tmp_path / name)
         if manifest:
             (tmp_path / name / "manifest.json").write_text(json.dumps(manifest))
-    assert [m["id"] for m in pb.list_backups(str(tmp_path))] == ["20260601T031500Z"]
-    assert pb.locate_backup(str(tmp_path), "latest")["id"] == "20260601T031500Z"
+    assert [m["id"] for m in pb.list_backups(str(tmp_path), "demo")] == ["20260601T031500Z"]
+    assert pb.locate_backup(str(tmp_path), "latest", "demo")["id"] == "20260601T031500Z"
     with pytest.raises(pb.BackupError, match="no backup 20990101T000000Z"):
-        pb.locate_backup(str(tmp_path), "20990101T000000Z")
+        pb.locate_backup(str(tmp_path), "20990101T000000Z", "demo")
 
 
 def test_free_space_needed(pb):

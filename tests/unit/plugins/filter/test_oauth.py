@@ -194,6 +194,17 @@ def test_redirect_uri_refuses_unknown_provider_and_bad_url():
         oauth.oauth_redirect_uri('https://example.com/postiz', 'x', CATALOG)
 
 
+@pytest.mark.parametrize('public_url', [
+    'https://admin:pwA1/pwB2@postiz.example.com',
+    'https://admin:pwA1#pwB2@postiz.example.com',
+    'https://admin:pwA1 pwB2@postiz.example.com/path',
+])
+def test_redirect_uri_errors_never_show_a_password(public_url):
+    with pytest.raises(AnsibleFilterError) as info:
+        oauth.oauth_redirect_uri(public_url, 'x', CATALOG)
+    assert 'pwA1' not in str(info.value) and 'pwB2' not in str(info.value)
+
+
 # -- the environment --------------------------------------------------------------
 
 

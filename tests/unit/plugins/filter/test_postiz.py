@@ -21,6 +21,7 @@ from ansible_collections.selfhosted.postiz.plugins.filter.postiz import (
     postiz_url_problems,
     postiz_url_trio,
 )
+from ansible_collections.selfhosted.postiz.plugins.plugin_utils.postiz_urls import mask_url
 
 SETTINGS = {
     'public_url': 'https://postiz.example.com',
@@ -49,7 +50,8 @@ def good_env(**changes):
 
 def test_filter_names():
     assert sorted(FilterModule().filters()) == [
-        'postiz_app_env', 'postiz_env_file', 'postiz_url_problems', 'postiz_url_trio']
+        'postiz_app_env', 'postiz_env_file', 'postiz_mask_urls', 'postiz_outside_problems',
+        'postiz_project_dir_problems', 'postiz_url_problems', 'postiz_url_trio']
 
 
 # -- postiz_url_trio ------------------------------------------------------------
@@ -244,6 +246,59 @@ def test_problems_never_show_passwords_or_the_jwt_secret():
         DATABASE_URL='mysql://u:dbpass1234@db/x/', REDIS_URL='rediss://:redispass99@r:6379', JWT_SECRET='j' * 64)
     text = ' '.join(postiz_url_problems(env))
     assert 'dbpass1234' not in text and 'redispass99' not in text and 'j' * 64 not in text
+
+
+# Passwords a user may paste without percent-encoding: '/', '#', '?', '@', '[' and spaces
+# end the URL's user part early for urlsplit, which then found no password to hide.
+MALFORMED_PASSWORDS = ['pwA1/pwB2', 'pwA1#pwB2', 'pwA1?pwB2', 'pwA1@pwB2', 'pwA1[pwB2', 'pwA1 pwB2', 'pwA1:pwB2']
+
+
+@pytest.mark.parametrize('password', MALFORMED_PASSWORDS)
+@pytest.mark.parametrize('key, url', [
+    ('DATABASE_URL', 'postgresql://postiz:{}@db.example.internal:5432/postiz/'),
+    ('DATABASE_URL', 'mysql://postiz:{}@db.example.internal/postiz'),
+    ('DATABASE_URL', 'postgresql://postiz:{}@db.example.internal:99999/postiz'),
+    ('REDIS_URL', 'redis://:{}@cache.example.internal:6379'),
+    ('REDIS_URL', 'rediss://default:{}@cache.example.internal:6380'),
+    ('MAIN_URL', 'https://admin:{}@postiz.example.com/'),
+    ('NEXT_PUBLIC_BACKEND_URL', 'https://admin:{}@postiz.example.com/api'),
+    ('BACKEND_INTERNAL_URL', 'http://admin:{}@localhost:3000/'),
+    ('FRONTEND_URL', 'https://admin:{}@postiz.example.com/'),
+    ('TEMPORAL_ADDRESS', 'https://admin:{}@temporal:7233'),
+])
+def test_problems_never_show_a_password_however_malformed_the_url(key, url, password):
+    env = good_env(**{key: url.format(password)})
+    text = ' '.join(postiz_url_problems(env))
+    assert 'pwA1' not in text and 'pwB2' not in text, text
+
+
+@pytest.mark.parametrize('password', MALFORMED_PASSWORDS)
+def test_url_trio_errors_never_show_a_password_however_malformed(password):
+    with pytest.raises(AnsibleFilterError) as info:
+        postiz_url_trio('https://admin:%s@postiz.example.com' % password)
+    assert 'pwA1' not in str(info.value) and 'pwB2' not in str(info.value)
+
+
+@pytest.mark.parametrize('url, masked', [
+    ('postgresql://u:secret@db:5432/x', 'postgresql://u:***@db:5432/x'),
+    ('postgresql://u:pa/ss@db/x/', 'postgresql://u:***@db/x/'),
+    ('postgresql://u:pa#ss@db/x', 'postgresql://u:***@db/x'),
+    ('redis://:pa?ss@r:6379', 'redis://:***@r:6379'),
+    ('postgresql://u:p@ss@db/x', 'postgresql://u:***@db/x'),
+    ('postgresql://u:[secret@db/x', 'postgresql://u:***@db/x'),
+    ('postgresql:u:secret@db/x', 'postgresql:u:***@db/x'),
+    ('postgresql://postgres@db/x', 'postgresql://postgres@db/x'),
+    ('redis://cache:6379', 'redis://cache:6379'),
+    ('https://postiz.example.com', 'https://postiz.example.com'),
+])
+def test_mask_url(url, masked):
+    assert mask_url(url) == masked
+
+
+def test_mask_urls_filter_hides_every_password_in_a_text():
+    text = 'Fatal: rest:https://backup:pwA1/pwB2@host:8000/repo and s3:https://k:pwA1@s3/b, sftp://u@h/x'
+    masked = FilterModule().filters()['postiz_mask_urls'](text)
+    assert masked == 'Fatal: rest:https://backup:***@host:8000/repo and s3:https://k:***@s3/b, sftp://u@h/x'
 
 
 def test_empty_env_reports_every_required_variable():

@@ -60,8 +60,8 @@ def apply(target, key=KEY, state='present', check_mode=False, owner=None, group=
     auth = None
     if state == 'present':
         entry, auth = build_entry(target.client.id, URL, key, server_name=target.name, **kwargs)
-    return run(target, ConfigFile(target.path, owner=owner, group=group), entry, auth=auth, api_key=key,
-               check_mode=check_mode)
+    return run(target, ConfigFile(target.path, owner=owner, group=group, base=target.base), entry, auth=auth,
+               api_key=key, check_mode=check_mode)
 
 
 def strip_jsonc(text):
@@ -544,15 +544,149 @@ def test_directory_in_the_way(dirs):
 
 # -- file handling ------------------------------------------------------------------
 
-def test_symlink_is_followed_and_kept(dirs, tmp_path):
-    target = target_for('zed', 'user', dirs)
-    real = tmp_path / 'dotfiles' / 'zed-settings.json'
+# Root writes these files into users' homes and projects, whose owners control every name
+# below them: a link there could aim the write (and the chown) at any file on the host.
+
+def _outside(tmp_path, text='{"keep": true}\n'):
+    """A root-owned 0644 file outside the home and project, as /etc/docker/daemon.json is."""
+    outside = tmp_path / 'etc' / 'docker'
+    outside.mkdir(parents=True)
+    victim = outside / 'daemon.json'
+    victim.write_text(text)
+    os.chmod(str(victim), 0o644)
+    return victim
+
+
+def _untouched(path, text, mode=0o644, uid=None):
+    info = os.lstat(str(path))
+    assert Path(path).read_text() == text
+    assert stat.S_IMODE(info.st_mode) == mode
+    assert info.st_uid == (os.geteuid() if uid is None else uid)
+
+
+@pytest.mark.parametrize('owner', [None, '65534'])
+def test_symlinked_file_is_refused_and_its_target_untouched(dirs, tmp_path, owner):
+    victim = _outside(tmp_path)
+    target = target_for('cursor', 'user', dirs)
+    os.makedirs(os.path.dirname(target.path))
+    os.symlink(str(victim), target.path)
+    with pytest.raises(McpConfigError, match='symbolic link') as error:
+        apply(target, owner=owner, group=owner)
+    assert target.path in str(error.value)
+    _untouched(victim, '{"keep": true}\n')
+    assert os.path.islink(target.path)
+
+
+def test_symlink_already_holding_our_entry_is_not_chmodded_or_chowned(dirs, tmp_path):
+    """The old code only fixed mode and owner here, through the link."""
+    target = target_for('cursor', 'user', dirs)
+    text = json.dumps({'mcpServers': {'postiz': expected_entry(target)}}, indent=2) + '\n'
+    victim = _outside(tmp_path, text)
+    os.makedirs(os.path.dirname(target.path))
+    os.symlink(str(victim), target.path)
+    with pytest.raises(McpConfigError, match='symbolic link'):
+        apply(target, owner='65534', group='65534')
+    _untouched(victim, text)
+
+
+@pytest.mark.parametrize('client, scope, linked', [
+    ('cursor', 'user', '.cursor'),
+    ('claude_desktop', 'user', '.config'),
+    ('vscode', 'project', '.vscode'),
+    ('continue', 'project', '.continue'),
+])
+def test_symlinked_directory_is_refused_and_nothing_is_created_behind_it(dirs, tmp_path, client, scope, linked):
+    outside = tmp_path / 'etc' / 'cron.d'
+    outside.mkdir(parents=True)
+    os.chmod(str(outside), 0o755)
+    anchor = dirs[0] if scope == 'user' else dirs[1]
+    os.symlink(str(outside), os.path.join(str(anchor), linked))
+    target = target_for(client, scope, dirs)
+    for check_mode in (True, False):
+        with pytest.raises(McpConfigError, match='symbolic link') as error:
+            apply(target, owner='65534', group='65534', check_mode=check_mode)
+        assert os.path.join(str(anchor), linked) in str(error.value)
+    assert os.listdir(str(outside)) == []
+    info = os.stat(str(outside))
+    assert (info.st_uid, stat.S_IMODE(info.st_mode)) == (os.geteuid(), 0o755)
+
+
+def test_linked_directory_of_a_project_inside_the_home_is_refused(dirs, tmp_path):
+    """A project under the home is reached from the home: its own path holds no link either."""
+    home = dirs[0]
+    outside = tmp_path / 'root'
+    outside.mkdir()
+    os.symlink(str(outside), str(home / 'work'))
+    (outside / 'blog').mkdir()
+    target = resolve_target('codex', 'project', home=str(home), project_dir=str(home / 'work' / 'blog'),
+                            system='Linux')
+    with pytest.raises(McpConfigError, match='symbolic link'):
+        apply(target)
+    assert os.listdir(str(outside / 'blog')) == []
+
+
+def test_explicit_path_through_a_link_is_refused(dirs, tmp_path):
+    real = tmp_path / 'real'
+    real.mkdir()
+    os.symlink(str(real), str(tmp_path / 'linked'))
+    target = target_for('zed', 'user', dirs, path=str(tmp_path / 'linked' / 'settings.json'))
+    with pytest.raises(McpConfigError, match='symbolic link'):
+        apply(target)
+    assert os.listdir(str(real)) == []
+
+
+def test_a_project_reached_through_a_link_its_user_could_swap_is_refused(tmp_path):
+    """A project outside the home, in a directory its user owns: the user can replace the
+    project directory by a link to /root, and the project files would land in root's home."""
+    outside = tmp_path / 'root'
+    outside.mkdir()
+    work = tmp_path / 'srv' / 'work'
+    work.mkdir(parents=True)
+    os.chown(str(work), 65534, 65534)
+    os.symlink(str(outside), str(work / 'blog'))
+    os.lchown(str(work / 'blog'), 65534, 65534)
+    home = tmp_path / 'home'
+    home.mkdir()
+    target = resolve_target('codex', 'project', home=str(home), project_dir=str(work / 'blog'), system='Linux')
+    with pytest.raises(McpConfigError, match='symbolic link') as error:
+        apply(target, owner='65534', group='65534')
+    assert str(work / 'blog') in str(error.value)
+    assert os.listdir(str(outside)) == []
+
+
+def test_links_only_root_could_make_on_the_way_to_the_home_are_followed(tmp_path):
+    """Like /home -> /var/home: made by root in a directory only root can change."""
+    real = tmp_path / 'var' / 'home'
+    (real / 'alice').mkdir(parents=True)
+    os.chmod(str(tmp_path), 0o755)
+    os.symlink(str(real), str(tmp_path / 'home'))
+    target = resolve_target('cursor', 'user', home=str(tmp_path / 'home' / 'alice'), system='Linux')
+    apply(target)
+    assert (real / 'alice' / '.cursor' / 'mcp.json').is_file()
+
+
+def test_hard_link_to_another_file_is_refused(dirs, tmp_path):
+    victim = _outside(tmp_path)
+    target = target_for('claude_code', 'user', dirs)
+    os.link(str(victim), target.path)
+    with pytest.raises(McpConfigError, match='hard link'):
+        apply(target, owner='65534', group='65534')
+    _untouched(victim, '{"keep": true}\n')
+
+
+def test_dotfiles_link_works_through_path_pointing_at_the_real_file(dirs, tmp_path):
+    """The way out for a user whose client file is a link into a dotfiles repository."""
+    home = dirs[0]
+    real = home / 'dotfiles' / 'zed-settings.json'
     real.parent.mkdir()
     real.write_text('{\n  // from my dotfiles\n  "theme": "One Dark"\n}\n')
-    os.makedirs(os.path.dirname(target.path))
-    os.symlink(str(real), target.path)
-    apply(target)
-    assert os.path.islink(target.path)
+    link = home / '.config' / 'zed' / 'settings.json'
+    link.parent.mkdir(parents=True)
+    os.symlink(str(real), str(link))
+    with pytest.raises(McpConfigError, match='set path to the real file'):
+        apply(target_for('zed', 'user', dirs))
+    apply(target_for('zed', 'user', dirs, path=str(real)))
+    assert os.path.islink(str(link))
     assert '// from my dotfiles' in real.read_text()
     assert mode_of(str(real)) == 0o600
 

@@ -161,3 +161,29 @@ def test_home_defaults_to_the_running_user(run, dirs, monkeypatch):
     monkeypatch.setenv('HOME', dirs[0])
     result = run(client='lmstudio', url=URL, api_key=KEY)
     assert result['path'] == os.path.join(dirs[0], '.lmstudio', 'mcp.json')
+
+
+def test_symlinked_client_file_fails_and_its_target_keeps_content_mode_and_owner(run, dirs, tmp_path):
+    victim = tmp_path / 'daemon.json'
+    victim.write_text('{"keep": true}\n')
+    os.chmod(str(victim), 0o644)
+    link = Path(dirs[0]) / '.claude.json'
+    os.symlink(str(victim), str(link))
+    result = run(client='claude_code', home=dirs[0], url=URL, api_key=KEY, owner='65534', group='65534', backup=True)
+    assert result['failed'] is True
+    assert 'symbolic link' in result['msg'] and str(link) in result['msg']
+    info = os.stat(str(victim))
+    assert (victim.read_text(), stat.S_IMODE(info.st_mode), info.st_uid) == ('{"keep": true}\n', 0o644, os.geteuid())
+    assert sorted(os.listdir(str(tmp_path))) == ['daemon.json', 'home', 'project']
+
+
+def test_backup_is_private_and_sits_beside_the_file(run, dirs):
+    path = Path(dirs[0]) / '.cursor' / 'mcp.json'
+    path.parent.mkdir()
+    path.write_text('{"mcpServers": {}}\n')
+    os.chmod(str(path), 0o644)
+    result = run(client='cursor', home=dirs[0], url=URL, api_key=KEY, backup=True)
+    backup = Path(result['backup_file'])
+    assert backup.parent == path.parent and backup.name.startswith('mcp.json.') and backup.name.endswith('~')
+    assert backup.read_text() == '{"mcpServers": {}}\n'
+    assert stat.S_IMODE(os.stat(str(backup)).st_mode) == 0o600

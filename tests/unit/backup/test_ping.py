@@ -1,0 +1,27 @@
+# -*- coding: utf-8 -*-
+# Copyright: selfhosted.postiz contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The healthchecks ping carries the end of the run's log, not all of it."""
+
+from __future__ import annotations
+
+
+def test_the_ping_carries_only_the_end_of_the_log(pb, monkeypatch):
+    sent = []
+
+    class Response:
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *args):
+            return False
+
+    def urlopen(request, timeout):
+        sent.append(request.data)
+        return Response()
+    monkeypatch.setattr(pb.urllib.request, "urlopen", urlopen)
+    log = "\n".join("2026-06-01T03:15:%02d INFO line %05d é" % (n % 60, n) for n in range(5000))
+    pb.Pinger("https://hc.example/uuid", 5)("fail", log)
+    assert len(sent[0]) <= pb.PING_BODY_LIMIT == 10 * 1024
+    assert sent[0].decode("utf-8").endswith("line 04999 é")
+    assert sent[0].decode("utf-8").startswith("2026-06-01T")

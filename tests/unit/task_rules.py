@@ -1,0 +1,75 @@
+# -*- coding: utf-8 -*-
+# Copyright: selfhosted.postiz contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Evaluate one ``ansible.builtin.assert`` task of a role, as Ansible would, for many inputs.
+
+The task's ``that`` conditions and ``fail_msg`` are rendered by Ansible's own templar, with
+this collection's filters, in a child process (installing Ansible's collection loader would
+change imports for the other tests). Returns, per case, whether the assert passes and, when
+it does not, its rendered message.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import yaml
+
+ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..'))
+
+_CHILD = r'''
+import json, sys
+from ansible.utils.collection_loader._collection_finder import _AnsibleCollectionFinder
+_AnsibleCollectionFinder(paths=[sys.argv[1]])._install()
+from ansible.parsing.dataloader import DataLoader
+from ansible.template import Templar, trust_as_template
+
+job = json.load(sys.stdin)
+task = job['task']
+args = task['ansible.builtin.assert']
+that = args['that'] if isinstance(args['that'], list) else [args['that']]
+
+def trusted(value):
+    if isinstance(value, str):
+        return trust_as_template(value)
+    if isinstance(value, list):
+        return [trusted(item) for item in value]
+    if isinstance(value, dict):
+        return {key: trusted(item) for key, item in value.items()}
+    return value
+
+out = []
+for case in job['cases']:
+    variables = trusted(dict(task.get('vars') or {}))
+    variables.update(case)
+    templar = Templar(loader=DataLoader(), variables=variables)
+    passed = all(templar.evaluate_conditional(trust_as_template(condition)) for condition in that)
+    message = None if passed else templar.template(trust_as_template(args['fail_msg']))
+    out.append({'passed': passed, 'message': message})
+json.dump(out, sys.stdout)
+'''
+
+
+def load_task(relative_path, name):
+    with open(os.path.join(ROOT, relative_path), encoding='utf-8') as handle:
+        for task in yaml.safe_load(handle):
+            if task.get('name') == name:
+                return task
+    raise LookupError('%s has no task named %r' % (relative_path, name))
+
+
+def evaluate(relative_path, name, cases):
+    """[{'passed': bool, 'message': str or None}] for each dict of variables in ``cases``."""
+    task = load_task(relative_path, name)
+    job = json.dumps({'task': task, 'cases': cases})
+    proc = subprocess.run(
+        [sys.executable, '-c', _CHILD, os.path.join(ROOT, 'collections')],
+        input=job, capture_output=True, text=True, check=False, cwd=ROOT,
+        env=dict(os.environ, ANSIBLE_COLLECTIONS_PATH=os.path.join(ROOT, 'collections')),
+    )
+    if proc.returncode != 0:
+        raise AssertionError('evaluating %s failed:\n%s' % (name, proc.stderr))
+    return json.loads(proc.stdout)
