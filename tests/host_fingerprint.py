@@ -6,7 +6,8 @@ changed. The suite's own objects are Docker objects named ``selfhosted-postiz-te
 or labelled ``selfhosted.postiz.test``, and images tagged only
 ``selfhosted-postiz-test/*`` or labelled ``selfhosted.postiz.inputs`` (tests/images).
 
-Compared: Docker containers (id, name, image, creation, start, restarts), volumes,
+Compared: Docker containers (id, name, image, creation, start, restarts), volumes
+(name, driver, mount point),
 networks and images that are not the suite's; the files below the paths a deployment
 writes (type, mode, owner, size, modification time, link target), never following a
 link.
@@ -73,8 +74,10 @@ def containers() -> dict:
 
 def volumes() -> dict:
     names = [v["Name"] for v in docker_json("volume", "ls", "--format", "{{json .}}")]
+    # A local volume's CreatedAt follows its directory's modification time, so it moves
+    # whenever its owner writes: the name, driver and mount point identify the volume.
     return {
-        v["Name"]: {"driver": v["Driver"], "created": v.get("CreatedAt")}
+        v["Name"]: {"driver": v["Driver"], "mountpoint": v.get("Mountpoint")}
         for v in inspect("volume", names)
         if not v["Name"].startswith(PREFIX) and not ours_by_labels(v.get("Labels"))
     }
