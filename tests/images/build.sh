@@ -228,10 +228,26 @@ readonly -a BASE_IMPORT_CHANGES=(
   'CMD ["/bin/bash"]'
 )
 
+# docker import of a finished root filesystem, labelled with its inputs hash; the
+# rootfs is removed afterwards.
+import_rootfs() { # image, rootfs dir, hash, log file, import changes...
+  local image="$1" rootfs="$2" hash="$3" logfile="$4" change
+  shift 4
+  local -a import_args=(--change "LABEL $INPUTS_LABEL=$hash")
+  for change in "$@"; do
+    import_args+=(--change "$change")
+  done
+  remember_replaced "$image"
+  tar -C "$rootfs" --numeric-owner -c . \
+    | docker import "${import_args[@]}" - "$image" >>"$logfile" 2>&1 \
+    || fail_with_log "$image" "$logfile"
+  remove_rootfs "$rootfs"
+}
+
 # Inputs are the rootfs recipe dir, the mirror and the import config, but not
 # this script: editing build.sh must not cost a debootstrap.
 build_base() {
-  local start=$SECONDS hash logfile="$LOG_DIR/base.log" change
+  local start=$SECONDS hash logfile="$LOG_DIR/base.log"
   [ -f "$BASE_DIR/packages.txt" ] || die "package list $BASE_DIR/packages.txt is missing"
   hash="$(
     {
@@ -250,15 +266,7 @@ build_base() {
   bash "$BASE_DIR/mkrootfs.sh" "$ROOTFS_DIR" "$WORK_DIR/debs" "$MIRROR" >"$logfile" 2>&1 \
     || fail_with_log "$BASE_IMAGE" "$logfile"
 
-  local -a import_args=(--change "LABEL $INPUTS_LABEL=$hash")
-  for change in "${BASE_IMPORT_CHANGES[@]}"; do
-    import_args+=(--change "$change")
-  done
-  remember_replaced "$BASE_IMAGE"
-  tar -C "$ROOTFS_DIR" --numeric-owner -c . \
-    | docker import "${import_args[@]}" - "$BASE_IMAGE" >>"$logfile" 2>&1 \
-    || fail_with_log "$BASE_IMAGE" "$logfile"
-  remove_rootfs
+  import_rootfs "$BASE_IMAGE" "$ROOTFS_DIR" "$hash" "$logfile" "${BASE_IMPORT_CHANGES[@]}"
   BASE_ID="$(image_id "$BASE_IMAGE")"
   report "$BASE_IMAGE" 'built' "$start"
 }
@@ -500,7 +508,7 @@ build_deb_child() { # image, Dockerfile dir name, package
 # with systemd as its command: the throw-away servers of the Molecule scenarios.
 # Not FROM the base: a server has no PostgreSQL or Redis of its own.
 build_machine() {
-  local start=$SECONDS dir="$SCRIPT_DIR/machine" hash logfile="$LOG_DIR/machine.log" change
+  local start=$SECONDS dir="$SCRIPT_DIR/machine" hash logfile="$LOG_DIR/machine.log"
   local rootfs="$WORK_DIR/rootfs-machine"
   hash="$(
     {
@@ -519,15 +527,7 @@ build_machine() {
   bash "$BASE_DIR/mkrootfs.sh" "$rootfs" "$WORK_DIR/debs" "$MIRROR" "$dir/packages.txt" >"$logfile" 2>&1 \
     || fail_with_log "$MACHINE_IMAGE" "$logfile"
   bash "$dir/finish-rootfs.sh" "$rootfs" >>"$logfile" 2>&1 || fail_with_log "$MACHINE_IMAGE" "$logfile"
-  local -a import_args=(--change "LABEL $INPUTS_LABEL=$hash")
-  for change in "${MACHINE_IMPORT_CHANGES[@]}"; do
-    import_args+=(--change "$change")
-  done
-  remember_replaced "$MACHINE_IMAGE"
-  tar -C "$rootfs" --numeric-owner -c . \
-    | docker import "${import_args[@]}" - "$MACHINE_IMAGE" >>"$logfile" 2>&1 \
-    || fail_with_log "$MACHINE_IMAGE" "$logfile"
-  remove_rootfs "$rootfs"
+  import_rootfs "$MACHINE_IMAGE" "$rootfs" "$hash" "$logfile" "${MACHINE_IMPORT_CHANGES[@]}"
   report "$MACHINE_IMAGE" 'built' "$start"
 }
 
