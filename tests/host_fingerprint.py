@@ -4,7 +4,8 @@
 naming each difference, when anything outside the suite's own throw-away objects
 changed. The suite's own objects are Docker objects named ``selfhosted-postiz-test*``
 or labelled ``selfhosted.postiz.test``, and images tagged only
-``selfhosted-postiz-test/*`` or labelled ``selfhosted.postiz.inputs`` (tests/images).
+``selfhosted-postiz-test/*`` or labelled ``selfhosted.postiz.inputs`` (tests/images);
+containers made from those images by anyone else are not the suite's.
 
 Compared: Docker containers (id, name, image, creation, start, restarts), volumes
 (name, driver, mount point),
@@ -23,7 +24,11 @@ import subprocess
 import sys
 
 PREFIX = "selfhosted-postiz-test"
-LABELS = ("selfhosted.postiz.test", "selfhosted.postiz.inputs")
+# Machines, the registry, their volumes and network carry the first; the test images the
+# second. A container inherits its image's labels, so only the first marks a container:
+# an instance a user deployed from the test images is the user's, not the suite's.
+OBJECT_LABEL = "selfhosted.postiz.test"
+IMAGE_LABELS = (OBJECT_LABEL, "selfhosted.postiz.inputs")
 TREES = (
     "/opt",
     "/etc/cron.d",
@@ -51,8 +56,8 @@ def inspect(kind: str, ids: list[str]) -> list[dict]:
     return json.loads(out)
 
 
-def ours_by_labels(labels: dict | None) -> bool:
-    return any(label in (labels or {}) for label in LABELS)
+def ours_by_labels(labels: dict | None, kinds: tuple[str, ...] = (OBJECT_LABEL,)) -> bool:
+    return any(label in (labels or {}) for label in kinds)
 
 
 def containers() -> dict:
@@ -97,7 +102,7 @@ def images() -> dict:
     found = {}
     for image in inspect("image", ids):
         tags = sorted(image.get("RepoTags") or [])
-        if ours_by_labels((image.get("Config") or {}).get("Labels")):
+        if ours_by_labels((image.get("Config") or {}).get("Labels"), IMAGE_LABELS):
             continue
         if tags and all(tag.startswith(PREFIX + "/") for tag in tags):
             continue

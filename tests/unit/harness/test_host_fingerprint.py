@@ -48,9 +48,13 @@ def test_containers_of_the_suite_are_left_out(monkeypatch):
         {"Id": "2", "Name": "/postiz-postiz-1", "Image": "i", "Created": "c", "State": {"StartedAt": "s"},
          "Config": {"Labels": {"com.docker.compose.project": "postiz"}}, "RestartCount": 0},
     ]
+    listed.append(
+        {"Id": "3", "Name": "/postiz-postiz-redis-1", "Image": "i", "Created": "c", "State": {"StartedAt": "s"},
+         "Config": {"Labels": {"selfhosted.postiz.inputs": "from the test image"}}, "RestartCount": 0})
     monkeypatch.setattr(fp, "docker_json", lambda *args: [{"ID": c["Id"]} for c in listed])
     monkeypatch.setattr(fp, "inspect", lambda kind, ids: listed)
-    assert list(fp.containers()) == ["postiz-postiz-1"]
+    # A user's instance deployed from the suite's test images is still the user's.
+    assert list(fp.containers()) == ["postiz-postiz-1", "postiz-postiz-redis-1"]
 
 
 def test_tree_never_follows_links(tmp_path):
