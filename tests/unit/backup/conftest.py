@@ -30,15 +30,20 @@ def fixture_pb():
     return _load()
 
 
-@pytest.fixture(name="run_config")
-def fixture_run_config(pb, tmp_path):
-    """The configuration of project "demo" in tmp_path, its backup and state directories made."""
+@pytest.fixture(name="config")
+def fixture_config(pb, tmp_path):
+    """The configuration of project "demo" in tmp_path (nothing made on disk)."""
     path = tmp_path / "config.json"
     path.write_text(json.dumps({
         "project_name": "demo", "project_dir": str(tmp_path / "project"),
         "backup_dir": str(tmp_path / "backups"), "state_dir": str(tmp_path / "state"),
     }))
-    config = pb.load_config(str(path))
+    return pb.load_config(str(path))
+
+
+@pytest.fixture(name="run_config")
+def fixture_run_config(config):
+    """The same configuration, its backup and state directories made."""
     for key in ("backup_dir", "state_dir"):
         os.makedirs(config[key])
     return config

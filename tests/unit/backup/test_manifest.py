@@ -16,16 +16,6 @@ import tarfile
 import pytest
 
 
-@pytest.fixture(name="config")
-def fixture_config(pb, tmp_path):
-    path = tmp_path / "config.json"
-    path.write_text(json.dumps({
-        "project_name": "demo", "project_dir": str(tmp_path / "project"),
-        "backup_dir": str(tmp_path / "backups"), "state_dir": str(tmp_path / "state"),
-    }))
-    return pb.load_config(str(path))
-
-
 def populate(root):
     files = {
         "db/postiz-postgres/postiz-db-local.dump": b"PGDMP" + bytes(range(256)) * 10,
