@@ -26,6 +26,7 @@ author:
   - selfhosted.postiz maintainers (@selfhosted)
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
+  - selfhosted.postiz.http_client
 attributes:
   check_mode:
     support: full
@@ -75,11 +76,6 @@ options:
       - Ignored when the account exists.
     type: str
     default: Postiz
-  timeout:
-    description:
-      - Seconds to wait for each HTTP answer.
-    type: int
-    default: 30
   wait_timeout:
     description:
       - Seconds to keep retrying while the app is starting (connection refused or reset, or a proxy
@@ -87,23 +83,12 @@ options:
       - Not used in check mode, which tries once.
     type: int
     default: 300
-  validate_certs:
-    description:
-      - Verify the TLS certificate of an C(https) O(url). Turn off only for a test instance.
-    type: bool
-    default: true
-  ca_path:
-    description:
-      - PEM file of a CA to trust in addition to the system ones, for an internal CA.
-    type: path
 notes:
   - Postiz allows anyone to register unless C(DISABLE_REGISTRATION=true); with it, registration
     is only possible while no organization exists, so run this module right after the first deploy.
   - With an e-mail provider configured (C(EMAIL_PROVIDER)), Postiz sends an activation link instead
     of opening a session; the module then fails and says so. Bootstrap before configuring e-mail,
     or activate the account from the link and run again.
-  - The module talks to O(url) from the managed host. HTTP(S) proxies from the environment
-    (C(https_proxy), C(no_proxy)) apply.
 seealso:
   - module: selfhosted.postiz.postiz_mcp_check
 """

@@ -26,6 +26,7 @@ author:
   - selfhosted.postiz maintainers (@selfhosted)
 extends_documentation_fragment:
   - ansible.builtin.action_common_attributes
+  - selfhosted.postiz.http_client
 attributes:
   check_mode:
     support: full
@@ -93,23 +94,8 @@ options:
     type: str
     choices: ['2025-11-25', '2025-06-18', '2025-03-26', '2024-11-05']
     default: '2025-06-18'
-  timeout:
-    description:
-      - Seconds to wait for each HTTP answer.
-    type: int
-    default: 30
-  validate_certs:
-    description:
-      - Verify the TLS certificate of an C(https) O(url). Turn off only for a test instance.
-    type: bool
-    default: true
-  ca_path:
-    description:
-      - PEM file of a CA to trust in addition to the system ones, for an internal CA.
-    type: path
 notes:
-  - The check runs from the managed host. HTTP(S) proxies from the environment (C(https_proxy),
-    C(no_proxy)) apply, so a proxy can add latency.
+  - A proxy from the environment can add latency to the check.
 seealso:
   - module: selfhosted.postiz.postiz_admin
 """
