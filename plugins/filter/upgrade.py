@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from ansible.errors import AnsibleFilterError
 
 # One reading of image tags and release versions for upgrades, deploys and restores.
-from ansible_collections.selfhosted.postiz.plugins.plugin_utils.postiz_versions import image_tag, parse_version  # noqa: F401
+from ansible_collections.selfhosted.postiz.plugins.plugin_utils.postiz_versions import image_tag, parse_version
 
 APP_SERVICE = 'postiz'
 # Services whose data directory only its own PostgreSQL major version can read.
@@ -71,7 +71,7 @@ def _problems(changes, from_version, to_version):
     if None not in (old, new) and _less(new, old):
         problems.append(
             'The upgrade would take the app back from %s to %s. Postiz pushes its schema on every start, and an '
-            'older image can drop columns and their data (FACTS 8.3). To go back, restore a backup taken with %s '
+            'older image can drop columns and their data. To go back, restore a backup taken with %s '
             '(playbooks/restore.yml, with postiz_images as they were then) instead.' % (from_version, to_version, to_version))
     for change in changes:
         if change['service'] not in POSTGRES_SERVICES:
