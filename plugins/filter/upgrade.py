@@ -14,28 +14,14 @@ from collections.abc import Mapping, Sequence
 
 from ansible.errors import AnsibleFilterError
 
+# One reading of image tags and release versions for upgrades, deploys and restores.
+from ansible_collections.selfhosted.postiz.plugins.plugin_utils.postiz_versions import image_tag, parse_version
+
 APP_SERVICE = 'postiz'
 # Services whose data directory only its own PostgreSQL major version can read.
 POSTGRES_SERVICES = ('postiz-postgres', 'temporal-postgresql')
-VERSION_RE = re.compile(r'^v?(\d+(?:\.\d+)*)$')
 MAJOR_RE = re.compile(r'^(\d+)(?:$|[.-])')
 BREAKING_KEYS = ('version', 'summary', 'changelog_url')
-
-
-def image_tag(image):
-    """The tag of an image reference ('' without one); a digest when pinned by digest only."""
-    image = str(image)
-    name, digest = image.partition('@')[::2]
-    last = name.rsplit('/', 1)[-1]
-    if ':' in last:
-        return last.split(':', 1)[1]
-    return digest
-
-
-def parse_version(text):
-    """(2, 23, 0) for v2.23.0 or 2.23.0; None for anything else (test tags, digests, 'latest')."""
-    match = VERSION_RE.match(str(text))
-    return tuple(int(part) for part in match.group(1).split('.')) if match else None
 
 
 def _padded(left, right):
@@ -85,7 +71,7 @@ def _problems(changes, from_version, to_version):
     if None not in (old, new) and _less(new, old):
         problems.append(
             'The upgrade would take the app back from %s to %s. Postiz pushes its schema on every start, and an '
-            'older image can drop columns and their data (FACTS 8.3). To go back, restore a backup taken with %s '
+            'older image can drop columns and their data. To go back, restore a backup taken with %s '
             '(playbooks/restore.yml, with postiz_images as they were then) instead.' % (from_version, to_version, to_version))
     for change in changes:
         if change['service'] not in POSTGRES_SERVICES:

@@ -53,12 +53,24 @@ json.dump(out, sys.stdout)
 '''
 
 
+def _find(tasks, name, inherited):
+    """The task named ``name``, with the vars of the blocks around it under its own."""
+    for task in tasks or []:
+        if task.get('name') == name and 'block' not in task:
+            return dict(task, vars=dict(inherited, **(task.get('vars') or {})))
+        for part in ('block', 'rescue', 'always'):
+            found = _find(task.get(part), name, dict(inherited, **(task.get('vars') or {})))
+            if found is not None:
+                return found
+    return None
+
+
 def load_task(relative_path, name):
     with open(os.path.join(ROOT, relative_path), encoding='utf-8') as handle:
-        for task in yaml.safe_load(handle):
-            if task.get('name') == name:
-                return task
-    raise LookupError('%s has no task named %r' % (relative_path, name))
+        task = _find(yaml.safe_load(handle), name, {})
+    if task is None:
+        raise LookupError('%s has no task named %r' % (relative_path, name))
+    return task
 
 
 def evaluate(relative_path, name, cases):
