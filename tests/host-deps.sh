@@ -5,8 +5,9 @@
 # so the suite never swaps one engine for another (apt would stop every container).
 set -euo pipefail
 
-# openssh-client: the `multi` scenario reaches its second machine over SSH.
-packages=(debootstrap ca-certificates openssh-client)
+# openssh-client: the `multi` scenario reaches its second machine over SSH; age: the
+# backup unit tests encrypt and decrypt an archive.
+packages=(debootstrap ca-certificates openssh-client age)
 engine=''
 for p in docker-ce docker.io moby-engine docker-engine; do
   if dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed'; then

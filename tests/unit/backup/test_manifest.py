@@ -84,7 +84,6 @@ def test_a_changed_archive_is_refused_before_unpacking(pb, config, tmp_path):
     assert not (tmp_path / "out").exists()
 
 
-@pytest.mark.skipif(not shutil.which("age-keygen"), reason="age is not installed")
 def test_age_archive_round_trip_needs_the_identity(pb, config, tmp_path):
     identity = tmp_path / "key.txt"
     subprocess.run(["age-keygen", "-o", str(identity)], check=True, capture_output=True)
