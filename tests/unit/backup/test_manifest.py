@@ -9,7 +9,6 @@ import datetime as dt
 import hashlib
 import json
 import os
-import shutil
 import subprocess
 import tarfile
 
