@@ -139,8 +139,9 @@ def deploy_version_guard(target_image, containers=None, images_record='', marker
 
     if allow_downgrade:
         warnings.append(
-            '%s is true: deploying Postiz %s over %s (%s). If %s is older, %s. Back up first (playbooks/backup.yml), '
-            'and remove %s from the inventory once this is done.' % (OVERRIDE, new, old, source, new, SCHEMA_PUSH, OVERRIDE))
+            '%s is true: deploying Postiz %s over %s (%s). If %s is older, its first start drops the columns it does '
+            'not know, with their data. Back up first (playbooks/backup.yml), and remove %s from the inventory once '
+            'this is done.' % (OVERRIDE, new, old, source, new, OVERRIDE))
         return result
     if order == -1:
         why = 'so the database holds %s\'s schema; %s' % (old, SCHEMA_PUSH)
@@ -148,8 +149,8 @@ def deploy_version_guard(target_image, containers=None, images_record='', marker
                    'inventory, then playbooks/restore.yml -e backup_cron_restore_backup=<id> '
                    '-e backup_cron_restore_config=true.' % (new, new, PIN, new))
     else:
-        why = ('and these are not both release versions (like v2.23.0), so which one is older cannot be told; %s'
-               % SCHEMA_PUSH)
+        why = ('and %s and %s are not both release versions (like v2.23.0), so which one is older cannot be told; %s'
+               % (new, old, SCHEMA_PUSH))
         forward = ('If %s is the newer one, move to it with playbooks/upgrade.yml (a backup first, a rollback on '
                    'failure); if it is older, restore a backup taken under it together with its images '
                    '(playbooks/restore.yml -e backup_cron_restore_config=true).' % new)
@@ -202,7 +203,7 @@ def restore_version_guard(manifest, pinned_image='', start_image='', allow_downg
             % (compose_path, start, pinned, pinned))
     if not version:
         warnings.append('Backup %s records no Postiz version (no app image, no postiz_version): whether it is newer '
-                        'than %s cannot be checked.' % (backup_id, ' or '.join(t for t, _ in targets) or 'the app'))
+                        'than %s cannot be checked.' % (backup_id, ' or '.join(target[0] for target in targets) or 'the app'))
         return result
     # The first release the data would meet that is older, or cannot be ordered: one sentence.
     for tag, what in targets:
@@ -210,8 +211,8 @@ def restore_version_guard(manifest, pinned_image='', start_image='', allow_downg
         if order in (0, 1):
             continue
         if allow_downgrade:
-            warnings.append('%s is true: restoring backup %s, taken under Postiz %s, under %s. If %s is older, %s.'
-                            % (OVERRIDE, backup_id, version, tag, tag, SCHEMA_PUSH))
+            warnings.append('%s is true: restoring backup %s, taken under Postiz %s, under %s. If %s is older, its first '
+                            'start drops the columns it does not know, with their data.' % (OVERRIDE, backup_id, version, tag, tag))
             continue
         if order == -1:
             relation = 'newer than %s, %s' % (tag, what)

@@ -116,7 +116,7 @@ def test_tags_that_cannot_be_ordered_are_refused_and_say_why():
     assert result['order'] == 'unknown'
     [problem] = result['problems']
     assert problem.startswith('Refusing to deploy Postiz v-old over v-new: the app container of project postiz-upgrade')
-    assert 'not both release versions' in problem
+    assert 'v-old and v-new are not both release versions (like v2.23.0), so which one is older cannot be told' in problem
     assert 'playbooks/upgrade.yml' in problem
 
 
@@ -125,6 +125,7 @@ def test_the_override_turns_the_refusal_into_a_warning():
     assert result['problems'] == []
     [warning] = result['warnings']
     assert warning.startswith('postiz_stack_allow_downgrade is true: deploying Postiz v2.9.1 over v2.23.0')
+    assert 'If v2.9.1 is older, its first start drops the columns it does not know' in warning
 
 
 def test_an_unfinished_upgrade_is_refused_whatever_the_version_and_the_override():
