@@ -7,7 +7,8 @@
     postiz-backup-<project> --config /etc/postiz-backup/<project>.json run
     postiz-backup-<project> --config ... list | status | counts
     postiz-backup-<project> --config ... extract --backup latest --dest DIR [--identity FILE]
-    postiz-backup-<project> --config ... restore --from DIR [--restore-config] [--no-start]
+    postiz-backup-<project> --config ... restore [--backup ID | --from DIR] [--restore-config] [--no-start]
+                                                  [--no-safety-backup]
 
 One ``run``: dumps the Postiz and Temporal databases with ``pg_dump -Fc`` inside their own
 containers while the app container is paused, archives the uploads volume and the project's
@@ -15,6 +16,12 @@ compose file, env files and secrets, restores the Postiz dump into a throw-away 
 container and compares row counts (the drill), writes a manifest, encrypts with age when
 recipients are configured, applies retention, copies to restic when configured, records the
 result in a status file and pings a healthchecks-style URL. Any failure exits non-zero.
+
+One ``restore``, under the same lock as a run: takes a pre-restore backup of the current
+state (kept apart from the regular backups), writes a restore-in-progress marker, stops the
+app, replaces the data, checks the row counts and only then removes the marker. While the
+marker exists (a restore was killed half-way) ``run`` refuses, and the next ``restore``
+completes the interrupted one.
 
 Standard library only; talks to Docker through the ``docker`` CLI. Test hook: the environment
 variable POSTIZ_BACKUP_NOW (ISO 8601, e.g. 2026-06-01T03:15:00Z) replaces the clock.
@@ -51,8 +58,14 @@ MANIFEST_FORMAT = 1
 ID_FORMAT = "%Y%m%dT%H%M%SZ"
 ID_RE = re.compile(r"^\d{8}T\d{6}Z$")
 # A backup's directory: its id, or "<id>-<project>" when another project sharing the
-# backup directory took the id in the same second.
-BACKUP_DIR_RE = re.compile(r"^(\d{8}T\d{6}Z)(?:-(.+))?$")
+# backup directory took the id in the same second; a pre-restore backup's name ends with
+# "-pre-restore". The manifest (project, kind) decides; the name only preselects.
+BACKUP_DIR_RE = re.compile(r"^(\d{8}T\d{6}Z)(-.+)?$")
+# Kinds of backup (the manifest's "kind"; manifests without one are regular backups).
+REGULAR = "regular"
+PRE_RESTORE = "pre-restore"
+# In the state directory while a restore replaces the data (see Restore).
+MARKER_NAME = "restore-in-progress.json"
 # Leftovers of killed runs without a project in their name (before backups were scoped
 # to their project): another project's run may own them, so only a day-old one goes.
 LEGACY_LEFTOVER_RE = re.compile(r"^\.(incomplete-\d{8}T\d{6}Z|restore-[a-z0-9_]{8})$")
@@ -84,6 +97,10 @@ class BackupError(Exception):
 
 class RestoreRefused(BackupError):
     """The restore would run the data under other secrets than the ones it was made with."""
+
+
+class SafetyBackupFailed(BackupError):
+    """The pre-restore backup of the current state failed; the restore changed nothing."""
 
 
 class Busy(BackupError):
@@ -152,6 +169,19 @@ def select_retained(ids: Iterable[str], daily: int, weekly: int, monthly: int) -
             seen.add(bucket)
             keep.add(ident)
     return keep
+
+
+def select_retained_pre_restore(ids: Iterable[str], when: dt.datetime, days: int) -> set[str]:
+    """Pre-restore backups to keep: those taken in the last `days` days before `when`, and
+    always the newest. They never take a regular backup's place in the daily, weekly and
+    monthly counts (a restore in the afternoon must not push out that night's backup)."""
+    ordered = sorted(set(ids), reverse=True)
+    oldest = when - dt.timedelta(days=days)
+    return set(ordered[:1]) | {ident for ident in ordered if parse_backup_id(ident) > oldest}
+
+
+def backup_kind(manifest: dict[str, Any]) -> str:
+    return manifest.get("kind") or REGULAR
 
 
 def consecutive_days(history: list[dict[str, Any]]) -> int:
@@ -657,17 +687,24 @@ def archive_name(project: str, ident: str, encrypted: bool) -> str:
     return f"postiz-backup-{project}-{ident}.tar" + (".age" if encrypted else "")
 
 
+def backup_dir_names(project: str) -> tuple[str, ...]:
+    """What may follow the id in the name of one of the project's backup directories."""
+    return ("", f"-{project}", f"-{PRE_RESTORE}", f"-{project}-{PRE_RESTORE}")
+
+
 def list_backups(backup_dir: str, project: str) -> list[dict[str, Any]]:
     """The project's complete backups (a manifest with status ok naming the project), oldest
-    first, as their manifests. Other projects' backups in the same directory are not listed,
-    so nothing here (retention included) ever touches them."""
+    first, as their manifests, each with its "kind" (regular or pre-restore). Other projects'
+    backups in the same directory are not listed, so nothing here (retention included) ever
+    touches them."""
     found = []
     if not os.path.isdir(backup_dir):
         return found
+    suffixes = backup_dir_names(project)
     for name in sorted(os.listdir(backup_dir)):
         path = os.path.join(backup_dir, name)
         match = BACKUP_DIR_RE.match(name)
-        if not match or match.group(2) not in (None, project) or not os.path.isdir(path):
+        if not match or (match.group(2) or "") not in suffixes or not os.path.isdir(path):
             continue
         manifest = read_json(os.path.join(path, MANIFEST_NAME), None)
         if not manifest or manifest.get("status") != "ok" or manifest.get("id") != match.group(1):
@@ -676,12 +713,14 @@ def list_backups(backup_dir: str, project: str) -> list[dict[str, Any]]:
         if manifest.get("project") != project:
             continue
         manifest["path"] = path
+        manifest["kind"] = backup_kind(manifest)
         found.append(manifest)
-    return sorted(found, key=lambda manifest: manifest["id"])
+    return sorted(found, key=lambda manifest: (manifest["id"], manifest["path"]))
 
 
 def locate_backup(backup_dir: str, wanted: str, project: str) -> dict[str, Any]:
-    """A backup by id, 'latest', or a directory path (e.g. restored from restic)."""
+    """A backup by id, 'latest' (the newest regular backup: a pre-restore one only by its
+    id), or a directory path (e.g. restored from restic)."""
     if os.sep in wanted:
         manifest = read_json(os.path.join(wanted, MANIFEST_NAME), None)
         if not manifest or manifest.get("status") != "ok":
@@ -689,10 +728,14 @@ def locate_backup(backup_dir: str, wanted: str, project: str) -> dict[str, Any]:
         manifest["path"] = wanted.rstrip("/")
         return manifest
     backups = list_backups(backup_dir, project)
+    if wanted == "latest":
+        regular = [manifest for manifest in backups if manifest["kind"] == REGULAR]
+        if not regular:
+            others = f" (only pre-restore backups: {', '.join(m['id'] for m in backups)}; give one by its id)" if backups else ""
+            raise BackupError(f"there is no complete backup of project {project} in {backup_dir}{others}")
+        return regular[-1]
     if not backups:
         raise BackupError(f"there is no complete backup of project {project} in {backup_dir}")
-    if wanted == "latest":
-        return backups[-1]
     for manifest in backups:
         if manifest["id"] == wanted:
             return manifest
@@ -772,11 +815,19 @@ def unpack_member(tar: tarfile.TarFile, member: tarfile.TarInfo, dest: str) -> N
 
 class BackupRun:
     """One backup, step by step. Plaintext stays in a 0700 staging directory that becomes the
-    backup directory (archive + manifest only) when every step has passed."""
+    backup directory (archive + manifest only) when every step has passed.
 
-    def __init__(self, config: dict[str, Any], when: dt.datetime):
+    A pre-restore run (kind PRE_RESTORE, started by a restore) is the same backup, stored as
+    "<id>-pre-restore" with kind "pre-restore" in its manifest; it applies no retention and
+    makes no off-site copy (the restore that follows must not wait for either)."""
+
+    def __init__(self, config: dict[str, Any], when: dt.datetime, kind: str = REGULAR, keep: Iterable[str] = ()):
         self.config = config
         self.when = when
+        self.kind = kind
+        # Entries of the backup directory the leftover clean-up must not remove (the
+        # restore's own unpacked backup during a pre-restore run).
+        self.keep = set(keep)
         self.ident = backup_id(when)
         self.docker = Docker(config)
         self.project = config["project_name"]
@@ -832,6 +883,8 @@ class BackupRun:
         self.docker.remove_labelled(HELPER_LABEL)
         for name in os.listdir(self.backup_dir):
             path = os.path.join(self.backup_dir, name)
+            if name in self.keep:
+                continue
             if is_own_leftover(name, self.project):
                 LOG.warning("removing %s left by an interrupted run", name)
             elif LEGACY_LEFTOVER_RE.match(name) and time.time() - os.lstat(path).st_mtime > LEGACY_LEFTOVER_AGE:
@@ -1066,21 +1119,30 @@ class BackupRun:
                 tar.addfile(info, handle)
 
     def apply_retention(self) -> list[str]:
-        """Delete the project's backups that retention does not keep (never another project's)."""
+        """Delete the project's backups that retention does not keep (never another project's).
+        Regular backups follow the daily/weekly/monthly rule among themselves; pre-restore
+        backups are kept for as many days as daily backups (and the newest always). Returns
+        the removed backups' directory names."""
+        if self.kind == PRE_RESTORE:
+            return []
         retention = self.config["retention"]
         backups = list_backups(self.backup_dir, self.project)
-        keep = select_retained([m["id"] for m in backups], int(retention["daily"]), int(retention["weekly"]), int(retention["monthly"]))
-        removed = [m["id"] for m in backups if m["id"] not in keep]
-        for manifest in backups:
-            if manifest["id"] not in keep:
-                shutil.rmtree(manifest["path"])
+        regular = [m for m in backups if m["kind"] == REGULAR]
+        safety = [m for m in backups if m["kind"] == PRE_RESTORE]
+        keep = select_retained([m["id"] for m in regular], int(retention["daily"]), int(retention["weekly"]), int(retention["monthly"]))
+        keep_safety = select_retained_pre_restore([m["id"] for m in safety], self.when, int(retention["daily"]))
+        going = [m for m in regular if m["id"] not in keep] + [m for m in safety if m["id"] not in keep_safety]
+        removed = []
+        for manifest in sorted(going, key=lambda m: m["id"]):
+            shutil.rmtree(manifest["path"])
+            removed.append(os.path.basename(manifest["path"]))
         if removed:
             LOG.info("retention removed %s", ", ".join(removed))
         return removed
 
     def offsite(self, final_dir: str) -> None:
         restic = self.config["restic"]
-        if not restic.get("repository"):
+        if not restic.get("repository") or self.kind == PRE_RESTORE:
             return
         binary = shutil.which("restic", path=SAFE_PATH)
         if not binary:
@@ -1109,14 +1171,16 @@ class BackupRun:
 
     # -- the whole run -------------------------------------------------------------------
     def check_new(self) -> None:
-        if any(m["id"] == self.ident for m in list_backups(self.backup_dir, self.project)):
+        if any(m["id"] == self.ident and m["kind"] == self.kind for m in list_backups(self.backup_dir, self.project)):
             raise BackupError(f"backup {self.ident} already exists")
 
     def publish(self, manifest: dict[str, Any]) -> str:
         """Write the manifest and move the staging directory to its final name: the id, or
-        "<id>-<project>" when another project sharing the directory has that id. Returns it."""
+        "<id>-<project>" when another project sharing the directory has that id ("-pre-restore"
+        added for a pre-restore backup). Returns it."""
         write_json(os.path.join(self.staging, MANIFEST_NAME), manifest)
-        for name in (self.ident, f"{self.ident}-{self.project}"):
+        suffix = f"-{PRE_RESTORE}" if self.kind == PRE_RESTORE else ""
+        for name in (self.ident + suffix, f"{self.ident}-{self.project}{suffix}"):
             final_dir = os.path.join(self.backup_dir, name)
             if os.path.lexists(final_dir):
                 continue
@@ -1170,13 +1234,15 @@ class BackupRun:
         with self.timed("archive"):
             archive, members = self.write_archive()
         shutil.rmtree(self.payload)
-        if app is not None and app["State"]["Status"] == "running":
+        # Before a restore the app is stopped next anyway; a broken app must not stop the restore.
+        if app is not None and app["State"]["Status"] == "running" and self.kind != PRE_RESTORE:
             self.check_app_back(app["Id"])
 
         manifest = {
             "format": MANIFEST_FORMAT,
             "status": "ok",
             "id": self.ident,
+            "kind": self.kind,
             "project": self.project,
             "created": iso(self.when),
             "host": platform.node(),
@@ -1193,12 +1259,14 @@ class BackupRun:
             "durations": self.durations,
         }
         final_dir = self.publish(manifest)
-        LOG.info("backup %s complete: %s (%d bytes)", self.ident, archive["name"], archive["size"])
+        LOG.info("%s %s complete: %s (%d bytes)", "pre-restore backup" if self.kind == PRE_RESTORE else "backup",
+                 self.ident, archive["name"], archive["size"])
         removed = self.apply_retention()
         with self.timed("offsite"):
             self.offsite(final_dir)
         self.durations["total"] = round(time.monotonic() - started, 2)
-        return {"backup": self.ident, "removed": removed, "archive": archive, "durations": self.durations}
+        return {"backup": self.ident, "kind": self.kind, "path": final_dir, "removed": removed, "archive": archive,
+                "durations": self.durations}
 
 
 # --------------------------------------------------------------------------------------------
@@ -1206,16 +1274,65 @@ class BackupRun:
 # --------------------------------------------------------------------------------------------
 
 
-class Restore:
-    """Restores an unpacked backup (see extract) into the Compose project."""
+def marker_path(config: dict[str, Any]) -> str:
+    return os.path.join(config["state_dir"], MARKER_NAME)
 
-    def __init__(self, config: dict[str, Any], source: str, manifest: dict[str, Any]):
+
+def read_marker(config: dict[str, Any]) -> dict[str, Any] | None:
+    """The record of a restore under way or interrupted; None when there is none. A marker
+    that cannot be read still counts (as an empty record): it was written before any data
+    was dropped."""
+    path = marker_path(config)
+    if not os.path.lexists(path):
+        return None
+    try:
+        marker = read_json(path, {})
+    except (BackupError, OSError) as exc:
+        LOG.warning("cannot read %s: %s", path, exc)
+        return {}
+    return marker if isinstance(marker, dict) else {}
+
+
+def interrupted_message(marker: dict[str, Any]) -> str:
+    """What an interrupted restore's marker says, for people."""
+    backup = (marker.get("backup") or {}).get("id") or "(unknown)"
+    text = (f"a restore of backup {backup} started at {marker.get('started') or '(unknown)'} did not finish "
+            f"({MARKER_NAME} is in the state directory), so the project's data may be half-restored")
+    safety = marker.get("safety_backup") or {}
+    if safety.get("id"):
+        text += f"; the state from before that restore is the pre-restore backup {safety['id']}"
+    return text
+
+
+def resume_target(marker: dict[str, Any]) -> str:
+    """The backup an interrupted restore was restoring: its directory, or its id."""
+    backup = marker.get("backup") or {}
+    if backup.get("path") and os.path.isdir(backup["path"]):
+        return backup["path"]
+    if backup.get("id"):
+        return backup["id"]
+    raise BackupError(f"{interrupted_message(marker)}; its record names no backup: give the backup to restore (--backup)")
+
+
+class Restore:
+    """Restores an unpacked backup (see extract) into the Compose project.
+
+    In order, under the project's lock (main): the secrets check, a pre-restore backup of the
+    current state, the restore-in-progress marker (on the disk before anything is dropped),
+    the app and Temporal stopped, the data replaced, the row counts checked against the
+    manifest, and only then the marker removed. A restore killed in between leaves the
+    marker: scheduled runs refuse until a restore completes (see command_run)."""
+
+    def __init__(self, config: dict[str, Any], source: str, manifest: dict[str, Any], keep: Iterable[str] = ()):
         self.config = config
         self.source = source
         self.manifest = manifest
         self.docker = Docker(config)
         self.project_dir = config["project_dir"]
         self.secrets_path = os.path.join(config["secrets_dir"], "secrets.json")
+        self.marker_path = marker_path(config)
+        # Entries of the backup directory the pre-restore run must leave (the unpacked backup).
+        self.keep = list(keep)
 
     def config_targets(self) -> list[tuple[str, str, str]]:
         """(file in the backup, path on the host, mode) of every configuration file."""
@@ -1309,8 +1426,88 @@ class Restore:
         )
         LOG.info("restored the uploads volume")
 
-    def execute(self, restore_config: bool, start: bool) -> dict[str, Any]:
+    def take_safety_backup(self) -> tuple[dict[str, Any] | None, str | None]:
+        """A backup of the current state ((its id and directory), None), or (None, why not)."""
+        project = self.config["project_name"]
+        services = self.config["services"]
+        if all(self.docker.container(services[key]) is None for key in services):
+            reason = f"project {project} has no containers (a new host, or a stack removed with its volumes): there is nothing to back up"
+            LOG.warning("no pre-restore backup: %s", reason)
+            return None, reason
+        LOG.info("taking a pre-restore backup of project %s", project)
+        run = BackupRun(self.config, now_utc(), kind=PRE_RESTORE, keep=self.keep)
+        try:
+            result = run.execute()
+        except Interrupted:
+            shutil.rmtree(run.staging, ignore_errors=True)
+            raise
+        except (BackupError, OSError) as exc:
+            shutil.rmtree(run.staging, ignore_errors=True)
+            raise SafetyBackupFailed(
+                f"the pre-restore backup of the current state failed, so nothing was changed: {exc}. "
+                "Make it pass (the stack's databases must run), or restore without it "
+                "(--no-safety-backup; backup_cron_restore_safety_backup: false in the playbooks)"
+            ) from exc
+        return {"id": result["backup"], "path": result["path"]}, None
+
+    def write_marker(self, restore_config: bool, safety: dict[str, Any] | None, skipped: str | None) -> None:
+        """On the disk (fsync, atomic rename, 0600) before anything of the project changes."""
+        write_json(self.marker_path, {
+            "format": 1,
+            "project": self.config["project_name"],
+            "started": iso(now_utc()),
+            "pid": os.getpid(),
+            "backup": {
+                "id": self.manifest["id"],
+                "created": self.manifest.get("created"),
+                # Where a rerun finds the backup again: its directory, not the unpacked copy.
+                "path": self.manifest.get("source") or self.manifest.get("path") or self.source,
+            },
+            "restore_config": bool(restore_config),
+            "safety_backup": safety,
+            "safety_skipped": skipped,
+        })
+
+    def verify_counts(self) -> dict[str, int | None] | None:
+        """The restored Postiz database's row counts, which must be the manifest's."""
+        expected = self.manifest.get("row_counts") or {}
+        if not expected or self.config["external"]["postgres"]:
+            return None
+        service = self.config["services"]["postgres"]
+        database = next((d["database"] for d in self.manifest.get("databases", []) if d["service"] == service),
+                        self.config["postgres"]["database"])
+        container = self.docker.container(service)
+        if container is None:
+            raise BackupError(f"{service} is gone; the restored rows cannot be counted")
+        output = self.docker.cli(
+            "exec", "-i", container["Id"], "psql", "-X", "-A", "-t", "-v", "ON_ERROR_STOP=1",
+            "-U", self.config["postgres"]["user"], "-d", database, input_bytes=counts_query(expected).encode(),
+        )
+        restored = parse_counts(output)
+        mismatches = count_mismatches(expected, restored)
+        if mismatches:
+            raise BackupError(f"the restored database does not hold the backup's rows (table: [backup, restored]): {mismatches}")
+        LOG.info("row counts match the backup: %s", restored)
+        return restored
+
+    def execute(self, restore_config: bool, start: bool, *, previous: dict[str, Any] | None = None,
+                safety_backup: bool = True) -> dict[str, Any]:
+        """previous: the marker of an interrupted restore. Its pre-restore backup stays the
+        way back (the data now is half-restored: not worth a backup), and when the same
+        backup is restored again, so does its choice to restore the configuration."""
+        resuming = previous is not None and (previous.get("backup") or {}).get("id") == self.manifest["id"]
+        restore_config = restore_config or (resuming and bool(previous.get("restore_config")))
         self.check_secrets(restore_config)
+        if previous is not None:
+            safety, skipped = previous.get("safety_backup"), previous.get("safety_skipped")
+            LOG.warning("%s; restoring backup %s %s", interrupted_message(previous), self.manifest["id"],
+                        "again" if resuming else "instead, as asked")
+        elif safety_backup:
+            safety, skipped = self.take_safety_backup()
+        else:
+            safety, skipped = None, "not asked for (--no-safety-backup)"
+            LOG.warning("no pre-restore backup: %s", skipped)
+        self.write_marker(restore_config, safety, skipped)
         services = self.config["services"]
         compose_file = os.path.join(self.project_dir, "compose.yaml")
         if os.path.isfile(compose_file):
@@ -1329,12 +1526,19 @@ class Restore:
         if restore_config or written:
             self.set_role_passwords()
         self.restore_uploads()
+        counts = self.verify_counts()
+        # Every piece of data is the backup's now: a backup of it is a good backup again.
+        os.unlink(self.marker_path)
+        fsync_path(os.path.dirname(self.marker_path))
+        LOG.info("backup %s restored%s", self.manifest["id"],
+                 f"; the state before is the pre-restore backup {safety['id']}" if safety else "")
         if start:
             self.docker.compose(
                 "up", "--detach", "--wait", "--wait-timeout", str(int(self.config["health_timeout"])),
                 timeout=float(self.config["health_timeout"]) + 60,
             )
-        return {"backup": self.manifest["id"], "config_written": written, "started": start}
+        return {"backup": self.manifest["id"], "config_written": written, "started": start, "row_counts": counts,
+                "safety_backup": safety, "safety_skipped": skipped, "resumed": previous is not None}
 
 
 # --------------------------------------------------------------------------------------------
@@ -1348,6 +1552,17 @@ def command_run(config: dict[str, Any], run_log: RunLog, print_summary: bool) ->
     ping = Pinger(config["healthchecks_url"], float(config["ping_timeout"]))
     with exclusive_lock(os.path.join(config["state_dir"], "lock")):
         status = read_json(status_path, {})
+        interrupted = read_marker(config)
+        if interrupted is not None:
+            # Recorded and pinged as a failed day: the data may be half-restored, and a backup
+            # of it would count as a good day and push good backups out by retention.
+            error = (f"refused: {interrupted_message(interrupted)}. No backup is taken until a restore completes: "
+                     "run the restore again (playbooks/restore.yml, or this command's restore) to finish it")
+            LOG.error("backup of project %s %s", config["project_name"], error)
+            write_json(status_path, record_run(status, when=when, ok=False, backup=None, error=error, durations={},
+                                               history_limit=int(config["history_limit"])))
+            ping("fail", "\n".join(run_log.lines))
+            return EXIT_REFUSED
         ping("start")
         LOG.info("backup of project %s started (%s)", config["project_name"], iso(when))
         run = BackupRun(config, when)
@@ -1373,18 +1588,22 @@ def command_run(config: dict[str, Any], run_log: RunLog, print_summary: bool) ->
 
 
 def command_restore(config: dict[str, Any], args: argparse.Namespace) -> int:
+    previous = read_marker(config)
     if args.source:
         source = args.source
         manifest = read_json(os.path.join(source, MANIFEST_NAME), None)
         if manifest is None:
             raise BackupError(f"{source} has no {MANIFEST_NAME}; unpack a backup there with `extract` first")
     else:
-        manifest = locate_backup(config["backup_dir"], args.backup, config["project_name"])
+        # After an interrupted restore, the backup it was restoring (unless another is given).
+        wanted = args.backup or (resume_target(previous) if previous is not None else "latest")
+        manifest = locate_backup(config["backup_dir"], wanted, config["project_name"])
         source = tempfile.mkdtemp(prefix=f".restore-{config['project_name']}-", dir=config["backup_dir"])
     try:
         if not args.source:
             extract_backup(manifest, source, args.identity, shutil.which("age", path=SAFE_PATH) or "age")
-        result = Restore(config, source, manifest).execute(args.restore_config, not args.no_start)
+        restore = Restore(config, source, manifest, keep=[] if args.source else [os.path.basename(source)])
+        result = restore.execute(args.restore_config, not args.no_start, previous=previous, safety_backup=not args.no_safety_backup)
     finally:
         if not args.source:
             shutil.rmtree(source, ignore_errors=True)
@@ -1395,9 +1614,13 @@ def command_restore(config: dict[str, Any], args: argparse.Namespace) -> int:
 def command_extract(config: dict[str, Any], args: argparse.Namespace) -> int:
     manifest = locate_backup(config["backup_dir"], args.backup, config["project_name"])
     extract_backup(manifest, args.dest, args.identity, shutil.which("age", path=SAFE_PATH) or "age")
-    # The unpacked tree carries its manifest so `restore --from` can use it.
-    write_json(os.path.join(args.dest, MANIFEST_NAME), {k: v for k, v in manifest.items() if k != "path"})
-    summary = {key: manifest.get(key) for key in ("id", "created", "postiz_version", "row_counts")}
+    # The unpacked tree carries its manifest so `restore --from` can use it, and where the
+    # backup itself is, for a restore interrupted half-way to be run again.
+    unpacked = {k: v for k, v in manifest.items() if k != "path"}
+    unpacked["source"] = manifest["path"]
+    write_json(os.path.join(args.dest, MANIFEST_NAME), unpacked)
+    summary = {key: manifest.get(key) for key in ("id", "created", "postiz_version", "row_counts", "path")}
+    summary["kind"] = backup_kind(manifest)
     summary.update({"dest": args.dest, "encrypted": bool(manifest["archive"].get("encryption"))})
     print(json.dumps(summary, sort_keys=True))
     return EXIT_OK
@@ -1459,12 +1682,16 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     extract.add_argument("--backup", default="latest", help="backup id, latest, or a backup directory")
     extract.add_argument("--dest", required=True)
     extract.add_argument("--identity", help="age identity file (for encrypted backups)")
-    restore = sub.add_parser("restore", help="restore a backup into the project (stops the app, replaces its data)")
-    restore.add_argument("--backup", default="latest", help="backup id, latest, or a backup directory")
+    restore = sub.add_parser("restore", help="restore a backup into the project (a pre-restore backup first; stops the app, replaces its data)")
+    restore.add_argument(
+        "--backup", help="backup id, latest (the default: the newest regular backup; after an interrupted restore, the backup it "
+        "was restoring), or a backup directory",
+    )
     restore.add_argument("--from", dest="source", help="an unpacked backup (from extract) instead of --backup")
     restore.add_argument("--identity", help="age identity file (for encrypted backups)")
     restore.add_argument("--restore-config", action="store_true", help="also replace compose.yaml, env files and secrets")
     restore.add_argument("--no-start", action="store_true", help="leave the app and Temporal stopped")
+    restore.add_argument("--no-safety-backup", action="store_true", help="do not back up the current state first")
     return parser.parse_args(argv)
 
 
