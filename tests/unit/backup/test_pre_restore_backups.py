@@ -86,7 +86,10 @@ def test_a_pre_restore_run_applies_no_retention_and_copies_nothing_off_site(pb, 
     run_config["restic"]["repository"] = "/nonexistent/restic"
     for days_before in range(0, 5):
         make_backup(backups, day(days_before))
-    monkeypatch.setattr(pb, "run_command", lambda *args, **kwargs: (_ for _ in ()).throw(AssertionError("restic ran")))
+
+    def no_restic(*args, **kwargs):
+        raise AssertionError("restic ran")
+    monkeypatch.setattr(pb, "run_command", no_restic)
     run = pb.BackupRun(run_config, WHEN, kind=pb.PRE_RESTORE)
     assert run.apply_retention() == []
     run.offsite(os.path.join(backups, day(0)))

@@ -167,6 +167,10 @@ def make_backup(pb, config, ident, kind=None, secrets=None, rows=3):
     return root
 
 
+def steps(stack):
+    return [event[0] for event in stack.events]
+
+
 def read_marker(config):
     with open(os.path.join(config["state_dir"], "restore-in-progress.json"), encoding="utf-8") as handle:
         return json.load(handle)
@@ -176,12 +180,11 @@ def test_the_restore_backs_up_marks_then_stops_and_replaces_under_the_lock(pb, c
     write_project(config)
     backup = make_backup(pb, config, "20260608T031500Z")
     assert main("restore", "--backup", "20260608T031500Z", "--no-start") == pb.EXIT_OK
-    steps = [what for what, _, _ in stack.events]
-    assert steps == ["pre-restore backup", "compose stop", "compose up --no-start", "compose up", "drop database",
-                     "pg_restore", "restore uploads", "count rows"]
+    assert steps(stack) == ["pre-restore backup", "compose stop", "compose up --no-start", "compose up", "drop database",
+                            "pg_restore", "restore uploads", "count rows"]
     # Everything under the lock; the marker on the disk from the stop to the row count.
-    assert all(held for _, held, _ in stack.events)
-    assert [marker for _, _, marker in stack.events] == [False] + [True] * 7
+    assert all(event[1] for event in stack.events)
+    assert [event[2] for event in stack.events] == [False] + [True] * 7
     assert not os.path.exists(os.path.join(config["state_dir"], "restore-in-progress.json"))
     result = json.loads(capsys.readouterr().out)
     assert result["safety_backup"] == {"id": PRE_RESTORE_ID, "path": os.path.join(config["backup_dir"], f"{PRE_RESTORE_ID}-pre-restore")}
@@ -242,8 +245,8 @@ def test_the_next_restore_completes_the_interrupted_one_from_the_marked_backup(p
     assert result["resumed"] is True
     # No new pre-restore backup of half-restored data: the way back is still the first one.
     assert result["safety_backup"]["id"] == PRE_RESTORE_ID
-    assert "pre-restore backup" not in [what for what, _, _ in stack.events]
-    assert "drop database" in [what for what, _, _ in stack.events]
+    assert "pre-restore backup" not in steps(stack)
+    assert "drop database" in steps(stack)
     assert pb.read_json(os.path.join(config["secrets_dir"], "secrets.json"), {}) == {"JWT_SECRET": "backup"}
     assert not os.path.exists(os.path.join(config["state_dir"], "restore-in-progress.json"))
 
@@ -261,7 +264,7 @@ def test_no_pre_restore_backup_without_any_container_and_it_says_so(pb, config, 
     make_backup(pb, config, "20260608T031500Z")
     write_project(config)
     assert main("restore", "--backup", "20260608T031500Z", "--no-start") == pb.EXIT_FAILED  # no container to restore into
-    assert [what for what, _, _ in stack.events][:1] == ["compose stop"]
+    assert steps(stack)[:1] == ["compose stop"]
     assert read_marker(config)["safety_backup"] is None
     assert "no containers" in read_marker(config)["safety_skipped"]
     capsys.readouterr()
