@@ -38,7 +38,7 @@ from ansible_collections.selfhosted.postiz.plugins.module_utils.postiz_http impo
 SUPPORTED_PROTOCOL_VERSIONS = ('2025-11-25', '2025-06-18', '2025-03-26', '2024-11-05')
 DEFAULT_PROTOCOL_VERSION = '2025-06-18'
 
-# The tools every Postiz version offers (FACTS 4.3).
+# The tools every Postiz version offers (libraries/nestjs-libraries/src/chat/tools/tool.list.ts).
 POSTIZ_CORE_TOOLS = ('integrationList', 'groupList', 'integrationSchema', 'integrationSchedulePostTool')
 DEFAULT_READ_ONLY_TOOL = 'integrationList'
 # Postiz tools that only read, for servers that do not send annotations.

@@ -17,7 +17,7 @@ returned rather than ``docker compose exec``: that needs no readable compose fil
 and skips a project load per probe. Fix texts name ``docker compose -p <project>``
 commands, which work from any directory.
 
-Postiz specifics (FACTS §7, §11 row 1): the backend has no health route, so
+Postiz specifics (gitroomhq/postiz-app#1748): the backend has no health route, so
 ``/api/`` and ``/auth`` are probed; the orchestrator's Temporal workers connect once
 and never retry, so Temporal being unreachable from the app, or started after it,
 is reported with "restart the app after Temporal is healthy".
@@ -50,8 +50,8 @@ TEMPORAL_SERVICE = 'temporal'
 APP_DEPENDENCIES = (('postiz-postgres', 5432, 'PostgreSQL'), ('postiz-redis', 6379, 'Redis'),
                     ('temporal', 7233, 'Temporal'))
 
-# FACTS §11 row 1, quoted in every Temporal fix.
-TEMPORAL_PITFALL = "the app's Temporal workers connect once and never retry (FACTS §11 row 1, gitroomhq/postiz-app#1748)"
+# Upstream's issue, quoted in every Temporal fix.
+TEMPORAL_PITFALL = "the app's Temporal workers connect once and never retry (gitroomhq/postiz-app#1748)"
 ADMIN_MODULE = 'selfhosted.postiz.postiz_admin'
 MIB = 1024.0 * 1024.0
 
@@ -603,7 +603,7 @@ class HealthCheck(object):
         self.check_temporal_order()
 
     def check_temporal_order(self):
-        """Temporal restarted after the app: the app's workers may be gone (FACTS §11 row 1)."""
+        """Temporal restarted after the app: the app's workers may be gone."""
         app, temporal = self._running(self.app_service), self._running(TEMPORAL_SERVICE)
         if not (app and temporal):
             return  # reported as not running elsewhere

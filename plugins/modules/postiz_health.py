@@ -208,7 +208,7 @@ checks:
        detail: "all 5 running and healthy: postiz, postiz-postgres, postiz-redis, temporal, temporal-postgresql"}
     - {name: app_network:temporal, ok: false, status: failed, ms: 412,
        detail: "not reachable from the app container (temporal:7233: ENOTFOUND)",
-       fix: "the app's Temporal workers connect once and never retry (FACTS §11 row 1, gitroomhq/postiz-app#1748): make Temporal healthy
+       fix: "the app's Temporal workers connect once and never retry (gitroomhq/postiz-app#1748): make Temporal healthy
              (...), then restart the app container: docker compose -p postiz restart postiz"}
 healthy:
   description: Whether no check failed.

@@ -207,7 +207,7 @@ def test_stopped_temporal_gives_the_temporal_fix(app):
     reach = by_name(health)['app_network:temporal']
     assert reach.message() == (
         u"Temporal: not reachable from the app container (temporal:7233: ENOTFOUND) \u2014 the app's Temporal "
-        u"workers connect once and never retry (FACTS \u00a711 row 1, gitroomhq/postiz-app#1748): make Temporal healthy (docker compose -p "
+        u"workers connect once and never retry (gitroomhq/postiz-app#1748): make Temporal healthy (docker compose -p "
         u"postiz ps -a temporal; docker compose -p postiz logs --tail 100 temporal), then restart the app container: "
         u"docker compose -p postiz restart postiz")
     assert by_name(health)['temporal'].fix.startswith('start it: docker compose -p postiz start temporal; ')

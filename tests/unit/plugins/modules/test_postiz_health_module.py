@@ -85,7 +85,7 @@ def test_stopped_temporal_fails_with_the_temporal_fix(run, app, docker, tmp_path
     assert result['msg'].startswith('Postiz stack postiz is not healthy (3 of 14 checks failed): Containers: '
                                     'temporal is exited (Exited (0))')
     assert (u"Temporal: not reachable from the app container (temporal:7233: ENOTFOUND) \u2014 the app's Temporal "
-            u"workers connect once and never retry (FACTS \u00a711 row 1, gitroomhq/postiz-app#1748)") in result['msg']
+            u"workers connect once and never retry (gitroomhq/postiz-app#1748)") in result['msg']
     assert result['msg'].endswith('then restart the app container: docker compose -p postiz restart postiz')
     failed = [check['name'] for check in result['checks'] if not check['ok']]
     assert failed == ['containers', 'temporal', 'app_network:temporal']
