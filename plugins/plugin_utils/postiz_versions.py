@@ -22,6 +22,8 @@ from collections.abc import Mapping
 
 APP_SERVICE = 'postiz'
 VERSION_RE = re.compile(r'^v?(\d+(?:\.\d+)*)$')
+# How Docker names an image that has no name left: its id.
+IMAGE_ID = re.compile(r'^(sha256:)?[0-9a-f]{12,64}$')
 OVERRIDE = 'postiz_stack_allow_downgrade'
 SCHEMA_PUSH = ('every Postiz start pushes its own database schema (prisma db push --accept-data-loss) and an older '
                'release drops the columns it does not know, with their data')
@@ -68,13 +70,15 @@ def _json_object(text):
 
 def running_app_image(containers, service=APP_SERVICE):
     """The image the project's app container was created from ('' without one). ``containers``
-    is docker_host_info's list; a running container wins over a stopped one."""
+    is docker_host_info's list; a running container wins over a stopped one. Docker lists a
+    container by its image's id once that image has lost its name (the tag now names a
+    rebuilt or newly pulled image): such a container says no version, images.json does."""
     found = []
     for container in containers or []:
         labels = container.get('Labels') or {}
         if labels and labels.get('com.docker.compose.service') != service:
             continue
-        if container.get('Image'):
+        if container.get('Image') and not IMAGE_ID.match(str(container['Image'])):
             found.append(container)
     found.sort(key=lambda container: container.get('State') != 'running')
     return str(found[0]['Image']) if found else ''

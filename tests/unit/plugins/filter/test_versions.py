@@ -102,6 +102,15 @@ def test_a_running_container_wins_over_a_stopped_one():
     assert deploy(APP + 'v2.9.1', containers=containers)['order'] == 'older'
 
 
+@pytest.mark.parametrize('image_id', ['sha256:' + '8aade381' * 8, '8aade3811040'])
+def test_a_container_listed_by_image_id_says_no_version(image_id):
+    # Its image lost its name (the tag was rebuilt or pulled again): images.json tells.
+    record = json.dumps({'postiz': DOUBLE + 'latest-local'})
+    result = deploy(DOUBLE + 'latest-local', containers=[running(image_id)], images_record=record)
+    assert (result['order'], result['problems']) == ('same', [])
+    assert deploy(DOUBLE + 'latest-local', containers=[running(image_id)])['order'] == 'first'
+
+
 def test_other_services_containers_are_ignored():
     other = {'Image': 'postgres:17-alpine', 'State': 'running', 'Labels': {'com.docker.compose.service': 'postiz-postgres'}}
     assert deploy(APP + 'v2.9.1', containers=[other])['order'] == 'first'
