@@ -39,15 +39,20 @@ from __future__ import annotations
 
 import copy
 import errno
-import grp
 import os
 import platform
-import pwd
 import re
 import stat
 import time
 
 from ansible_collections.selfhosted.postiz.plugins.module_utils import mcp_jsonc, mcp_toml, mcp_yaml
+from ansible_collections.selfhosted.postiz.plugins.module_utils.postiz_files import (
+    CREATE_FLAGS,
+    chown_id,
+    resolve_gid,
+    resolve_uid,
+    write_atomic,
+)
 
 FILE_MODE = 0o600
 DIR_MODE = 0o700
@@ -604,35 +609,12 @@ def _yaml_expected(data, key, name, entry, is_list, prelude):
 
 # -- the file on disk ----------------------------------------------------------
 
-def resolve_uid(owner):
-    if owner in (None, ''):
-        return None
-    try:
-        return pwd.getpwnam(owner).pw_uid
-    except KeyError:
-        if str(owner).isdigit():
-            return int(owner)
-        raise McpConfigError('User %r does not exist on this host.' % (owner,))
-
-
-def resolve_gid(group):
-    if group in (None, ''):
-        return None
-    try:
-        return grp.getgrnam(group).gr_gid
-    except KeyError:
-        if str(group).isdigit():
-            return int(group)
-        raise McpConfigError('Group %r does not exist on this host.' % (group,))
-
-
 _O_CLOEXEC = getattr(os, 'O_CLOEXEC', 0)
 _O_NOFOLLOW = getattr(os, 'O_NOFOLLOW', 0)
 _O_DIRECTORY = getattr(os, 'O_DIRECTORY', 0)
 _DIR_FLAGS = os.O_RDONLY | _O_DIRECTORY | _O_NOFOLLOW | _O_CLOEXEC
 # O_NONBLOCK: opening a FIFO someone put there must not hang the run.
 _READ_FLAGS = os.O_RDONLY | _O_NOFOLLOW | os.O_NONBLOCK | _O_CLOEXEC
-_CREATE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | _O_NOFOLLOW | _O_CLOEXEC
 
 
 class ConfigFile(object):
@@ -642,6 +624,11 @@ class ConfigFile(object):
     below it is opened relative to its parent's descriptor with ``O_NOFOLLOW``, so no
     symbolic link is followed there, not even one swapped in during the run; a link, or
     a file with other hard links, is refused with a sentence naming it.
+
+    AnsibleModule's file helpers (atomic_move, set_mode_if_different,
+    set_owner_if_different, backup_local) are not used here: they take a path and
+    follow links on it, and the directories below ``base`` belong to the user
+    (see module_utils.postiz_files).
     """
 
     def __init__(self, path, owner=None, group=None, base=None):
@@ -651,8 +638,8 @@ class ConfigFile(object):
             raise McpConfigError('%s is not inside %s.' % (self.path, self.base))
         parts = os.path.relpath(self.path, self.base).split(os.sep)
         self.dirs, self.name = parts[:-1], parts[-1]
-        self.uid = resolve_uid(owner)
-        self.gid = resolve_gid(group)
+        self.uid = resolve_uid(owner, McpConfigError)
+        self.gid = resolve_gid(group, McpConfigError)
         self.bom = ''
         self.raw = None
 
@@ -764,7 +751,7 @@ class ConfigFile(object):
         try:
             os.fchmod(fd, DIR_MODE)
             if self.uid is not None or self.gid is not None:
-                os.fchown(fd, _id(self.uid), _id(self.gid))
+                os.fchown(fd, chown_id(self.uid), chown_id(self.gid))
         except BaseException:
             os.close(fd)
             raise
@@ -873,7 +860,7 @@ class ConfigFile(object):
         dir_fd = self._open_dir()
         try:
             info = self._lstat(dir_fd)
-            fd = os.open(name, _CREATE_FLAGS, FILE_MODE, dir_fd=dir_fd)
+            fd = os.open(name, CREATE_FLAGS, FILE_MODE, dir_fd=dir_fd)
             with os.fdopen(fd, 'wb') as handle:
                 handle.write(self.raw)
                 os.fchmod(handle.fileno(), FILE_MODE)
@@ -907,43 +894,16 @@ class ConfigFile(object):
             if 'mode' in drift:
                 os.fchmod(fd, FILE_MODE)
             if 'owner' in drift:
-                os.fchown(fd, _id(self.uid), _id(self.gid))
+                os.fchown(fd, chown_id(self.uid), chown_id(self.gid))
         finally:
             os.close(fd)
 
     def _write_atomic(self, dir_fd, text):
         info = self._lstat(dir_fd)
+        # Keep the existing owner: root replacing a user's ~/.claude.json must not take it over.
         uid = self.uid if self.uid is not None else (info.st_uid if info else None)
         gid = self.gid if self.gid is not None else (info.st_gid if info else None)
-        # Created 0600 and exclusively (O_EXCL never follows a link), so the key is never
-        # readable by others and no planted name is written through.
-        tmp = '.%s.%s.tmp' % (self.name, os.urandom(6).hex())
-        fd = os.open(tmp, _CREATE_FLAGS, FILE_MODE, dir_fd=dir_fd)
-        try:
-            with os.fdopen(fd, 'wb') as handle:
-                handle.write(text.encode('utf-8'))
-                handle.flush()
-                os.fchmod(handle.fileno(), FILE_MODE)
-                # Keep the existing owner: root replacing a user's ~/.claude.json must not take it over.
-                if (uid is not None and uid != os.geteuid()) or (gid is not None and gid != os.getegid()):
-                    os.fchown(handle.fileno(), _id(uid), _id(gid))
-                os.fsync(handle.fileno())
-            # rename() replaces the name itself; it never follows a link there.
-            os.replace(tmp, self.name, src_dir_fd=dir_fd, dst_dir_fd=dir_fd)
-        except BaseException:
-            try:
-                os.unlink(tmp, dir_fd=dir_fd)
-            except OSError:
-                pass
-            raise
-        try:
-            os.fsync(dir_fd)
-        except OSError:
-            pass
-
-
-def _id(value):
-    return -1 if value is None else value
+        write_atomic(dir_fd, self.name, text.encode('utf-8'), FILE_MODE, uid, gid)
 
 
 # -- one whole run ---------------------------------------------------------------
