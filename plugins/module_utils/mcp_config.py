@@ -19,7 +19,7 @@ users) and Goose too (its documented entry puts the key in ``uri``).
 Guarantees of :func:`plan` / :class:`ConfigFile`:
 
 * only our entry changes; other servers, settings and comments are kept, by
-  editing the text in place (see mcp_jsonc, mcp_toml, mcp_yaml) and then
+  editing the text in place (see jsonc_edit, toml_edit, yaml_edit) and then
   re-parsing the result to prove that exactly the intended data changed;
 * a file that cannot be parsed is never written;
 * the file is 0600 (it holds the key) and replaced atomically;
@@ -45,7 +45,7 @@ import re
 import stat
 import time
 
-from ansible_collections.selfhosted.postiz.plugins.module_utils import mcp_jsonc, mcp_toml, mcp_yaml
+from ansible_collections.selfhosted.postiz.plugins.module_utils import jsonc_edit, toml_edit, yaml_edit
 from ansible_collections.selfhosted.postiz.plugins.module_utils.postiz_files import (
     CREATE_FLAGS,
     chown_id,
@@ -465,25 +465,25 @@ def _merge_json(target, text, entry):
     jsonc = target.format == 'jsonc'
     source = text or ''
     try:
-        root = mcp_jsonc.parse(source, jsonc)
-    except mcp_jsonc.JsoncError as exc:
+        root = jsonc_edit.parse(source, jsonc)
+    except jsonc_edit.JsoncError as exc:
         _fail_parse(target, exc)
     if root is not None and root.kind != 'object':
         raise McpConfigError('%s must hold a JSON object at the top level. It was left untouched.' % target.path)
-    current = mcp_jsonc.get_member(root, target.keys)
-    current = None if current is mcp_jsonc.MISSING else current
+    current = jsonc_edit.get_member(root, target.keys)
+    current = None if current is jsonc_edit.MISSING else current
     try:
         if entry is None:
-            after = mcp_jsonc.remove_member(source, target.keys, jsonc, root) if current is not None else text
-        elif mcp_jsonc.strict_equal(current, entry):
+            after = jsonc_edit.remove_member(source, target.keys, jsonc, root) if current is not None else text
+        elif jsonc_edit.strict_equal(current, entry):
             after = text
         else:
-            after = mcp_jsonc.set_member(source, target.keys, entry, jsonc, root)
-    except mcp_jsonc.MergeError as exc:
+            after = jsonc_edit.set_member(source, target.keys, entry, jsonc, root)
+    except jsonc_edit.MergeError as exc:
         raise McpConfigError('Cannot merge into %s: %s. It was left untouched.' % (target.path, exc))
     if after != text:
         expected = _with_entry(root.value if root is not None else {}, target.keys, entry)
-        _verify(target, mcp_jsonc.strict_equal(mcp_jsonc.parse(after, jsonc).value, expected))
+        _verify(target, jsonc_edit.strict_equal(jsonc_edit.parse(after, jsonc).value, expected))
     return Merge(text, after, current, [])
 
 
@@ -509,26 +509,26 @@ def _verify(target, ok):
 def _merge_toml(target, text, entry):
     source = text or ''
     try:
-        reference = mcp_toml.load_reference(source)
-        spans = mcp_toml.TableSpans(source, target.keys)
-    except mcp_toml.TomlError as exc:
+        reference = toml_edit.load_reference(source)
+        spans = toml_edit.TableSpans(source, target.keys)
+    except toml_edit.TomlError as exc:
         _fail_parse(target, exc)
     current = spans.entry
     try:
         if entry is None:
-            after = mcp_toml.remove_table(source, target.keys) if spans.spans else text
-        elif spans.unreadable is None and mcp_jsonc.strict_equal(current, entry):
+            after = toml_edit.remove_table(source, target.keys) if spans.spans else text
+        elif spans.unreadable is None and jsonc_edit.strict_equal(current, entry):
             after = text
         else:
-            after = mcp_toml.set_table(source, target.keys, entry)
-    except mcp_toml.TomlError as exc:
+            after = toml_edit.set_table(source, target.keys, entry)
+    except toml_edit.TomlError as exc:
         raise McpConfigError('Cannot merge into %s: %s. It was left untouched.' % (target.path, exc))
     if after != text:
-        check = mcp_toml.TableSpans(after, target.keys)
-        ok = (check.entry is None) if entry is None else mcp_jsonc.strict_equal(check.entry, entry)
+        check = toml_edit.TableSpans(after, target.keys)
+        ok = (check.entry is None) if entry is None else jsonc_edit.strict_equal(check.entry, entry)
         if ok and reference is not None:
             expected = _drop_empty(_with_entry(reference, target.keys, entry), target.keys[0])
-            ok = mcp_jsonc.strict_equal(_drop_empty(mcp_toml.load_reference(after), target.keys[0]), expected)
+            ok = jsonc_edit.strict_equal(_drop_empty(toml_edit.load_reference(after), target.keys[0]), expected)
         _verify(target, ok)
     return Merge(text, after, current, [])
 
@@ -544,8 +544,8 @@ def _drop_empty(data, key):
 def _merge_yaml(target, text, entry):
     source = text or ''
     try:
-        root, data = mcp_yaml.load(source, target.path)
-    except mcp_yaml.YamlError as exc:
+        root, data = yaml_edit.load(source, target.path)
+    except yaml_edit.YamlError as exc:
         raise McpConfigError('%s It was left untouched: fix it (or move it away) and run again.' % exc)
     if data is not None and not isinstance(data, dict):
         raise McpConfigError('%s must hold a mapping at the top level. It was left untouched.' % target.path)
@@ -555,23 +555,23 @@ def _merge_yaml(target, text, entry):
     expected, current, matches = _yaml_expected(data, key, name, entry, is_list, target.prelude)
     if entry is None and not matches:
         return Merge(text, text, None, [])
-    if entry is not None and matches == 1 and mcp_jsonc.strict_equal(current, entry):
+    if entry is not None and matches == 1 and jsonc_edit.strict_equal(current, entry):
         return Merge(text, text, current, [])
     warnings = []
     try:
         if is_list and entry is None:
-            after = mcp_yaml.remove_list_item(source, root, key, name)
+            after = yaml_edit.remove_list_item(source, root, key, name)
         elif is_list:
-            after = mcp_yaml.set_list_item(source, root, key, name, entry, prelude=target.prelude)
+            after = yaml_edit.set_list_item(source, root, key, name, entry, prelude=target.prelude)
         elif entry is None:
-            after = mcp_yaml.remove_map_member(source, root, key, name)
+            after = yaml_edit.remove_map_member(source, root, key, name)
         else:
-            after = mcp_yaml.set_map_member(source, root, key, name, entry)
-        dummy, reread = mcp_yaml.load(after, target.path)
-        if not mcp_jsonc.strict_equal(reread, expected):
-            raise mcp_yaml.NeedsRewrite('the in-place edit did not read back as expected')
-    except (mcp_yaml.NeedsRewrite, mcp_yaml.YamlError) as exc:
-        after = mcp_yaml.dump_document(expected)
+            after = yaml_edit.set_map_member(source, root, key, name, entry)
+        dummy, reread = yaml_edit.load(after, target.path)
+        if not jsonc_edit.strict_equal(reread, expected):
+            raise yaml_edit.NeedsRewrite('the in-place edit did not read back as expected')
+    except (yaml_edit.NeedsRewrite, yaml_edit.YamlError) as exc:
+        after = yaml_edit.dump_document(expected)
         if source.strip():
             warnings.append('%s was rewritten from its data because %s; its comments and formatting were '
                             'not kept.' % (target.path, exc))
