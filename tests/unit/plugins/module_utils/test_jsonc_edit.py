@@ -15,21 +15,13 @@ import json
 import pytest
 
 from ansible_collections.selfhosted.postiz.plugins.module_utils import jsonc_edit
-from ansible_collections.selfhosted.postiz.tests.unit.plugins.module_utils.editor_inputs import (
-    comment,
-    entry,
-    key,
-    rng_for,
-    same,
-    seeds,
-    value,
-)
+from ansible_collections.selfhosted.postiz.tests.unit.plugins.module_utils import editor_inputs as gen
 
 
 def document(rng, jsonc):
     """(text, data, comments): an object of a few members, ``mcpServers`` among them."""
-    data = {key(rng): value(rng) for _ in range(rng.randint(0, 4))}
-    servers = {key(rng): entry(rng) for _ in range(rng.randint(0, 3))}
+    data = {gen.key(rng): gen.value(rng) for _ in range(rng.randint(0, 4))}
+    servers = {gen.key(rng): gen.entry(rng) for _ in range(rng.randint(0, 3))}
     if servers or rng.random() < 0.5:
         data['mcpServers'] = servers
     indent = rng.choice([2, 4, '\t'])
@@ -38,14 +30,14 @@ def document(rng, jsonc):
     items = list(data.items())
     for number, (name, item) in enumerate(items):
         if jsonc and rng.random() < 0.5:
-            note = comment(rng, rng.choice(['//', '/*']))
+            note = gen.comment(rng, rng.choice(['//', '/*']))
             note += ' */' if note.startswith('/*') else ''
             lines.append(unit + note)
             comments.append(note)
         rendered = json.dumps(item, indent=indent, ensure_ascii=rng.random() < 0.5).replace('\n', '\n' + unit)
         lines.append(f'{unit}{json.dumps(name)}: {rendered}' + (',' if number < len(items) - 1 else ''))
     if jsonc and rng.random() < 0.5:
-        note = comment(rng, '//')
+        note = gen.comment(rng, '//')
         lines.append(unit + note)
         comments.append(note)
     lines.append('}')
@@ -55,40 +47,40 @@ def document(rng, jsonc):
 def reread(text, jsonc):
     data = jsonc_edit.parse(text, jsonc).value
     if not jsonc:
-        assert same(json.loads(text), data)
+        assert gen.same(json.loads(text), data)
     return data
 
 
 @pytest.mark.parametrize('jsonc', [False, True], ids=['json', 'jsonc'])
-@pytest.mark.parametrize('seed', seeds('jsonc-set'))
+@pytest.mark.parametrize('seed', gen.seeds('jsonc-set'))
 def test_set_member_round_trip(seed, jsonc):
-    rng = rng_for(seed)
+    rng = gen.rng_for(seed)
     text, data, comments = document(rng, jsonc)
-    assert same(reread(text, jsonc), data)
+    assert gen.same(reread(text, jsonc), data)
     servers = data.get('mcpServers', {})
-    name = rng.choice(sorted(servers)) if servers and rng.random() < 0.5 else key(rng)
-    wanted = entry(rng)
+    name = rng.choice(sorted(servers)) if servers and rng.random() < 0.5 else gen.key(rng)
+    wanted = gen.entry(rng)
 
     after = jsonc_edit.set_member(text, ['mcpServers', name], wanted, jsonc)
 
     expected = copy.deepcopy(data)
     expected.setdefault('mcpServers', {})[name] = wanted
-    assert same(reread(after, jsonc), expected), after
+    assert gen.same(reread(after, jsonc), expected), after
     assert all(note in after for note in comments)
     assert jsonc_edit.set_member(after, ['mcpServers', name], wanted, jsonc) == after
 
 
 @pytest.mark.parametrize('jsonc', [False, True], ids=['json', 'jsonc'])
-@pytest.mark.parametrize('seed', seeds('jsonc-remove'))
+@pytest.mark.parametrize('seed', gen.seeds('jsonc-remove'))
 def test_remove_member_round_trip(seed, jsonc):
-    rng = rng_for(seed)
+    rng = gen.rng_for(seed)
     text, data, comments = document(rng, jsonc)
     servers = data.get('mcpServers', {})
-    name = rng.choice(sorted(servers)) if servers and rng.random() < 0.8 else key(rng)
+    name = rng.choice(sorted(servers)) if servers and rng.random() < 0.8 else gen.key(rng)
 
     after = jsonc_edit.remove_member(text, ['mcpServers', name], jsonc)
 
     expected = copy.deepcopy(data)
     expected.get('mcpServers', {}).pop(name, None)
-    assert same(reread(after, jsonc), expected), after
+    assert gen.same(reread(after, jsonc), expected), after
     assert all(note in after for note in comments)

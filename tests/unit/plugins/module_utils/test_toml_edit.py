@@ -17,16 +17,7 @@ import tomllib
 import pytest
 
 from ansible_collections.selfhosted.postiz.plugins.module_utils import toml_edit
-from ansible_collections.selfhosted.postiz.tests.unit.plugins.module_utils.editor_inputs import (
-    comment,
-    entry,
-    key,
-    rng_for,
-    same,
-    scalar,
-    seeds,
-    value,
-)
+from ansible_collections.selfhosted.postiz.tests.unit.plugins.module_utils import editor_inputs as gen
 
 
 
@@ -48,7 +39,7 @@ def toml_value(item):
 
 def table(rng, lines, comments, header, members):
     if rng.random() < 0.5:
-        note = comment(rng, '#')
+        note = gen.comment(rng, '#')
         lines.append(note)
         comments.append(note)
     if header:
@@ -61,12 +52,12 @@ def table(rng, lines, comments, header, members):
 def document(rng):
     """(text, names of our servers, comments)."""
     lines, comments = [], []
-    table(rng, lines, comments, None, {key(rng): scalar(rng, null=False) for _ in range(rng.randint(0, 3))})
-    servers = [key(rng) for _ in range(rng.randint(0, 3))]
+    table(rng, lines, comments, None, {gen.key(rng): gen.scalar(rng, null=False) for _ in range(rng.randint(0, 3))})
+    servers = [gen.key(rng) for _ in range(rng.randint(0, 3))]
     for name in dict.fromkeys(servers):
         if rng.random() < 0.5:
-            table(rng, lines, comments, f'[{key(rng)}_other]', {key(rng): scalar(rng, null=False)})
-        members = entry(rng, null=False, lists_of_scalars=True)
+            table(rng, lines, comments, f'[{gen.key(rng)}_other]', {gen.key(rng): gen.scalar(rng, null=False)})
+        members = gen.entry(rng, null=False, lists_of_scalars=True)
         table(rng, lines, comments, f'[mcp_servers.{toml_key(name)}]', members)
     return '\n'.join(lines), list(dict.fromkeys(servers)), comments
 
@@ -81,27 +72,27 @@ def parsed(rng):
             continue
 
 
-@pytest.mark.parametrize('seed', seeds('toml-set'))
+@pytest.mark.parametrize('seed', gen.seeds('toml-set'))
 def test_set_table_round_trip(seed):
-    rng = rng_for(seed)
+    rng = gen.rng_for(seed)
     text, data, servers, comments = parsed(rng)
-    name = rng.choice(servers) if servers and rng.random() < 0.5 else key(rng)
-    wanted = {key(rng): value(rng, 1, null=False) for _ in range(rng.randint(1, 5))}
+    name = rng.choice(servers) if servers and rng.random() < 0.5 else gen.key(rng)
+    wanted = {gen.key(rng): gen.value(rng, 1, null=False) for _ in range(rng.randint(1, 5))}
 
     after = toml_edit.set_table(text, ['mcp_servers', name], wanted)
 
     expected = copy.deepcopy(data)
     expected.setdefault('mcp_servers', {})[name] = wanted
-    assert same(tomllib.loads(after), expected), after
-    assert same(toml_edit.TableSpans(after, ['mcp_servers', name]).entry, wanted)
+    assert gen.same(tomllib.loads(after), expected), after
+    assert gen.same(toml_edit.TableSpans(after, ['mcp_servers', name]).entry, wanted)
     assert all(note in after for note in comments)
 
 
-@pytest.mark.parametrize('seed', seeds('toml-remove'))
+@pytest.mark.parametrize('seed', gen.seeds('toml-remove'))
 def test_remove_table_round_trip(seed):
-    rng = rng_for(seed)
+    rng = gen.rng_for(seed)
     text, data, servers, comments = parsed(rng)
-    name = rng.choice(servers) if servers and rng.random() < 0.8 else key(rng)
+    name = rng.choice(servers) if servers and rng.random() < 0.8 else gen.key(rng)
 
     after = toml_edit.remove_table(text, ['mcp_servers', name])
 
@@ -110,5 +101,5 @@ def test_remove_table_round_trip(seed):
     if expected.get('mcp_servers') == {}:
         # [mcp_servers.x] was the only thing that made mcp_servers exist.
         del expected['mcp_servers']
-    assert same(tomllib.loads(after), expected), after
+    assert gen.same(tomllib.loads(after), expected), after
     assert all(note in after for note in comments)

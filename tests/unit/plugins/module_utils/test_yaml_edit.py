@@ -17,20 +17,12 @@ import pytest
 import yaml
 
 from ansible_collections.selfhosted.postiz.plugins.module_utils import yaml_edit
-from ansible_collections.selfhosted.postiz.tests.unit.plugins.module_utils.editor_inputs import (
-    comment,
-    entry,
-    key,
-    rng_for,
-    same,
-    seeds,
-    value,
-)
+from ansible_collections.selfhosted.postiz.tests.unit.plugins.module_utils import editor_inputs as gen
 
 
 def document(rng, top_key, servers):
     """(text, comments): top-level keys written one by one by PyYAML, with comments between them."""
-    data = {key(rng): value(rng) for _ in range(rng.randint(0, 3))}
+    data = {gen.key(rng): gen.value(rng) for _ in range(rng.randint(0, 3))}
     if servers is not None:
         data[top_key] = servers
     order = list(data)
@@ -38,7 +30,7 @@ def document(rng, top_key, servers):
     parts, comments = [], []
     for name in order:
         if rng.random() < 0.5:
-            note = comment(rng, '#')
+            note = gen.comment(rng, '#')
             parts.append(note + '\n')
             comments.append(note)
         parts.append(yaml.safe_dump({name: data[name]}, default_flow_style=False, allow_unicode=rng.random() < 0.5,
@@ -46,11 +38,14 @@ def document(rng, top_key, servers):
     return ''.join(parts), comments
 
 
-def edited(text, edit, *args):
-    """(data before, text after), or None where the editor asks for a full rewrite."""
+def edited(text, remove, setter, remover, top_key, name, wanted):
+    """(data before, text after) of setting or removing ``name``, or None where the
+    editor asks for a full rewrite."""
     root, data = yaml_edit.load(text)
     try:
-        return data, edit(text, root, *args)
+        if remove:
+            return data, remover(text, root, top_key, name)
+        return data, setter(text, root, top_key, name, wanted)
     except yaml_edit.NeedsRewrite:
         # Only for a layout it says it leaves to a rewrite (the caller then warns):
         # here, a key PyYAML wrote in the explicit "? key" form.
@@ -58,19 +53,16 @@ def edited(text, edit, *args):
         return None
 
 
-@pytest.mark.parametrize('seed', seeds('yaml-map'))
+@pytest.mark.parametrize('seed', gen.seeds('yaml-map'))
 def test_map_member_round_trip(seed):
-    rng = rng_for(seed)
-    servers = {key(rng): entry(rng) for _ in range(rng.randint(0, 3))} if rng.random() < 0.8 else None
+    rng = gen.rng_for(seed)
+    servers = {gen.key(rng): gen.entry(rng) for _ in range(rng.randint(0, 3))} if rng.random() < 0.8 else None
     text, comments = document(rng, 'extensions', servers)
-    name = rng.choice(sorted(servers)) if servers and rng.random() < 0.6 else key(rng)
+    name = rng.choice(sorted(servers)) if servers and rng.random() < 0.6 else gen.key(rng)
     remove = rng.random() < 0.3
-    wanted = entry(rng)
+    wanted = gen.entry(rng)
 
-    if remove:
-        done = edited(text, yaml_edit.remove_map_member, 'extensions', name)
-    else:
-        done = edited(text, yaml_edit.set_map_member, 'extensions', name, wanted)
+    done = edited(text, remove, yaml_edit.set_map_member, yaml_edit.remove_map_member, 'extensions', name, wanted)
     if done is None:
         return
     data, after = done
@@ -80,24 +72,21 @@ def test_map_member_round_trip(seed):
         (expected.get('extensions') or {}).pop(name, None)
     else:
         expected['extensions'] = dict(expected.get('extensions') or {}, **{name: wanted})
-    assert same(yaml.safe_load(after) or {}, expected), after
+    assert gen.same(yaml.safe_load(after) or {}, expected), after
     assert all(note in after for note in comments)
 
 
-@pytest.mark.parametrize('seed', seeds('yaml-list'))
+@pytest.mark.parametrize('seed', gen.seeds('yaml-list'))
 def test_list_item_round_trip(seed):
-    rng = rng_for(seed)
-    names = list(dict.fromkeys(key(rng) for _ in range(rng.randint(0, 3))))
-    servers = [dict(entry(rng), name=name) for name in names] if rng.random() < 0.8 else None
+    rng = gen.rng_for(seed)
+    names = list(dict.fromkeys(gen.key(rng) for _ in range(rng.randint(0, 3))))
+    servers = [dict(gen.entry(rng), name=name) for name in names] if rng.random() < 0.8 else None
     text, comments = document(rng, 'mcpServers', servers)
-    name = rng.choice(names) if names and rng.random() < 0.6 else key(rng)
+    name = rng.choice(names) if names and rng.random() < 0.6 else gen.key(rng)
     remove = rng.random() < 0.3
-    wanted = dict(entry(rng), name=name)
+    wanted = dict(gen.entry(rng), name=name)
 
-    if remove:
-        done = edited(text, yaml_edit.remove_list_item, 'mcpServers', name)
-    else:
-        done = edited(text, yaml_edit.set_list_item, 'mcpServers', name, wanted)
+    done = edited(text, remove, yaml_edit.set_list_item, yaml_edit.remove_list_item, 'mcpServers', name, wanted)
     if done is None:
         return
     data, after = done
@@ -111,5 +100,5 @@ def test_list_item_round_trip(seed):
         items.insert(position, wanted)
     if servers is not None or not remove:
         expected['mcpServers'] = items
-    assert same(yaml.safe_load(after) or {}, expected), after
+    assert gen.same(yaml.safe_load(after) or {}, expected), after
     assert all(note in after for note in comments)
