@@ -145,7 +145,6 @@ def excerpt(text, secrets=()):
     return text
 
 
-
 class HttpClient:
     """Sends requests through one ``Request``: fixed TLS settings, no redirects, a timeout per request."""
 

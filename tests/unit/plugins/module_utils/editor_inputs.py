@@ -32,7 +32,7 @@ def seeds(prefix):
 
 def text(rng, max_parts=6):
     return ''.join(rng.choice(_TRICKY + _WORDS) if rng.random() < 0.5 else rng.choice(_WORDS)
-                   for _ in range(rng.randint(0, max_parts)))
+                   for dummy in range(rng.randint(0, max_parts)))
 
 
 def key(rng):
@@ -60,17 +60,17 @@ def value(rng, depth=0, null=True, lists_of_scalars=False):
     """A JSON-like value; ``lists_of_scalars`` keeps lists flat (TOML arrays of one kind need no more)."""
     roll = rng.random()
     if depth < 2 and roll < 0.2:
-        return {key(rng): value(rng, depth + 1, null, lists_of_scalars) for _ in range(rng.randint(0, 3))}
+        return {key(rng): value(rng, depth + 1, null, lists_of_scalars) for dummy in range(rng.randint(0, 3))}
     if depth < 2 and roll < 0.35:
         if lists_of_scalars:
-            return [scalar(rng, null) for _ in range(rng.randint(0, 3))]
-        return [value(rng, depth + 1, null) for _ in range(rng.randint(0, 3))]
+            return [scalar(rng, null) for dummy in range(rng.randint(0, 3))]
+        return [value(rng, depth + 1, null) for dummy in range(rng.randint(0, 3))]
     return scalar(rng, null)
 
 
 def entry(rng, null=True, lists_of_scalars=False):
     """A server entry: an object of a few members."""
-    return {key(rng): value(rng, 1, null, lists_of_scalars) for _ in range(rng.randint(1, 5))}
+    return {key(rng): value(rng, 1, null, lists_of_scalars) for dummy in range(rng.randint(1, 5))}
 
 
 def comment(rng, marker):

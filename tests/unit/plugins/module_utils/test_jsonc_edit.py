@@ -20,8 +20,8 @@ from ansible_collections.selfhosted.postiz.tests.unit.plugins.module_utils impor
 
 def document(rng, jsonc):
     """(text, data, comments): an object of a few members, ``mcpServers`` among them."""
-    data = {gen.key(rng): gen.value(rng) for _ in range(rng.randint(0, 4))}
-    servers = {gen.key(rng): gen.entry(rng) for _ in range(rng.randint(0, 3))}
+    data = {gen.key(rng): gen.value(rng) for dummy in range(rng.randint(0, 4))}
+    servers = {gen.key(rng): gen.entry(rng) for dummy in range(rng.randint(0, 3))}
     if servers or rng.random() < 0.5:
         data['mcpServers'] = servers
     indent = rng.choice([2, 4, '\t'])

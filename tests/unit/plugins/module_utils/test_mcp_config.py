@@ -897,7 +897,7 @@ def test_role_scope_table_matches_the_module():
 ])
 def test_jsonc_set_and_remove_round_trip(text):
     new = jsonc_edit.set_member(text, ['a', 'postiz'] if '"a": {' in text else ['x', 'postiz'], {'k': [1, True]},
-                               jsonc=True)
+                                jsonc=True)
     data = json.loads(strip_jsonc(new))
     path = ['a', 'postiz'] if '"a": {' in text else ['x', 'postiz']
     assert data[path[0]][path[1]] == {'k': [1, True]}

@@ -52,8 +52,8 @@ def table(rng, lines, comments, header, members):
 def document(rng):
     """(text, names of our servers, comments)."""
     lines, comments = [], []
-    table(rng, lines, comments, None, {gen.key(rng): gen.scalar(rng, null=False) for _ in range(rng.randint(0, 3))})
-    servers = [gen.key(rng) for _ in range(rng.randint(0, 3))]
+    table(rng, lines, comments, None, {gen.key(rng): gen.scalar(rng, null=False) for dummy in range(rng.randint(0, 3))})
+    servers = [gen.key(rng) for dummy in range(rng.randint(0, 3))]
     for name in dict.fromkeys(servers):
         if rng.random() < 0.5:
             table(rng, lines, comments, f'[{gen.key(rng)}_other]', {gen.key(rng): gen.scalar(rng, null=False)})
@@ -77,7 +77,7 @@ def test_set_table_round_trip(seed):
     rng = gen.rng_for(seed)
     text, data, servers, comments = parsed(rng)
     name = rng.choice(servers) if servers and rng.random() < 0.5 else gen.key(rng)
-    wanted = {gen.key(rng): gen.value(rng, 1, null=False) for _ in range(rng.randint(1, 5))}
+    wanted = {gen.key(rng): gen.value(rng, 1, null=False) for dummy in range(rng.randint(1, 5))}
 
     after = toml_edit.set_table(text, ['mcp_servers', name], wanted)
 

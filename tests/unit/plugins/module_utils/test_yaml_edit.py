@@ -22,7 +22,7 @@ from ansible_collections.selfhosted.postiz.tests.unit.plugins.module_utils impor
 
 def document(rng, top_key, servers):
     """(text, comments): top-level keys written one by one by PyYAML, with comments between them."""
-    data = {gen.key(rng): gen.value(rng) for _ in range(rng.randint(0, 3))}
+    data = {gen.key(rng): gen.value(rng) for dummy in range(rng.randint(0, 3))}
     if servers is not None:
         data[top_key] = servers
     order = list(data)
@@ -56,7 +56,7 @@ def edited(text, remove, setter, remover, top_key, name, wanted):
 @pytest.mark.parametrize('seed', gen.seeds('yaml-map'))
 def test_map_member_round_trip(seed):
     rng = gen.rng_for(seed)
-    servers = {gen.key(rng): gen.entry(rng) for _ in range(rng.randint(0, 3))} if rng.random() < 0.8 else None
+    servers = {gen.key(rng): gen.entry(rng) for dummy in range(rng.randint(0, 3))} if rng.random() < 0.8 else None
     text, comments = document(rng, 'extensions', servers)
     name = rng.choice(sorted(servers)) if servers and rng.random() < 0.6 else gen.key(rng)
     remove = rng.random() < 0.3
@@ -79,7 +79,7 @@ def test_map_member_round_trip(seed):
 @pytest.mark.parametrize('seed', gen.seeds('yaml-list'))
 def test_list_item_round_trip(seed):
     rng = gen.rng_for(seed)
-    names = list(dict.fromkeys(gen.key(rng) for _ in range(rng.randint(0, 3))))
+    names = list(dict.fromkeys(gen.key(rng) for dummy in range(rng.randint(0, 3))))
     servers = [dict(gen.entry(rng), name=name) for name in names] if rng.random() < 0.8 else None
     text, comments = document(rng, 'mcpServers', servers)
     name = rng.choice(names) if names and rng.random() < 0.6 else gen.key(rng)
