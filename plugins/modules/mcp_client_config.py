@@ -209,8 +209,8 @@ backup_file:
   sample: /home/alice/.claude.json.12345.2026-11-28@10:00:00~
 """
 
-from ansible_collections.selfhosted.postiz.plugins.module_utils.postiz_module import execute
-from ansible_collections.selfhosted.postiz.plugins.module_utils.mcp_config import (
+from ansible_collections.selfhosted.postiz.plugins.module_utils._postiz_module import execute
+from ansible_collections.selfhosted.postiz.plugins.module_utils._mcp_config import (
     AUTH_MODES,
     CLIENT_IDS,
     DEFAULT_MCP_REMOTE_PACKAGE,
@@ -243,7 +243,7 @@ ARGUMENT_SPEC = dict(
 
 
 def run_module(module):
-    """Resolve, merge, write; every decision lives in module_utils.mcp_config."""
+    """Resolve, merge, write; every decision lives in module_utils._mcp_config."""
     params = module.params
     present = params['state'] == 'present'
     try:

@@ -142,12 +142,12 @@ checked:
   sample: true
 """
 
-from ansible_collections.selfhosted.postiz.plugins.module_utils.postiz_api import (
+from ansible_collections.selfhosted.postiz.plugins.module_utils._postiz_api import (
     PostizApi,
     PostizApiError,
     ensure_admin,
 )
-from ansible_collections.selfhosted.postiz.plugins.module_utils.postiz_module import (
+from ansible_collections.selfhosted.postiz.plugins.module_utils._postiz_module import (
     HTTP_CLIENT_ARGUMENT_SPEC,
     execute,
     http_client,
@@ -164,7 +164,7 @@ ARGUMENT_SPEC = dict(
 
 
 def run_module(module):
-    """Ensure the account and exit; every decision lives in postiz_api."""
+    """Ensure the account and exit; every decision lives in module_utils._postiz_api."""
     params = module.params
     # The password is given to the client so that no text it builds can carry it.
     api = PostizApi(params['url'], http=http_client(module, secrets=[params['password']]))

@@ -228,13 +228,13 @@ summary:
     - "✓ api: GET /api/: HTTP 200 (12 ms)"
 """
 
-from ansible_collections.selfhosted.postiz.plugins.module_utils.postiz_health import (
+from ansible_collections.selfhosted.postiz.plugins.module_utils._postiz_health import (
     CHECKS,
     Docker,
     HealthCheck,
     failure_message,
 )
-from ansible_collections.selfhosted.postiz.plugins.module_utils.postiz_module import (
+from ansible_collections.selfhosted.postiz.plugins.module_utils._postiz_module import (
     at_least,
     execute,
     exit_report,
@@ -273,7 +273,7 @@ def validate(module):
 
 
 def run_module(module):
-    """Run the checks and exit; every decision lives in module_utils.postiz_health."""
+    """Run the checks and exit; every decision lives in module_utils._postiz_health."""
     validate(module)
     params = module.params
     # Not required: a host without Docker yet gets a report that says so, check by check.

@@ -163,14 +163,14 @@ max_ms:
   sample: 88
 """
 
-from ansible_collections.selfhosted.postiz.plugins.module_utils.mcp_probe import (
+from ansible_collections.selfhosted.postiz.plugins.module_utils._mcp_probe import (
     DEFAULT_PROTOCOL_VERSION,
     DEFAULT_READ_ONLY_TOOL,
     POSTIZ_CORE_TOOLS,
     SUPPORTED_PROTOCOL_VERSIONS,
     McpProbe,
 )
-from ansible_collections.selfhosted.postiz.plugins.module_utils.postiz_module import (
+from ansible_collections.selfhosted.postiz.plugins.module_utils._postiz_module import (
     HTTP_CLIENT_ARGUMENT_SPEC,
     at_least,
     execute,
@@ -193,7 +193,7 @@ ARGUMENT_SPEC = dict(
 
 
 def run_module(module):
-    """Run the probe and exit; every decision lives in mcp_probe."""
+    """Run the probe and exit; every decision lives in module_utils._mcp_probe."""
     params = module.params
     at_least(module, 1, 'max_latency_ms')
     probe = McpProbe(params['url'], params['api_key'], auth=params['auth'], http=http_client(module),

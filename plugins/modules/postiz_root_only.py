@@ -84,8 +84,8 @@ checked:
   sample: 8312
 """
 
-from ansible_collections.selfhosted.postiz.plugins.module_utils.postiz_module import execute
-from ansible_collections.selfhosted.postiz.plugins.module_utils.root_only import problems
+from ansible_collections.selfhosted.postiz.plugins.module_utils._postiz_module import execute
+from ansible_collections.selfhosted.postiz.plugins.module_utils._root_only import problems
 
 ARGUMENT_SPEC = dict(
     paths=dict(type='list', elements='path', default=[]),
@@ -95,7 +95,7 @@ ARGUMENT_SPEC = dict(
 
 
 def run_module(module):
-    """Look and report; every decision lives in module_utils.root_only."""
+    """Look and report; every decision lives in module_utils._root_only."""
     params = module.params
     if params['limit'] < 1:
         module.fail_json(msg='limit must be at least 1, not %d.' % params['limit'])

@@ -157,8 +157,8 @@ rotated:
   sample: []
 """
 
-from ansible_collections.selfhosted.postiz.plugins.module_utils.postiz_module import execute
-from ansible_collections.selfhosted.postiz.plugins.module_utils.secrets_store import (
+from ansible_collections.selfhosted.postiz.plugins.module_utils._postiz_module import execute
+from ansible_collections.selfhosted.postiz.plugins.module_utils._secrets_store import (
     DEFAULT_ALPHABET,
     DEFAULT_LENGTH,
     SecretSpec,
@@ -193,7 +193,7 @@ ARGUMENT_SPEC = dict(
 
 
 def run_module(module):
-    """Sync the store and exit; every decision lives in secrets_store."""
+    """Sync the store and exit; every decision lives in module_utils._secrets_store."""
     params = module.params
     try:
         specs = [SecretSpec(item['name'], item['length'], item['alphabet']) for item in params['secrets']]

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import pytest
 
-from ansible_collections.selfhosted.postiz.plugins.module_utils import postiz_api
+from ansible_collections.selfhosted.postiz.plugins.module_utils import _postiz_api as postiz_api
 from ansible_collections.selfhosted.postiz.tests.unit.plugins.fake_postiz_server import FakeMcp, FakePostiz
 
 

@@ -14,7 +14,7 @@ import json
 
 import pytest
 
-from ansible_collections.selfhosted.postiz.plugins.module_utils import jsonc_edit
+from ansible_collections.selfhosted.postiz.plugins.module_utils import _jsonc_edit as jsonc_edit
 from ansible_collections.selfhosted.postiz.tests.unit.plugins.module_utils import editor_inputs as gen
 
 

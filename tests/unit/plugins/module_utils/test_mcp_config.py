@@ -20,8 +20,13 @@ from pathlib import Path
 import pytest
 import yaml
 
-from ansible_collections.selfhosted.postiz.plugins.module_utils import jsonc_edit, mcp_config, toml_edit, yaml_edit
-from ansible_collections.selfhosted.postiz.plugins.module_utils.mcp_config import (
+from ansible_collections.selfhosted.postiz.plugins.module_utils import (
+    _jsonc_edit as jsonc_edit,
+    _mcp_config as mcp_config,
+    _toml_edit as toml_edit,
+    _yaml_edit as yaml_edit,
+)
+from ansible_collections.selfhosted.postiz.plugins.module_utils._mcp_config import (
     CLIENTS,
     ConfigFile,
     McpConfigError,

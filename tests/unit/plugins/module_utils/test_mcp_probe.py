@@ -11,11 +11,11 @@ import socket
 
 import pytest
 
-from ansible_collections.selfhosted.postiz.plugins.module_utils.mcp_probe import (
+from ansible_collections.selfhosted.postiz.plugins.module_utils._mcp_probe import (
     McpProbe,
     iter_sse_messages,
 )
-from ansible_collections.selfhosted.postiz.plugins.module_utils.postiz_http import HttpClient
+from ansible_collections.selfhosted.postiz.plugins.module_utils._postiz_http import HttpClient
 from ansible_collections.selfhosted.postiz.tests.unit.plugins.fake_postiz_server import postiz_tools
 
 KEY = 'a1' * 32

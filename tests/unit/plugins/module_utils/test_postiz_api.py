@@ -10,14 +10,14 @@ import threading
 
 import pytest
 
-from ansible_collections.selfhosted.postiz.plugins.module_utils.postiz_api import (
+from ansible_collections.selfhosted.postiz.plugins.module_utils._postiz_api import (
     PostizApi,
     PostizApiError,
     PostizServerError,
     ensure_admin,
     session_token,
 )
-from ansible_collections.selfhosted.postiz.plugins.module_utils.postiz_http import HttpClient, HttpResponse
+from ansible_collections.selfhosted.postiz.plugins.module_utils._postiz_http import HttpClient, HttpResponse
 from ansible_collections.selfhosted.postiz.tests.unit.plugins.fake_postiz_server import FakePostiz
 
 EMAIL = 'Admin@Example.com'

@@ -10,8 +10,8 @@ import stat
 
 import pytest
 
-from ansible_collections.selfhosted.postiz.plugins.module_utils import secrets_store as store_mod
-from ansible_collections.selfhosted.postiz.plugins.module_utils.secrets_store import (
+from ansible_collections.selfhosted.postiz.plugins.module_utils import _secrets_store as store_mod
+from ansible_collections.selfhosted.postiz.plugins.module_utils._secrets_store import (
     ALPHABETS,
     SecretSpec,
     SecretsStore,

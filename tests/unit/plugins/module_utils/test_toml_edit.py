@@ -16,7 +16,7 @@ import tomllib
 
 import pytest
 
-from ansible_collections.selfhosted.postiz.plugins.module_utils import toml_edit
+from ansible_collections.selfhosted.postiz.plugins.module_utils import _toml_edit as toml_edit
 from ansible_collections.selfhosted.postiz.tests.unit.plugins.module_utils import editor_inputs as gen
 
 

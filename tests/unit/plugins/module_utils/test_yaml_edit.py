@@ -16,7 +16,7 @@ import re
 import pytest
 import yaml
 
-from ansible_collections.selfhosted.postiz.plugins.module_utils import yaml_edit
+from ansible_collections.selfhosted.postiz.plugins.module_utils import _yaml_edit as yaml_edit
 from ansible_collections.selfhosted.postiz.tests.unit.plugins.module_utils import editor_inputs as gen
 
 

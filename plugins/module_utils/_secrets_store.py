@@ -28,7 +28,7 @@ import secrets
 import stat
 import string
 
-from ansible_collections.selfhosted.postiz.plugins.module_utils.postiz_files import (
+from ansible_collections.selfhosted.postiz.plugins.module_utils._postiz_files import (
     chown_id,
     resolve_gid,
     resolve_uid,
@@ -386,7 +386,7 @@ class SecretsStore(object):
 
     def _write_atomic(self, text):
         # The directory may be a link to storage elsewhere (it is followed, as chmod and
-        # chown do); the file is created 0600 inside it and renamed there (postiz_files).
+        # chown do); the file is created 0600 inside it and renamed there (_postiz_files).
         dir_fd = os.open(self.directory, os.O_RDONLY | getattr(os, 'O_DIRECTORY', 0))
         try:
             write_atomic(dir_fd, os.path.basename(self.path), text.encode('utf-8'), FILE_MODE, self.uid, self.gid)

@@ -45,8 +45,12 @@ import re
 import stat
 import time
 
-from ansible_collections.selfhosted.postiz.plugins.module_utils import jsonc_edit, toml_edit, yaml_edit
-from ansible_collections.selfhosted.postiz.plugins.module_utils.postiz_files import (
+from ansible_collections.selfhosted.postiz.plugins.module_utils import (
+    _jsonc_edit as jsonc_edit,
+    _toml_edit as toml_edit,
+    _yaml_edit as yaml_edit,
+)
+from ansible_collections.selfhosted.postiz.plugins.module_utils._postiz_files import (
     CREATE_FLAGS,
     chown_id,
     resolve_gid,
@@ -628,7 +632,7 @@ class ConfigFile(object):
     AnsibleModule's file helpers (atomic_move, set_mode_if_different,
     set_owner_if_different, backup_local) are not used here: they take a path and
     follow links on it, and the directories below ``base`` belong to the user
-    (see module_utils.postiz_files).
+    (see module_utils._postiz_files).
     """
 
     def __init__(self, path, owner=None, group=None, base=None):
