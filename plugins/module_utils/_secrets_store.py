@@ -353,7 +353,9 @@ class SecretsStore(object):
             else:
                 self._fix_file(file_state)
         except (IOError, OSError) as exc:
-            raise SecretsStoreError('Cannot update %s: %s.' % (exc.filename or self.path, exc.strerror or exc))
+            # A name relative to the directory descriptor (the temporary file) is shown by its full path.
+            where = os.path.join(self.directory, exc.filename) if exc.filename else self.path
+            raise SecretsStoreError('Cannot update %s: %s.' % (where, exc.strerror or exc))
 
     def _fix_file(self, state):
         # On a descriptor opened without following a link: whoever owns the directory

@@ -20,8 +20,6 @@ from ansible_collections.selfhosted.postiz.plugins.module_utils import _toml_edi
 from ansible_collections.selfhosted.postiz.tests.unit.plugins.module_utils import editor_inputs as gen
 
 
-
-
 def toml_key(name):
     return name if re.fullmatch(r'[A-Za-z0-9_-]+', name) else json.dumps(name)
 
