@@ -31,13 +31,10 @@ description:
     through a link in a directory its user owns fails the same way.
   - "Whether the key travels in a header (C(Authorization: Bearer <key>) on the base URL) or in the
     path (C(<url>/<key>)) is chosen per client by O(auth=auto); see the role README for the reasons."
-author:
-  - selfhosted.postiz maintainers (@selfhosted)
 extends_documentation_fragment:
-  - ansible.builtin.action_common_attributes
+  - selfhosted.postiz.attributes
 attributes:
   check_mode:
-    support: full
     details:
       - Nothing is written; C(changed) says whether a real run would change the file, its mode or owner.
   diff_mode:
@@ -45,12 +42,6 @@ attributes:
     details:
       - The diff shows the whole file before and after, with the API key (and any key found in the
         previous entry) replaced by C(********). The headers show the file mode.
-  idempotent:
-    description:
-      - When run twice in a row with the same options, the second run reports no change.
-    support: full
-  platform:
-    platforms: posix
 options:
   client:
     description:
@@ -218,9 +209,8 @@ backup_file:
   sample: /home/alice/.claude.json.12345.2026-11-28@10:00:00~
 """
 
-from ansible.module_utils.basic import AnsibleModule
-
-from ansible_collections.selfhosted.postiz.plugins.module_utils.mcp_config import (
+from ansible_collections.selfhosted.postiz.plugins.module_utils._postiz_module import execute
+from ansible_collections.selfhosted.postiz.plugins.module_utils._mcp_config import (
     AUTH_MODES,
     CLIENT_IDS,
     DEFAULT_MCP_REMOTE_PACKAGE,
@@ -253,7 +243,7 @@ ARGUMENT_SPEC = dict(
 
 
 def run_module(module):
-    """Resolve, merge, write; every decision lives in module_utils.mcp_config."""
+    """Resolve, merge, write; every decision lives in module_utils._mcp_config."""
     params = module.params
     present = params['state'] == 'present'
     try:
@@ -289,12 +279,7 @@ def run_module(module):
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=ARGUMENT_SPEC,
-        required_if=[('state', 'present', ('url', 'api_key'))],
-        supports_check_mode=True,
-    )
-    run_module(module)
+    execute(ARGUMENT_SPEC, run_module, required_if=[('state', 'present', ('url', 'api_key'))])
 
 
 if __name__ == '__main__':

@@ -22,14 +22,11 @@ description:
     after a deploy; a proxy answering 502, 503 or 504 and a refused connection count as starting.
   - The module returns the API key, so B(always set no_log to true on the task). Without it the
     key is printed at C(-v) and above. The password is never returned or shown.
-author:
-  - selfhosted.postiz maintainers (@selfhosted)
 extends_documentation_fragment:
-  - ansible.builtin.action_common_attributes
+  - selfhosted.postiz.attributes
   - selfhosted.postiz.http_client
 attributes:
   check_mode:
-    support: full
     details:
       - Nothing is registered. When the account can log in, the key is read and returned (reading
         changes nothing). When it cannot, the module reports a change (a real run would register
@@ -42,14 +39,6 @@ attributes:
       - In check mode an HTTP 5xx from Postiz (it runs but fails, for example while its database is
         stopped) is not a failure, since a real run would repair the stack first. The module warns, reports
         no change and returns RV(checked) false.
-  diff_mode:
-    support: none
-  idempotent:
-    description:
-      - When run twice in a row with the same options, the second run reports no change.
-    support: full
-  platform:
-    platforms: posix
 options:
   url:
     description:
@@ -153,16 +142,15 @@ checked:
   sample: true
 """
 
-from ansible.module_utils.basic import AnsibleModule
-
-from ansible_collections.selfhosted.postiz.plugins.module_utils.postiz_api import (
+from ansible_collections.selfhosted.postiz.plugins.module_utils._postiz_api import (
     PostizApi,
     PostizApiError,
     ensure_admin,
 )
-from ansible_collections.selfhosted.postiz.plugins.module_utils.postiz_http import (
-    HttpClient,
-    TransportError,
+from ansible_collections.selfhosted.postiz.plugins.module_utils._postiz_module import (
+    HTTP_CLIENT_ARGUMENT_SPEC,
+    execute,
+    http_client,
 )
 
 ARGUMENT_SPEC = dict(
@@ -170,24 +158,20 @@ ARGUMENT_SPEC = dict(
     email=dict(type='str', required=True),
     password=dict(type='str', required=True, no_log=True),
     company=dict(type='str', default='Postiz'),
-    timeout=dict(type='int', default=30),
     wait_timeout=dict(type='int', default=300),
-    validate_certs=dict(type='bool', default=True),
-    ca_path=dict(type='path'),
+    **HTTP_CLIENT_ARGUMENT_SPEC,
 )
 
 
 def run_module(module):
-    """Ensure the account and exit; every decision lives in postiz_api."""
+    """Ensure the account and exit; every decision lives in module_utils._postiz_api."""
     params = module.params
+    # The password is given to the client so that no text it builds can carry it.
+    api = PostizApi(params['url'], http=http_client(module, secrets=[params['password']]))
     try:
-        # The password is given to the client so that no text it builds can carry it.
-        http = HttpClient(timeout=params['timeout'], validate_certs=params['validate_certs'],
-                          ca_path=params['ca_path'], secrets=[params['password']])
-        api = PostizApi(params['url'], http=http)
         result = ensure_admin(api, params['email'], params['password'], params['company'],
                               check_mode=module.check_mode, wait_timeout=params['wait_timeout'])
-    except (PostizApiError, TransportError) as exc:
+    except PostizApiError as exc:
         module.fail_json(msg=str(exc))
 
     if result.unreachable:
@@ -206,8 +190,7 @@ def run_module(module):
 
 
 def main():
-    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
-    run_module(module)
+    execute(ARGUMENT_SPEC, run_module)
 
 
 if __name__ == '__main__':

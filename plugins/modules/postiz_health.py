@@ -33,23 +33,9 @@ description:
   - The API key is never shown. It is redacted from every message.
   - On a host without the C(docker) CLI (a dry run of the first deploy), the checks that need it fail
     with that reason instead of the module failing.
-author:
-  - selfhosted.postiz maintainers (@selfhosted)
 extends_documentation_fragment:
-  - ansible.builtin.action_common_attributes
-attributes:
-  check_mode:
-    support: full
-    details:
-      - Every check only reads, so the module runs unchanged in check mode.
-  diff_mode:
-    support: none
-  idempotent:
-    description:
-      - The module never changes anything, so every run reports no change.
-    support: full
-  platform:
-    platforms: posix
+  - selfhosted.postiz.attributes.read_only
+  - selfhosted.postiz.attributes
 requirements:
   - The C(docker) CLI with the Compose v2 plugin on the managed host.
 options:
@@ -242,13 +228,16 @@ summary:
     - "✓ api: GET /api/: HTTP 200 (12 ms)"
 """
 
-from ansible.module_utils.basic import AnsibleModule
-
-from ansible_collections.selfhosted.postiz.plugins.module_utils.postiz_health import (
+from ansible_collections.selfhosted.postiz.plugins.module_utils._postiz_health import (
     CHECKS,
     Docker,
     HealthCheck,
     failure_message,
+)
+from ansible_collections.selfhosted.postiz.plugins.module_utils._postiz_module import (
+    at_least,
+    execute,
+    exit_report,
 )
 
 ARGUMENT_SPEC = dict(
@@ -273,9 +262,7 @@ ARGUMENT_SPEC = dict(
 
 def validate(module):
     params = module.params
-    for name in ('max_latency_ms', 'timeout'):
-        if params[name] < 1:
-            module.fail_json(msg='%s must be at least 1, got %d' % (name, params[name]))
+    at_least(module, 1, 'max_latency_ms', 'timeout')
     for name in ('memory_budget_mb', 'min_free_disk_mb'):
         if params[name] < 0:
             module.fail_json(msg='%s must not be negative, got %d' % (name, params[name]))
@@ -286,7 +273,7 @@ def validate(module):
 
 
 def run_module(module):
-    """Run the checks and exit; every decision lives in module_utils.postiz_health."""
+    """Run the checks and exit; every decision lives in module_utils._postiz_health."""
     validate(module)
     params = module.params
     # Not required: a host without Docker yet gets a report that says so, check by check.
@@ -299,15 +286,12 @@ def run_module(module):
                          disk_paths=params['disk_paths'], app_service=params['app_service'],
                          temporal_namespace=params['temporal_namespace'], app_targets=params['app_targets'])
     health.run(params['checks'])
-    output = health.as_dict()
-    if not health.healthy and params['fail_on_unhealthy']:
-        module.fail_json(msg=failure_message(params['project_name'], health.results), **output)
-    module.exit_json(changed=False, **output)
+    failed = not health.healthy and params['fail_on_unhealthy']
+    exit_report(module, health.as_dict(), failure=failed and failure_message(params['project_name'], health.results))
 
 
 def main():
-    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
-    run_module(module)
+    execute(ARGUMENT_SPEC, run_module)
 
 
 if __name__ == '__main__':

@@ -22,24 +22,10 @@ description:
     called. Postiz's C(integrationList), C(groupList), C(integrationSchema) and C(postsListTool)
     are also accepted without annotations.
   - The API key is never shown. URLs in messages have it replaced with C(<redacted>).
-author:
-  - selfhosted.postiz maintainers (@selfhosted)
 extends_documentation_fragment:
-  - ansible.builtin.action_common_attributes
+  - selfhosted.postiz.attributes.read_only
+  - selfhosted.postiz.attributes
   - selfhosted.postiz.http_client
-attributes:
-  check_mode:
-    support: full
-    details:
-      - The check only reads, so it runs unchanged in check mode.
-  diff_mode:
-    support: none
-  idempotent:
-    description:
-      - The module never changes anything, so every run reports no change.
-    support: full
-  platform:
-    platforms: posix
 options:
   url:
     description:
@@ -177,18 +163,19 @@ max_ms:
   sample: 88
 """
 
-from ansible.module_utils.basic import AnsibleModule
-
-from ansible_collections.selfhosted.postiz.plugins.module_utils.mcp_probe import (
+from ansible_collections.selfhosted.postiz.plugins.module_utils._mcp_probe import (
     DEFAULT_PROTOCOL_VERSION,
     DEFAULT_READ_ONLY_TOOL,
     POSTIZ_CORE_TOOLS,
     SUPPORTED_PROTOCOL_VERSIONS,
     McpProbe,
 )
-from ansible_collections.selfhosted.postiz.plugins.module_utils.postiz_http import (
-    HttpClient,
-    TransportError,
+from ansible_collections.selfhosted.postiz.plugins.module_utils._postiz_module import (
+    HTTP_CLIENT_ARGUMENT_SPEC,
+    at_least,
+    execute,
+    exit_report,
+    http_client,
 )
 
 ARGUMENT_SPEC = dict(
@@ -201,35 +188,24 @@ ARGUMENT_SPEC = dict(
     read_only_tool=dict(type='str', default=DEFAULT_READ_ONLY_TOOL),
     read_only_tool_arguments=dict(type='dict', default={}),
     protocol_version=dict(type='str', choices=list(SUPPORTED_PROTOCOL_VERSIONS), default=DEFAULT_PROTOCOL_VERSION),
-    timeout=dict(type='int', default=30),
-    validate_certs=dict(type='bool', default=True),
-    ca_path=dict(type='path'),
+    **HTTP_CLIENT_ARGUMENT_SPEC,
 )
 
 
 def run_module(module):
-    """Run the probe and exit; every decision lives in mcp_probe."""
+    """Run the probe and exit; every decision lives in module_utils._mcp_probe."""
     params = module.params
-    if params['max_latency_ms'] < 1:
-        module.fail_json(msg='max_latency_ms must be at least 1, got %d' % params['max_latency_ms'])
-    try:
-        http = HttpClient(timeout=params['timeout'], validate_certs=params['validate_certs'], ca_path=params['ca_path'])
-    except TransportError as exc:
-        module.fail_json(msg=str(exc))
-    probe = McpProbe(params['url'], params['api_key'], auth=params['auth'], http=http,
+    at_least(module, 1, 'max_latency_ms')
+    probe = McpProbe(params['url'], params['api_key'], auth=params['auth'], http=http_client(module),
                      max_latency_ms=params['max_latency_ms'], latency_limit_name=params['latency_limit_name'],
                      protocol_version=params['protocol_version'])
     result = probe.run(expected_tools=params['expected_tools'], read_only_tool=params['read_only_tool'],
                        read_only_arguments=params['read_only_tool_arguments'])
-    output = result.as_dict()
-    if not result.ok:
-        module.fail_json(msg='; '.join(result.failures), **output)
-    module.exit_json(changed=False, **output)
+    exit_report(module, result.as_dict(), failure='; '.join(result.failures))
 
 
 def main():
-    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
-    run_module(module)
+    execute(ARGUMENT_SPEC, run_module)
 
 
 if __name__ == '__main__':

@@ -21,23 +21,9 @@ description:
     and at everything below it. Links inside a tree are not followed there; a link that leads out
     of the trees has its target looked at like a path, and walked when it is a directory.
   - It only reads, and reports; it changes nothing and never fails on a finding.
-author:
-  - selfhosted.postiz maintainers (@selfhosted)
 extends_documentation_fragment:
-  - ansible.builtin.action_common_attributes
-attributes:
-  check_mode:
-    support: full
-    details:
-      - The module only reads, so a dry run reports the same findings.
-  diff_mode:
-    support: none
-  idempotent:
-    description:
-      - When run twice in a row with the same options, the second run reports no change.
-    support: full
-  platform:
-    platforms: posix
+  - selfhosted.postiz.attributes.read_only
+  - selfhosted.postiz.attributes
 options:
   paths:
     description:
@@ -98,24 +84,27 @@ checked:
   sample: 8312
 """
 
-from ansible.module_utils.basic import AnsibleModule
+from ansible_collections.selfhosted.postiz.plugins.module_utils._postiz_module import execute
+from ansible_collections.selfhosted.postiz.plugins.module_utils._root_only import problems
 
-from ansible_collections.selfhosted.postiz.plugins.module_utils.root_only import problems
+ARGUMENT_SPEC = dict(
+    paths=dict(type='list', elements='path', default=[]),
+    trees=dict(type='list', elements='path', default=[]),
+    limit=dict(type='int', default=20),
+)
+
+
+def run_module(module):
+    """Look and report; every decision lives in module_utils._root_only."""
+    params = module.params
+    if params['limit'] < 1:
+        module.fail_json(msg='limit must be at least 1, not %d.' % params['limit'])
+    found, checked = problems(params['paths'], params['trees'], limit=params['limit'])
+    module.exit_json(changed=False, problems=found, checked=checked)
 
 
 def main():
-    module = AnsibleModule(
-        argument_spec=dict(
-            paths=dict(type='list', elements='path', default=[]),
-            trees=dict(type='list', elements='path', default=[]),
-            limit=dict(type='int', default=20),
-        ),
-        supports_check_mode=True,
-    )
-    if module.params['limit'] < 1:
-        module.fail_json(msg='limit must be at least 1, not %d.' % module.params['limit'])
-    found, checked = problems(module.params['paths'], module.params['trees'], limit=module.params['limit'])
-    module.exit_json(changed=False, problems=found, checked=checked)
+    execute(ARGUMENT_SPEC, run_module)
 
 
 if __name__ == '__main__':

@@ -23,13 +23,10 @@ description:
     repaired. A file that is not valid JSON is never overwritten.
   - The module returns the values, so B(always set no_log to true on the task). Without it the
     returned values are printed at C(-v) and above.
-author:
-  - selfhosted.postiz maintainers (@selfhosted)
 extends_documentation_fragment:
-  - ansible.builtin.action_common_attributes
+  - selfhosted.postiz.attributes
 attributes:
   check_mode:
-    support: full
     details:
       - Nothing is written. Missing secrets are still generated in memory and returned, so
         tasks that template them later in the same dry run work; a real run generates
@@ -40,13 +37,9 @@ attributes:
       - The diff shows secret names, file and directory modes and, with O(owner) or O(group),
         the owner. Values are shown only as V(<set>), V(<generated>) or V(<rotated>).
   idempotent:
-    description:
-      - When run twice in a row with the same options, the second run reports no change.
     support: partial
     details:
       - Idempotent unless O(rotate) is non-empty; every run with O(rotate) generates new values.
-  platform:
-    platforms: posix
 options:
   path:
     description:
@@ -111,7 +104,7 @@ EXAMPLES = r"""
 - name: Generate the Postiz secrets once and load them
   selfhosted.postiz.postiz_secrets:
     path: /opt/postiz/secrets/secrets.json
-    secrets:
+    secrets: &postiz_secret_specs
       - name: JWT_SECRET
         length: 64
       - name: POSTIZ_POSTGRES_PASSWORD
@@ -122,11 +115,7 @@ EXAMPLES = r"""
 - name: Run it again; nothing changes
   selfhosted.postiz.postiz_secrets:
     path: /opt/postiz/secrets/secrets.json
-    secrets:
-      - name: JWT_SECRET
-        length: 64
-      - name: POSTIZ_POSTGRES_PASSWORD
-        length: 40
+    secrets: *postiz_secret_specs
   register: postiz_secrets_again
   no_log: true
 
@@ -137,11 +126,7 @@ EXAMPLES = r"""
 - name: Rotate the database password (the server must be told about it separately)
   selfhosted.postiz.postiz_secrets:
     path: /opt/postiz/secrets/secrets.json
-    secrets:
-      - name: JWT_SECRET
-        length: 64
-      - name: POSTIZ_POSTGRES_PASSWORD
-        length: 40
+    secrets: *postiz_secret_specs
     rotate:
       - POSTIZ_POSTGRES_PASSWORD
   register: postiz_secrets
@@ -172,9 +157,8 @@ rotated:
   sample: []
 """
 
-from ansible.module_utils.basic import AnsibleModule
-
-from ansible_collections.selfhosted.postiz.plugins.module_utils.secrets_store import (
+from ansible_collections.selfhosted.postiz.plugins.module_utils._postiz_module import execute
+from ansible_collections.selfhosted.postiz.plugins.module_utils._secrets_store import (
     DEFAULT_ALPHABET,
     DEFAULT_LENGTH,
     SecretSpec,
@@ -209,7 +193,7 @@ ARGUMENT_SPEC = dict(
 
 
 def run_module(module):
-    """Sync the store and exit; every decision lives in secrets_store."""
+    """Sync the store and exit; every decision lives in module_utils._secrets_store."""
     params = module.params
     try:
         specs = [SecretSpec(item['name'], item['length'], item['alphabet']) for item in params['secrets']]
@@ -246,8 +230,7 @@ def run_module(module):
 
 
 def main():
-    module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
-    run_module(module)
+    execute(ARGUMENT_SPEC, run_module)
 
 
 if __name__ == '__main__':

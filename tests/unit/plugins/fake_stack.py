@@ -140,7 +140,7 @@ def answer(args, scenario):
 
 
 class FakeDocker(object):
-    """In-process stand-in for the ``run`` callable of module_utils.postiz_health.Docker."""
+    """In-process stand-in for the ``run`` callable of module_utils._postiz_health.Docker."""
 
     def __init__(self, scenario):
         self.scenario = scenario

@@ -20,8 +20,13 @@ from pathlib import Path
 import pytest
 import yaml
 
-from ansible_collections.selfhosted.postiz.plugins.module_utils import mcp_config, mcp_jsonc, mcp_toml, mcp_yaml
-from ansible_collections.selfhosted.postiz.plugins.module_utils.mcp_config import (
+from ansible_collections.selfhosted.postiz.plugins.module_utils import (
+    _jsonc_edit as jsonc_edit,
+    _mcp_config as mcp_config,
+    _toml_edit as toml_edit,
+    _yaml_edit as yaml_edit,
+)
+from ansible_collections.selfhosted.postiz.plugins.module_utils._mcp_config import (
     CLIENTS,
     ConfigFile,
     McpConfigError,
@@ -65,7 +70,7 @@ def apply(target, key=KEY, state='present', check_mode=False, owner=None, group=
 
 
 def strip_jsonc(text):
-    """Independent of mcp_jsonc: drop comments and trailing commas outside strings."""
+    """Independent of jsonc_edit: drop comments and trailing commas outside strings."""
     out, i, in_string = [], 0, False
     while i < len(text):
         char = text[i]
@@ -780,7 +785,7 @@ def test_jsonc_vscode_inputs_are_kept(dirs):
 
 
 def test_toml_without_tomllib_still_merges(dirs, monkeypatch):
-    monkeypatch.setattr(mcp_toml, 'load_reference', lambda text: None)
+    monkeypatch.setattr(toml_edit, 'load_reference', lambda text: None)
     target = target_for('codex', 'user', dirs)
     seed(target)
     apply(target)
@@ -896,12 +901,12 @@ def test_role_scope_table_matches_the_module():
     '{\n  "a": {\n    // only a comment\n  }\n}\n', '/* head */ {"a": [1, {"b": null}]}',
 ])
 def test_jsonc_set_and_remove_round_trip(text):
-    new = mcp_jsonc.set_member(text, ['a', 'postiz'] if '"a": {' in text else ['x', 'postiz'], {'k': [1, True]},
-                               jsonc=True)
+    new = jsonc_edit.set_member(text, ['a', 'postiz'] if '"a": {' in text else ['x', 'postiz'], {'k': [1, True]},
+                                jsonc=True)
     data = json.loads(strip_jsonc(new))
     path = ['a', 'postiz'] if '"a": {' in text else ['x', 'postiz']
     assert data[path[0]][path[1]] == {'k': [1, True]}
-    removed = mcp_jsonc.remove_member(new, path, jsonc=True)
+    removed = jsonc_edit.remove_member(new, path, jsonc=True)
     assert path[1] not in json.loads(strip_jsonc(removed)).get(path[0], {})
 
 
@@ -913,18 +918,18 @@ def test_jsonc_set_and_remove_round_trip(text):
     ('/* open', 'unterminated'),
 ])
 def test_jsonc_errors_have_positions(text, message):
-    with pytest.raises(mcp_jsonc.JsoncError, match=message) as error:
-        mcp_jsonc.parse(text, jsonc=True)
+    with pytest.raises(jsonc_edit.JsoncError, match=message) as error:
+        jsonc_edit.parse(text, jsonc=True)
     assert error.value.line is not None
 
 
 def test_strict_equal_tells_booleans_from_numbers():
-    assert mcp_jsonc.strict_equal({'a': [1, True]}, {'a': [1, True]})
-    assert not mcp_jsonc.strict_equal({'a': 1}, {'a': True})
-    assert not mcp_jsonc.strict_equal({'a': 1}, {'a': 1.0})
+    assert jsonc_edit.strict_equal({'a': [1, True]}, {'a': [1, True]})
+    assert not jsonc_edit.strict_equal({'a': 1}, {'a': True})
+    assert not jsonc_edit.strict_equal({'a': 1}, {'a': 1.0})
 
 
 def test_yaml_plain_scalars_read_back():
     for value in ('yes', 'null', '1.0', 'a: b', 'x #y', 'Local Config', '', 'http://h:1/a'):
-        rendered = mcp_yaml.render_scalar(value)
+        rendered = yaml_edit.render_scalar(value)
         assert yaml.safe_load('k: ' + rendered)['k'] == value

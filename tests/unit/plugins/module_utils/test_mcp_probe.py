@@ -5,17 +5,18 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import socket
 
 import pytest
 
-from ansible_collections.selfhosted.postiz.plugins.module_utils.mcp_probe import (
+from ansible_collections.selfhosted.postiz.plugins.module_utils._mcp_probe import (
     McpProbe,
     iter_sse_messages,
 )
-from ansible_collections.selfhosted.postiz.plugins.module_utils.postiz_http import HttpClient
-from ansible_collections.selfhosted.postiz.tests.unit.plugins.fake_postiz_server import FakeMcp, postiz_tools
+from ansible_collections.selfhosted.postiz.plugins.module_utils._postiz_http import HttpClient
+from ansible_collections.selfhosted.postiz.tests.unit.plugins.fake_postiz_server import postiz_tools
 
 KEY = 'a1' * 32
 WRONG_KEY = 'b2' * 32
@@ -23,16 +24,8 @@ STEPS = ['initialize', 'notifications/initialized', 'tools/list', 'tools/call']
 
 
 @pytest.fixture
-def mcp():
-    servers = []
-
-    def _start(**options):
-        server = FakeMcp(KEY, **options).start()
-        servers.append(server)
-        return server
-    yield _start
-    for server in servers:
-        server.stop()
+def mcp(fake_mcp):
+    return functools.partial(fake_mcp, KEY)
 
 
 def probe_for(url, key=KEY, timeout=5, **options):

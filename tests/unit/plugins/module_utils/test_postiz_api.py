@@ -10,37 +10,21 @@ import threading
 
 import pytest
 
-from ansible_collections.selfhosted.postiz.plugins.module_utils import postiz_api
-from ansible_collections.selfhosted.postiz.plugins.module_utils.postiz_api import (
+from ansible_collections.selfhosted.postiz.plugins.module_utils._postiz_api import (
     PostizApi,
     PostizApiError,
     PostizServerError,
     ensure_admin,
     session_token,
 )
-from ansible_collections.selfhosted.postiz.plugins.module_utils.postiz_http import HttpClient, HttpResponse
+from ansible_collections.selfhosted.postiz.plugins.module_utils._postiz_http import HttpClient, HttpResponse
 from ansible_collections.selfhosted.postiz.tests.unit.plugins.fake_postiz_server import FakePostiz
 
 EMAIL = 'Admin@Example.com'
 PASSWORD = 'correct-horse-battery'
 
 
-@pytest.fixture(autouse=True)
-def fast_retries(monkeypatch):
-    monkeypatch.setattr(postiz_api, 'RETRY_INTERVAL', 0.02)
-
-
-@pytest.fixture
-def postiz(request):
-    servers = []
-
-    def _start(**options):
-        server = FakePostiz(**options).start()
-        servers.append(server)
-        return server
-    yield _start
-    for server in servers:
-        server.stop()
+pytestmark = pytest.mark.usefixtures('fast_retries')
 
 
 def api_for(server_url, secrets=(PASSWORD,)):

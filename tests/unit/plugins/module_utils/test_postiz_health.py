@@ -12,8 +12,8 @@ import json
 
 import pytest
 
-from ansible_collections.selfhosted.postiz.plugins.module_utils import postiz_health as ph
-from ansible_collections.selfhosted.postiz.plugins.module_utils.postiz_http import HttpClient
+from ansible_collections.selfhosted.postiz.plugins.module_utils import _postiz_health as ph
+from ansible_collections.selfhosted.postiz.plugins.module_utils._postiz_http import HttpClient
 from ansible_collections.selfhosted.postiz.tests.unit.plugins.fake_stack import (
     FakeDocker,
     FakePostizApp,

@@ -14,7 +14,7 @@ import stat
 
 import pytest
 
-from ansible_collections.selfhosted.postiz.plugins.module_utils.root_only import chain, judge, problems
+from ansible_collections.selfhosted.postiz.plugins.module_utils._root_only import chain, judge, problems
 
 ME = os.geteuid()
 TRUSTED = (0, ME)

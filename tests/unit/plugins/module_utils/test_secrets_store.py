@@ -10,8 +10,8 @@ import stat
 
 import pytest
 
-from ansible_collections.selfhosted.postiz.plugins.module_utils import secrets_store as store_mod
-from ansible_collections.selfhosted.postiz.plugins.module_utils.secrets_store import (
+from ansible_collections.selfhosted.postiz.plugins.module_utils import _secrets_store as store_mod
+from ansible_collections.selfhosted.postiz.plugins.module_utils._secrets_store import (
     ALPHABETS,
     SecretSpec,
     SecretsStore,
@@ -289,7 +289,7 @@ def test_failed_write_leaves_the_old_file_and_no_temp_file(secrets_path, monkeyp
     with open(secrets_path, 'rb') as handle:
         before = handle.read()
 
-    def broken_replace(src, dst):
+    def broken_replace(src, dst, **_dir_fds):
         raise OSError(28, 'No space left on device', dst)
     monkeypatch.setattr(store_mod.os, 'replace', broken_replace)
     with pytest.raises(SecretsStoreError, match='No space left on device'):

@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from ansible_collections.selfhosted.postiz.plugins.module_utils.mcp_config import CLIENTS
+from ansible_collections.selfhosted.postiz.plugins.module_utils._mcp_config import CLIENTS
 from ansible_collections.selfhosted.postiz.plugins.modules import mcp_client_config
 
 URL = 'http://localhost:4007/api/mcp'

@@ -11,30 +11,13 @@ import json
 
 import pytest
 
-from ansible_collections.selfhosted.postiz.plugins.module_utils import postiz_api
 from ansible_collections.selfhosted.postiz.plugins.modules import postiz_admin
-from ansible_collections.selfhosted.postiz.tests.unit.plugins.fake_postiz_server import FakePostiz
 
 EMAIL = 'admin@example.com'
 PASSWORD = 'Sup3r-Secret-Passw0rd'
 
 
-@pytest.fixture(autouse=True)
-def fast_retries(monkeypatch):
-    monkeypatch.setattr(postiz_api, 'RETRY_INTERVAL', 0.02)
-
-
-@pytest.fixture
-def postiz():
-    servers = []
-
-    def _start(**options):
-        server = FakePostiz(**options).start()
-        servers.append(server)
-        return server
-    yield _start
-    for server in servers:
-        server.stop()
+pytestmark = pytest.mark.usefixtures('fast_retries')
 
 
 @pytest.fixture

@@ -11,22 +11,13 @@ import functools
 import pytest
 
 from ansible_collections.selfhosted.postiz.plugins.modules import postiz_mcp_check
-from ansible_collections.selfhosted.postiz.tests.unit.plugins.fake_postiz_server import FakeMcp
 
 KEY = '0123456789abcdef' * 4
 
 
 @pytest.fixture
-def mcp():
-    servers = []
-
-    def _start(**options):
-        server = FakeMcp(KEY, **options).start()
-        servers.append(server)
-        return server
-    yield _start
-    for server in servers:
-        server.stop()
+def mcp(fake_mcp):
+    return functools.partial(fake_mcp, KEY)
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ import os
 
 import pytest
 
-from ansible_collections.selfhosted.postiz.plugins.module_utils import root_only
+from ansible_collections.selfhosted.postiz.plugins.module_utils import _root_only as root_only
 from ansible_collections.selfhosted.postiz.plugins.modules import postiz_root_only
 
 

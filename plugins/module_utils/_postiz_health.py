@@ -31,8 +31,8 @@ import os
 import re
 import time
 
-from ansible_collections.selfhosted.postiz.plugins.module_utils.mcp_probe import McpProbe
-from ansible_collections.selfhosted.postiz.plugins.module_utils.postiz_http import (
+from ansible_collections.selfhosted.postiz.plugins.module_utils._mcp_probe import McpProbe
+from ansible_collections.selfhosted.postiz.plugins.module_utils._postiz_http import (
     HttpClient,
     TransportError,
     excerpt,

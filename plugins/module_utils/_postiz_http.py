@@ -1,20 +1,22 @@
 # -*- coding: utf-8 -*-
 # Copyright: selfhosted.postiz contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""A small HTTP layer on the standard library, shared by the Postiz API clients.
+"""What the Postiz API clients add to ``ansible.module_utils.urls``.
 
-The modules run on the managed host, where only the standard library can be
-assumed, so this wraps ``urllib`` with the few things the clients need:
+``Request`` does the transport: TLS verification (``validate_certs``, ``ca_path``),
+proxies from the environment, timeouts, and redirects left unfollowed
+(``follow_redirects='none'``: a POST that is redirected would silently turn into a
+GET, and a redirect usually means the configured URL is wrong, which the caller
+reports instead). This module adds only what the clients need on top:
 
-* HTTP error statuses are answers, not exceptions: the caller gets status,
-  headers and body for a 400 exactly as for a 200;
-* redirects are never followed: a POST that is redirected would silently turn
-  into a GET, and a redirect usually means the configured URL is wrong, which
-  the caller reports instead;
+* HTTP error statuses are answers, not exceptions: ``Request`` raises
+  ``HTTPError`` for them, which :meth:`HttpClient.send` hands back as an
+  :class:`HttpResponse` like a 200;
 * network problems become :class:`TransportError` with a ``kind`` the caller
   can act on (``refused`` and ``reset`` are retried while the app starts);
 * URLs and texts pass through :func:`redact` before they reach any message,
-  so secrets that travel in a URL path never leak.
+  so secrets that travel in a URL path never leak;
+* JSON bodies and line-by-line reading of streams.
 """
 
 from __future__ import annotations
@@ -24,8 +26,10 @@ import http.client
 import json
 import socket
 import ssl
+from http import cookiejar
 from urllib import error as urllib_error
-from urllib import request as urllib_request
+
+from ansible.module_utils.urls import Request, make_context
 
 # Enough of a body to explain an error without flooding the output.
 BODY_EXCERPT_CHARS = 300
@@ -36,6 +40,8 @@ _RESET_ERRNOS = (errno.ECONNRESET, errno.ECONNABORTED, errno.EPIPE)
 
 REDACTED = '<redacted>'
 
+USER_AGENT = 'selfhosted.postiz'
+
 
 class TransportError(Exception):
     """The request got no HTTP answer.
@@ -45,12 +51,12 @@ class TransportError(Exception):
     """
 
     def __init__(self, kind, reason):
-        super(TransportError, self).__init__(reason)
+        super().__init__(reason)
         self.kind = kind
         self.reason = reason
 
 
-class HttpResponse(object):
+class HttpResponse:
     """An HTTP answer. ``stream`` is the open body; read it with :meth:`read` or :meth:`lines`."""
 
     def __init__(self, status, headers, stream):
@@ -120,13 +126,6 @@ def _body_error(exc):
     return TransportError('reset', 'the answer broke off: %s' % type(exc).__name__)
 
 
-class _NoRedirect(urllib_request.HTTPRedirectHandler):
-    """Hand 3xx answers back to the caller instead of following them."""
-
-    def redirect_request(self, req, fp, code, msg, headers, newurl):
-        return None
-
-
 def redact(text, secrets):
     """Replace every non-empty secret in ``text`` with ``<redacted>``."""
     if text is None:
@@ -146,31 +145,27 @@ def excerpt(text, secrets=()):
     return text
 
 
-def ssl_context(validate_certs=True, ca_path=None):
-    """The TLS context: system trust (plus ``ca_path``), or no verification at all."""
-    if not validate_certs:
-        context = ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
-        context.check_hostname = False
-        context.verify_mode = ssl.CERT_NONE
-        return context
-    context = ssl.create_default_context()
-    if ca_path:
-        context.load_verify_locations(cafile=ca_path)
-    return context
-
-
-class HttpClient(object):
-    """Sends requests with fixed TLS settings, no redirects and a per-request timeout."""
+class HttpClient:
+    """Sends requests through one ``Request``: fixed TLS settings, no redirects, a timeout per request."""
 
     def __init__(self, timeout=30, validate_certs=True, ca_path=None, secrets=()):
         self.timeout = timeout
         # Values that must never appear in an error text built here.
         self.secrets = list(secrets)
         try:
-            context = ssl_context(validate_certs, ca_path)
-        except (IOError, OSError, ssl.SSLError) as exc:
-            raise TransportError('tls', 'cannot load the CA bundle %s: %s' % (ca_path, exc))
-        self._opener = urllib_request.build_opener(urllib_request.HTTPSHandler(context=context), _NoRedirect())
+            # Built once, so that a CA file that cannot be read fails before any request.
+            # Request(ca_path=...) would trust that file alone; ca_path here adds a CA to
+            # the system's trust, for an internal CA beside public certificates.
+            context = make_context(validate_certs=validate_certs)
+            if validate_certs and ca_path:
+                context.load_verify_locations(cafile=ca_path)
+        except (OSError, ssl.SSLError) as exc:
+            raise TransportError('tls', f'cannot load the CA bundle {ca_path}: {exc}')
+        # No cookies are kept and no ~/.netrc is read: the session travels in the
+        # auth header the caller sets, and nothing is sent that the caller did not give.
+        no_cookies = cookiejar.CookieJar(cookiejar.DefaultCookiePolicy(allowed_domains=[]))
+        self._request = Request(timeout=timeout, context=context, follow_redirects='none', http_agent=USER_AGENT,
+                                use_netrc=False, cookies=no_cookies)
 
     def redact(self, text):
         return redact(text, self.secrets)
@@ -178,20 +173,20 @@ class HttpClient(object):
     def send(self, method, url, body=None, headers=None, timeout=None):
         """Send one request and return :class:`HttpResponse` (any status); raise TransportError."""
         data = None
-        all_headers = {'User-Agent': 'selfhosted.postiz'}
+        all_headers = {}
         if body is not None:
             data = json.dumps(body).encode('utf-8')
             all_headers['Content-Type'] = 'application/json'
         all_headers.update(headers or {})
-        req = urllib_request.Request(url, data=data, headers=all_headers, method=method)
         try:
-            answer = self._opener.open(req, timeout=self.timeout if timeout is None else timeout)
+            answer = self._request.open(method, url, data=data, headers=all_headers,
+                                        timeout=self.timeout if timeout is None else timeout)
         except urllib_error.HTTPError as exc:
             # 4xx/5xx, and 3xx because redirects are not followed: still an answer.
             return HttpResponse(exc.code, exc.headers, exc)
         except urllib_error.URLError as exc:
             raise self._transport_error(exc.reason)
-        except (socket.timeout, ssl.SSLError, OSError) as exc:
+        except (socket.timeout, ssl.SSLError, OSError, http.client.HTTPException) as exc:
             # Raised directly (not wrapped in URLError) when it happens while reading headers.
             raise self._transport_error(exc)
         return HttpResponse(answer.status, answer.headers, answer)

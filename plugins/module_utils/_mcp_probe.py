@@ -28,7 +28,7 @@ import json
 import time
 from urllib.parse import quote
 
-from ansible_collections.selfhosted.postiz.plugins.module_utils.postiz_http import (
+from ansible_collections.selfhosted.postiz.plugins.module_utils._postiz_http import (
     HttpClient,
     TransportError,
     excerpt,

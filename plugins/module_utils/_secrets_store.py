@@ -21,15 +21,19 @@ Guarantees:
 from __future__ import annotations
 
 import errno
-import grp
 import json
 import os
-import pwd
 import re
 import secrets
 import stat
 import string
-import tempfile
+
+from ansible_collections.selfhosted.postiz.plugins.module_utils._postiz_files import (
+    chown_id,
+    resolve_gid,
+    resolve_uid,
+    write_atomic,
+)
 
 NAME_PATTERN = re.compile(r'^[A-Za-z_][A-Za-z0-9_]*\Z')
 
@@ -188,30 +192,6 @@ def plan(existing, specs, rotate=(), generator=generate_secret):
     return data, generated, rotated, previous
 
 
-def resolve_uid(owner):
-    """User name or numeric id -> uid; None stays None."""
-    if owner is None or owner == '':
-        return None
-    try:
-        return pwd.getpwnam(owner).pw_uid
-    except KeyError:
-        if str(owner).isdigit():
-            return int(owner)
-        raise SecretsStoreError('User %r does not exist on this host.' % (owner,))
-
-
-def resolve_gid(group):
-    """Group name or numeric id -> gid; None stays None."""
-    if group is None or group == '':
-        return None
-    try:
-        return grp.getgrnam(group).gr_gid
-    except KeyError:
-        if str(group).isdigit():
-            return int(group)
-        raise SecretsStoreError('Group %r does not exist on this host.' % (group,))
-
-
 class PathState(object):
     """Mode and ownership of an existing path, or ``exists=False``.
 
@@ -249,18 +229,14 @@ def _describe(data, file_mode, dir_mode, owner, markers):
     return '\n'.join(lines) + '\n'
 
 
-def _chown_args(uid, gid):
-    return (-1 if uid is None else uid, -1 if gid is None else gid)
-
-
 class SecretsStore(object):
     """The secrets file at ``path`` (and its directory)."""
 
     def __init__(self, path, owner=None, group=None):
         self.path = os.path.abspath(path)
         self.directory = os.path.dirname(self.path)
-        self.uid = resolve_uid(owner)
-        self.gid = resolve_gid(group)
+        self.uid = resolve_uid(owner, SecretsStoreError)
+        self.gid = resolve_gid(group, SecretsStoreError)
 
     # -- reading -----------------------------------------------------------
 
@@ -375,12 +351,23 @@ class SecretsStore(object):
             if write:
                 self._write_atomic(serialize(data))
             else:
-                if file_state.mode != FILE_MODE:
-                    os.chmod(self.path, FILE_MODE)
-                if _owner_drift(file_state, self.uid, self.gid):
-                    os.chown(self.path, *_chown_args(self.uid, self.gid))
+                self._fix_file(file_state)
         except (IOError, OSError) as exc:
-            raise SecretsStoreError('Cannot update %s: %s.' % (exc.filename or self.path, exc.strerror or exc))
+            # A name relative to the directory descriptor (the temporary file) is shown by its full path.
+            where = os.path.join(self.directory, exc.filename) if exc.filename else self.path
+            raise SecretsStoreError('Cannot update %s: %s.' % (where, exc.strerror or exc))
+
+    def _fix_file(self, state):
+        # On a descriptor opened without following a link: whoever owns the directory
+        # could swap a link in after the check, and chmod(path) would follow it.
+        fd = os.open(self.path, os.O_RDONLY | getattr(os, 'O_NOFOLLOW', 0) | os.O_NONBLOCK)
+        try:
+            if state.mode != FILE_MODE:
+                os.fchmod(fd, FILE_MODE)
+            if _owner_drift(state, self.uid, self.gid):
+                os.fchown(fd, chown_id(self.uid), chown_id(self.gid))
+        finally:
+            os.close(fd)
 
     def _ensure_directory(self, state):
         if not state.exists:
@@ -392,43 +379,18 @@ class SecretsStore(object):
             # mkdir's mode is filtered by the umask; set it exactly.
             os.chmod(self.directory, DIR_MODE)
             if self._manages_owner():
-                os.chown(self.directory, *_chown_args(self.uid, self.gid))
+                os.chown(self.directory, chown_id(self.uid), chown_id(self.gid))
             return
         if state.mode != DIR_MODE:
             os.chmod(self.directory, DIR_MODE)
         if _owner_drift(state, self.uid, self.gid):
-            os.chown(self.directory, *_chown_args(self.uid, self.gid))
+            os.chown(self.directory, chown_id(self.uid), chown_id(self.gid))
 
     def _write_atomic(self, text):
-        # mkstemp creates the file 0600 from the start, so the secrets are never
-        # readable by others, not even for a moment.
-        fd, tmp_path = tempfile.mkstemp(prefix='.%s.' % os.path.basename(self.path), suffix='.tmp', dir=self.directory)
+        # The directory may be a link to storage elsewhere (it is followed, as chmod and
+        # chown do); the file is created 0600 inside it and renamed there (_postiz_files).
+        dir_fd = os.open(self.directory, os.O_RDONLY | getattr(os, 'O_DIRECTORY', 0))
         try:
-            with os.fdopen(fd, 'w', encoding='utf-8') as handle:
-                handle.write(text)
-                handle.flush()
-                os.fchmod(handle.fileno(), FILE_MODE)
-                if self._manages_owner():
-                    os.fchown(handle.fileno(), *_chown_args(self.uid, self.gid))
-                os.fsync(handle.fileno())
-            os.replace(tmp_path, self.path)
-        except BaseException:
-            try:
-                os.unlink(tmp_path)
-            except OSError:
-                pass
-            raise
-        self._fsync_directory()
-
-    def _fsync_directory(self):
-        # Makes the rename durable; best effort, some filesystems refuse it.
-        try:
-            dir_fd = os.open(self.directory, os.O_RDONLY)
-        except OSError:
-            return
-        try:
-            os.fsync(dir_fd)
-        except OSError:
-            pass
+            write_atomic(dir_fd, os.path.basename(self.path), text.encode('utf-8'), FILE_MODE, self.uid, self.gid)
         finally:
             os.close(dir_fd)

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import time
 
-from ansible_collections.selfhosted.postiz.plugins.module_utils.postiz_http import (
+from ansible_collections.selfhosted.postiz.plugins.module_utils._postiz_http import (
     HttpClient,
     TransportError,
     excerpt,

@@ -19,7 +19,7 @@ users) and Goose too (its documented entry puts the key in ``uri``).
 Guarantees of :func:`plan` / :class:`ConfigFile`:
 
 * only our entry changes; other servers, settings and comments are kept, by
-  editing the text in place (see mcp_jsonc, mcp_toml, mcp_yaml) and then
+  editing the text in place (see jsonc_edit, toml_edit, yaml_edit) and then
   re-parsing the result to prove that exactly the intended data changed;
 * a file that cannot be parsed is never written;
 * the file is 0600 (it holds the key) and replaced atomically;
@@ -39,15 +39,24 @@ from __future__ import annotations
 
 import copy
 import errno
-import grp
 import os
 import platform
-import pwd
 import re
 import stat
 import time
 
-from ansible_collections.selfhosted.postiz.plugins.module_utils import mcp_jsonc, mcp_toml, mcp_yaml
+from ansible_collections.selfhosted.postiz.plugins.module_utils import (
+    _jsonc_edit as jsonc_edit,
+    _toml_edit as toml_edit,
+    _yaml_edit as yaml_edit,
+)
+from ansible_collections.selfhosted.postiz.plugins.module_utils._postiz_files import (
+    CREATE_FLAGS,
+    chown_id,
+    resolve_gid,
+    resolve_uid,
+    write_atomic,
+)
 
 FILE_MODE = 0o600
 DIR_MODE = 0o700
@@ -460,25 +469,25 @@ def _merge_json(target, text, entry):
     jsonc = target.format == 'jsonc'
     source = text or ''
     try:
-        root = mcp_jsonc.parse(source, jsonc)
-    except mcp_jsonc.JsoncError as exc:
+        root = jsonc_edit.parse(source, jsonc)
+    except jsonc_edit.JsoncError as exc:
         _fail_parse(target, exc)
     if root is not None and root.kind != 'object':
         raise McpConfigError('%s must hold a JSON object at the top level. It was left untouched.' % target.path)
-    current = mcp_jsonc.get_member(root, target.keys)
-    current = None if current is mcp_jsonc.MISSING else current
+    current = jsonc_edit.get_member(root, target.keys)
+    current = None if current is jsonc_edit.MISSING else current
     try:
         if entry is None:
-            after = mcp_jsonc.remove_member(source, target.keys, jsonc, root) if current is not None else text
-        elif mcp_jsonc.strict_equal(current, entry):
+            after = jsonc_edit.remove_member(source, target.keys, jsonc, root) if current is not None else text
+        elif jsonc_edit.strict_equal(current, entry):
             after = text
         else:
-            after = mcp_jsonc.set_member(source, target.keys, entry, jsonc, root)
-    except mcp_jsonc.MergeError as exc:
+            after = jsonc_edit.set_member(source, target.keys, entry, jsonc, root)
+    except jsonc_edit.MergeError as exc:
         raise McpConfigError('Cannot merge into %s: %s. It was left untouched.' % (target.path, exc))
     if after != text:
         expected = _with_entry(root.value if root is not None else {}, target.keys, entry)
-        _verify(target, mcp_jsonc.strict_equal(mcp_jsonc.parse(after, jsonc).value, expected))
+        _verify(target, jsonc_edit.strict_equal(jsonc_edit.parse(after, jsonc).value, expected))
     return Merge(text, after, current, [])
 
 
@@ -504,26 +513,26 @@ def _verify(target, ok):
 def _merge_toml(target, text, entry):
     source = text or ''
     try:
-        reference = mcp_toml.load_reference(source)
-        spans = mcp_toml.TableSpans(source, target.keys)
-    except mcp_toml.TomlError as exc:
+        reference = toml_edit.load_reference(source)
+        spans = toml_edit.TableSpans(source, target.keys)
+    except toml_edit.TomlError as exc:
         _fail_parse(target, exc)
     current = spans.entry
     try:
         if entry is None:
-            after = mcp_toml.remove_table(source, target.keys) if spans.spans else text
-        elif spans.unreadable is None and mcp_jsonc.strict_equal(current, entry):
+            after = toml_edit.remove_table(source, target.keys) if spans.spans else text
+        elif spans.unreadable is None and jsonc_edit.strict_equal(current, entry):
             after = text
         else:
-            after = mcp_toml.set_table(source, target.keys, entry)
-    except mcp_toml.TomlError as exc:
+            after = toml_edit.set_table(source, target.keys, entry)
+    except toml_edit.TomlError as exc:
         raise McpConfigError('Cannot merge into %s: %s. It was left untouched.' % (target.path, exc))
     if after != text:
-        check = mcp_toml.TableSpans(after, target.keys)
-        ok = (check.entry is None) if entry is None else mcp_jsonc.strict_equal(check.entry, entry)
+        check = toml_edit.TableSpans(after, target.keys)
+        ok = (check.entry is None) if entry is None else jsonc_edit.strict_equal(check.entry, entry)
         if ok and reference is not None:
             expected = _drop_empty(_with_entry(reference, target.keys, entry), target.keys[0])
-            ok = mcp_jsonc.strict_equal(_drop_empty(mcp_toml.load_reference(after), target.keys[0]), expected)
+            ok = jsonc_edit.strict_equal(_drop_empty(toml_edit.load_reference(after), target.keys[0]), expected)
         _verify(target, ok)
     return Merge(text, after, current, [])
 
@@ -539,8 +548,8 @@ def _drop_empty(data, key):
 def _merge_yaml(target, text, entry):
     source = text or ''
     try:
-        root, data = mcp_yaml.load(source, target.path)
-    except mcp_yaml.YamlError as exc:
+        root, data = yaml_edit.load(source, target.path)
+    except yaml_edit.YamlError as exc:
         raise McpConfigError('%s It was left untouched: fix it (or move it away) and run again.' % exc)
     if data is not None and not isinstance(data, dict):
         raise McpConfigError('%s must hold a mapping at the top level. It was left untouched.' % target.path)
@@ -550,23 +559,23 @@ def _merge_yaml(target, text, entry):
     expected, current, matches = _yaml_expected(data, key, name, entry, is_list, target.prelude)
     if entry is None and not matches:
         return Merge(text, text, None, [])
-    if entry is not None and matches == 1 and mcp_jsonc.strict_equal(current, entry):
+    if entry is not None and matches == 1 and jsonc_edit.strict_equal(current, entry):
         return Merge(text, text, current, [])
     warnings = []
     try:
         if is_list and entry is None:
-            after = mcp_yaml.remove_list_item(source, root, key, name)
+            after = yaml_edit.remove_list_item(source, root, key, name)
         elif is_list:
-            after = mcp_yaml.set_list_item(source, root, key, name, entry, prelude=target.prelude)
+            after = yaml_edit.set_list_item(source, root, key, name, entry, prelude=target.prelude)
         elif entry is None:
-            after = mcp_yaml.remove_map_member(source, root, key, name)
+            after = yaml_edit.remove_map_member(source, root, key, name)
         else:
-            after = mcp_yaml.set_map_member(source, root, key, name, entry)
-        dummy, reread = mcp_yaml.load(after, target.path)
-        if not mcp_jsonc.strict_equal(reread, expected):
-            raise mcp_yaml.NeedsRewrite('the in-place edit did not read back as expected')
-    except (mcp_yaml.NeedsRewrite, mcp_yaml.YamlError) as exc:
-        after = mcp_yaml.dump_document(expected)
+            after = yaml_edit.set_map_member(source, root, key, name, entry)
+        dummy, reread = yaml_edit.load(after, target.path)
+        if not jsonc_edit.strict_equal(reread, expected):
+            raise yaml_edit.NeedsRewrite('the in-place edit did not read back as expected')
+    except (yaml_edit.NeedsRewrite, yaml_edit.YamlError) as exc:
+        after = yaml_edit.dump_document(expected)
         if source.strip():
             warnings.append('%s was rewritten from its data because %s; its comments and formatting were '
                             'not kept.' % (target.path, exc))
@@ -604,35 +613,12 @@ def _yaml_expected(data, key, name, entry, is_list, prelude):
 
 # -- the file on disk ----------------------------------------------------------
 
-def resolve_uid(owner):
-    if owner in (None, ''):
-        return None
-    try:
-        return pwd.getpwnam(owner).pw_uid
-    except KeyError:
-        if str(owner).isdigit():
-            return int(owner)
-        raise McpConfigError('User %r does not exist on this host.' % (owner,))
-
-
-def resolve_gid(group):
-    if group in (None, ''):
-        return None
-    try:
-        return grp.getgrnam(group).gr_gid
-    except KeyError:
-        if str(group).isdigit():
-            return int(group)
-        raise McpConfigError('Group %r does not exist on this host.' % (group,))
-
-
 _O_CLOEXEC = getattr(os, 'O_CLOEXEC', 0)
 _O_NOFOLLOW = getattr(os, 'O_NOFOLLOW', 0)
 _O_DIRECTORY = getattr(os, 'O_DIRECTORY', 0)
 _DIR_FLAGS = os.O_RDONLY | _O_DIRECTORY | _O_NOFOLLOW | _O_CLOEXEC
 # O_NONBLOCK: opening a FIFO someone put there must not hang the run.
 _READ_FLAGS = os.O_RDONLY | _O_NOFOLLOW | os.O_NONBLOCK | _O_CLOEXEC
-_CREATE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | _O_NOFOLLOW | _O_CLOEXEC
 
 
 class ConfigFile(object):
@@ -642,6 +628,11 @@ class ConfigFile(object):
     below it is opened relative to its parent's descriptor with ``O_NOFOLLOW``, so no
     symbolic link is followed there, not even one swapped in during the run; a link, or
     a file with other hard links, is refused with a sentence naming it.
+
+    AnsibleModule's file helpers (atomic_move, set_mode_if_different,
+    set_owner_if_different, backup_local) are not used here: they take a path and
+    follow links on it, and the directories below ``base`` belong to the user
+    (see module_utils._postiz_files).
     """
 
     def __init__(self, path, owner=None, group=None, base=None):
@@ -651,8 +642,8 @@ class ConfigFile(object):
             raise McpConfigError('%s is not inside %s.' % (self.path, self.base))
         parts = os.path.relpath(self.path, self.base).split(os.sep)
         self.dirs, self.name = parts[:-1], parts[-1]
-        self.uid = resolve_uid(owner)
-        self.gid = resolve_gid(group)
+        self.uid = resolve_uid(owner, McpConfigError)
+        self.gid = resolve_gid(group, McpConfigError)
         self.bom = ''
         self.raw = None
 
@@ -764,7 +755,7 @@ class ConfigFile(object):
         try:
             os.fchmod(fd, DIR_MODE)
             if self.uid is not None or self.gid is not None:
-                os.fchown(fd, _id(self.uid), _id(self.gid))
+                os.fchown(fd, chown_id(self.uid), chown_id(self.gid))
         except BaseException:
             os.close(fd)
             raise
@@ -873,7 +864,7 @@ class ConfigFile(object):
         dir_fd = self._open_dir()
         try:
             info = self._lstat(dir_fd)
-            fd = os.open(name, _CREATE_FLAGS, FILE_MODE, dir_fd=dir_fd)
+            fd = os.open(name, CREATE_FLAGS, FILE_MODE, dir_fd=dir_fd)
             with os.fdopen(fd, 'wb') as handle:
                 handle.write(self.raw)
                 os.fchmod(handle.fileno(), FILE_MODE)
@@ -907,43 +898,16 @@ class ConfigFile(object):
             if 'mode' in drift:
                 os.fchmod(fd, FILE_MODE)
             if 'owner' in drift:
-                os.fchown(fd, _id(self.uid), _id(self.gid))
+                os.fchown(fd, chown_id(self.uid), chown_id(self.gid))
         finally:
             os.close(fd)
 
     def _write_atomic(self, dir_fd, text):
         info = self._lstat(dir_fd)
+        # Keep the existing owner: root replacing a user's ~/.claude.json must not take it over.
         uid = self.uid if self.uid is not None else (info.st_uid if info else None)
         gid = self.gid if self.gid is not None else (info.st_gid if info else None)
-        # Created 0600 and exclusively (O_EXCL never follows a link), so the key is never
-        # readable by others and no planted name is written through.
-        tmp = '.%s.%s.tmp' % (self.name, os.urandom(6).hex())
-        fd = os.open(tmp, _CREATE_FLAGS, FILE_MODE, dir_fd=dir_fd)
-        try:
-            with os.fdopen(fd, 'wb') as handle:
-                handle.write(text.encode('utf-8'))
-                handle.flush()
-                os.fchmod(handle.fileno(), FILE_MODE)
-                # Keep the existing owner: root replacing a user's ~/.claude.json must not take it over.
-                if (uid is not None and uid != os.geteuid()) or (gid is not None and gid != os.getegid()):
-                    os.fchown(handle.fileno(), _id(uid), _id(gid))
-                os.fsync(handle.fileno())
-            # rename() replaces the name itself; it never follows a link there.
-            os.replace(tmp, self.name, src_dir_fd=dir_fd, dst_dir_fd=dir_fd)
-        except BaseException:
-            try:
-                os.unlink(tmp, dir_fd=dir_fd)
-            except OSError:
-                pass
-            raise
-        try:
-            os.fsync(dir_fd)
-        except OSError:
-            pass
-
-
-def _id(value):
-    return -1 if value is None else value
+        write_atomic(dir_fd, self.name, text.encode('utf-8'), FILE_MODE, uid, gid)
 
 
 # -- one whole run ---------------------------------------------------------------

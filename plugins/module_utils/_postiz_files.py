@@ -1,0 +1,93 @@
+# -*- coding: utf-8 -*-
+# Copyright: selfhosted.postiz contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Owner names and atomic writes for the modules that keep secrets in files.
+
+``postiz_secrets`` (the stack's secrets file) and ``mcp_client_config`` (an MCP
+client's file holding the API key) write through :func:`write_atomic`.
+
+``AnsibleModule.atomic_move``, ``set_mode_if_different`` and
+``set_owner_if_different`` are not used for these files, because neither is safe here:
+
+* ``atomic_move`` gives a file it creates the mode 0666 minus the umask and the
+  owner of whoever runs it, after the rename, and gives new content the mode of
+  the file it replaces: a secrets file would be readable by others for a moment,
+  or stay readable when its mode had drifted. The files here are created 0600.
+* All three take a path and resolve it again at each call, following every
+  symbolic link on the way. Where a user owns a directory on that way (a home
+  directory, a secrets directory given an ``owner``), that user could swap in a
+  link between the check and the write and aim the write, the chmod or the chown
+  at any file on the host. Here each step works on a descriptor: the file is
+  created with ``O_EXCL | O_NOFOLLOW`` in a directory held open, and renamed
+  within that directory, which replaces the name and never follows a link there.
+"""
+
+from __future__ import annotations
+
+import grp
+import os
+import pwd
+
+_O_CLOEXEC = getattr(os, 'O_CLOEXEC', 0)
+_O_NOFOLLOW = getattr(os, 'O_NOFOLLOW', 0)
+CREATE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | _O_NOFOLLOW | _O_CLOEXEC
+
+
+def _resolve(name, lookup, what, error):
+    """A user or group name, or a numeric id, as an id; None and '' stay None."""
+    if name in (None, ''):
+        return None
+    try:
+        return lookup(name)
+    except KeyError:
+        if str(name).isdigit():
+            return int(name)
+        raise error(f'{what} {name!r} does not exist on this host.')
+
+
+def resolve_uid(owner, error=ValueError):
+    """User name or numeric id -> uid; ``error`` is raised (with a sentence) for an unknown name."""
+    return _resolve(owner, lambda name: pwd.getpwnam(name).pw_uid, 'User', error)
+
+
+def resolve_gid(group, error=ValueError):
+    """Group name or numeric id -> gid; ``error`` is raised (with a sentence) for an unknown name."""
+    return _resolve(group, lambda name: grp.getgrnam(name).gr_gid, 'Group', error)
+
+
+def chown_id(value):
+    """An id for os.chown/os.fchown: None (leave as it is) becomes -1."""
+    return -1 if value is None else value
+
+
+def write_atomic(dir_fd, name, data, mode, uid=None, gid=None):
+    """Replace ``name`` in the directory open as ``dir_fd`` by ``data`` (bytes).
+
+    The temporary file is created with ``mode`` and exclusively (``O_EXCL`` never
+    follows a link), so the content is never readable by others and no planted name
+    is written through; it gets ``uid``/``gid`` (None: whoever runs this) before
+    the rename, so the file appears with its final mode and owner.
+    """
+    tmp = f'.{name}.{os.urandom(6).hex()}.tmp'
+    fd = os.open(tmp, CREATE_FLAGS, mode, dir_fd=dir_fd)
+    try:
+        with os.fdopen(fd, 'wb') as handle:
+            handle.write(data)
+            handle.flush()
+            # The mode given to open() is filtered by the umask; set it exactly.
+            os.fchmod(handle.fileno(), mode)
+            if (uid is not None and uid != os.geteuid()) or (gid is not None and gid != os.getegid()):
+                os.fchown(handle.fileno(), chown_id(uid), chown_id(gid))
+            os.fsync(handle.fileno())
+        os.replace(tmp, name, src_dir_fd=dir_fd, dst_dir_fd=dir_fd)
+    except BaseException:
+        try:
+            os.unlink(tmp, dir_fd=dir_fd)
+        except OSError:
+            pass
+        raise
+    # Makes the rename durable; best effort, some filesystems refuse it.
+    try:
+        os.fsync(dir_fd)
+    except OSError:
+        pass
