@@ -2,8 +2,13 @@
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 
+# The deploy venv (requirements.txt); `make test` adds the test toolchain to it
+# (requirements-test.txt), so `make deploy` then `make test` on one clone share it.
 VENV ?= .venv
 BIN := $(VENV)/bin
+# The oldest ansible-core meta/runtime.yml allows, for sanity, unit tests and syntax checks.
+CORE217_VENV ?= .venv-core217
+CORE217_BIN := $(CORE217_VENV)/bin
 EXTRA_VARS ?=
 # Two scenarios at a time (each deploys into throw-away machines of its own), started
 # longest first, so that the two lanes end close together.
@@ -19,7 +24,7 @@ export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/collections
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: deploy test static venv host-deps images lint sanity unit molecule collection clean
+.PHONY: deploy test static venv test-venv core217-venv host-deps images lint sanity unit ee core217 molecule collection clean
 
 ## deploy: create the venv and run site.yml against localhost (EXTRA_VARS=@file to add vars)
 deploy: venv
@@ -29,7 +34,7 @@ deploy: venv
 # The offline images build (mostly downloads and unpacking) beside the static checks.
 # The host's fingerprint is taken before and compared after, whatever the outcome: the
 # run fails, naming the difference, if anything but the suite's own objects changed.
-test: venv host-deps
+test: test-venv host-deps
 	$(BIN)/python tests/host_fingerprint.py record $(FINGERPRINT)
 	rc=0; \
 	$(MAKE) --no-print-directory -j2 --output-sync=target static images \
@@ -37,24 +42,37 @@ test: venv host-deps
 	$(BIN)/python tests/host_fingerprint.py compare $(FINGERPRINT) || rc=1; \
 	exit $$rc
 
-static: lint sanity unit
+static: lint sanity unit ee core217
 
-$(VENV)/.installed: requirements.txt requirements-test.txt constraints.txt
+# Deploying needs only requirements.txt; the test toolchain goes on top, once asked for.
+$(VENV)/.installed: requirements.txt constraints.txt
 	python3 -m venv $(VENV)
+	$(BIN)/pip install --quiet -r requirements.txt -c constraints.txt
+	touch $@
+
+$(VENV)/.installed-test: $(VENV)/.installed requirements-test.txt requirements-unit.txt constraints.txt
 	$(BIN)/pip install --quiet -r requirements-test.txt -c constraints.txt
 	touch $@
 
+$(CORE217_VENV)/.installed: requirements-core217.txt requirements-unit.txt constraints-core217.txt
+	python3 -m venv $(CORE217_VENV)
+	$(CORE217_BIN)/pip install --quiet -r requirements-core217.txt -c constraints-core217.txt
+	touch $@
+
+## venv: the deploy venv; test-venv: it plus the test toolchain; core217-venv: ansible-core 2.17
 venv: $(VENV)/.installed
+test-venv: $(VENV)/.installed-test
+core217-venv: $(CORE217_VENV)/.installed
 
 ## host-deps: Debian packages and a running Docker daemon for the Molecule scenarios
 host-deps:
 	bash tests/host-deps.sh
 
 ## images: build the offline test images (only those whose inputs changed)
-images: venv host-deps
+images: test-venv host-deps
 	bash tests/images/build.sh
 
-lint: venv
+lint: test-venv
 	$(BIN)/ansible-lint
 	$(BIN)/yamllint -s .
 
@@ -64,11 +82,28 @@ collection: venv
 	$(BIN)/ansible-galaxy collection install --force --no-deps -p $(BUILD)/collections $(BUILD)/selfhosted-postiz-$(COLLECTION_VERSION).tar.gz
 
 ## sanity: ansible-test sanity on the built collection
-sanity: collection
+sanity: collection test-venv
 	bash tests/sanity/run.sh $(BUILD)/collections/ansible_collections/selfhosted/postiz
 
-unit: venv
+unit: test-venv
 	$(BIN)/pytest -q tests/unit tests/double/tests
+
+## ee: ansible-builder finds the execution environment requirements the collection declares
+ee: collection test-venv
+	bash tests/ee/check.sh $(BUILD)
+
+## core217: under ansible-core 2.17: sanity (on a copy of the built collection of its own, as
+## ansible-test writes into it), the collection's unit tests, and every playbook's syntax check
+## (community.docker from the deploy venv's `ansible` package).
+core217: collection core217-venv
+	rm -rf $(BUILD)/collections-core217
+	$(BIN)/ansible-galaxy collection install --force --no-deps -p $(BUILD)/collections-core217 $(BUILD)/selfhosted-postiz-$(COLLECTION_VERSION).tar.gz
+	PATH=$(CURDIR)/$(CORE217_BIN):$$PATH bash tests/sanity/run.sh $(BUILD)/collections-core217/ansible_collections/selfhosted/postiz
+	$(CORE217_BIN)/pytest -q -p no:cacheprovider tests/unit
+	collections=$(CURDIR)/collections:$$($(BIN)/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])'); \
+	for playbook in site.yml playbooks/*.yml tests/host_instance.yml; do \
+	  ANSIBLE_COLLECTIONS_PATH=$$collections $(CORE217_BIN)/ansible-playbook --syntax-check $$playbook; \
+	done
 
 ## molecule: every scenario, JOBS at a time (each has its own Compose project and ports)
 molecule: images

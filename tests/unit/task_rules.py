@@ -25,7 +25,11 @@ import json, sys
 from ansible.utils.collection_loader._collection_finder import _AnsibleCollectionFinder
 _AnsibleCollectionFinder(paths=[sys.argv[1]])._install()
 from ansible.parsing.dataloader import DataLoader
-from ansible.template import Templar, trust_as_template
+from ansible.template import Templar
+try:
+    from ansible.template import trust_as_template
+except ImportError:  # ansible-core 2.17 and 2.18: every string is a template
+    trust_as_template = None
 
 job = json.load(sys.stdin)
 task = job['task']
@@ -33,6 +37,8 @@ args = task['ansible.builtin.assert']
 that = args['that'] if isinstance(args['that'], list) else [args['that']]
 
 def trusted(value):
+    if trust_as_template is None:
+        return value
     if isinstance(value, str):
         return trust_as_template(value)
     if isinstance(value, list):
@@ -41,13 +47,19 @@ def trusted(value):
         return {key: trusted(item) for key, item in value.items()}
     return value
 
+def holds(templar, condition):
+    if trust_as_template is None:
+        # What ansible-core 2.17's Conditional does with a `when`/`that` string.
+        return templar.template('{%% if %s %%} True {%% else %%} False {%% endif %%}' % condition).strip() == 'True'
+    return templar.evaluate_conditional(trust_as_template(condition))
+
 out = []
 for case in job['cases']:
     variables = trusted(dict(task.get('vars') or {}))
     variables.update(case)
     templar = Templar(loader=DataLoader(), variables=variables)
-    passed = all(templar.evaluate_conditional(trust_as_template(condition)) for condition in that)
-    message = None if passed else templar.template(trust_as_template(args['fail_msg']))
+    passed = all(holds(templar, condition) for condition in that)
+    message = None if passed else templar.template(trusted(args['fail_msg']))
     out.append({'passed': passed, 'message': message})
 json.dump(out, sys.stdout)
 '''
