@@ -14,10 +14,14 @@ import sys
 import pytest
 
 SCRIPT = os.path.join(os.path.dirname(__file__), "..", "..", "..", "roles", "backup_cron", "files", "postiz_backup.py")
+# The script imports the stack's model as a sibling module, where backup_cron installs it.
+MODEL_DIR = os.path.normpath(os.path.join(os.path.dirname(__file__), "..", "..", "..", "plugins", "module_utils"))
 
 
 def _load():
     if "postiz_backup" not in sys.modules:
+        if MODEL_DIR not in sys.path:
+            sys.path.append(MODEL_DIR)
         spec = importlib.util.spec_from_file_location("postiz_backup", os.path.normpath(SCRIPT))
         module = importlib.util.module_from_spec(spec)
         sys.modules["postiz_backup"] = module
