@@ -590,10 +590,10 @@ class HealthCheck(object):
         self._in_stack('redis', 'Redis', REDIS_SERVICE, ['redis-cli', 'ping'], 'PONG', fix)
 
     def check_temporal(self):
-        fix = ('read %s (it needs temporal-postgresql), restart it: %s restart %s, then restart the app once '
+        fix = ('read %s (it needs %s), restart it: %s restart %s, then restart the app once '
                'Temporal is healthy, because %s: %s restart %s' % (
-                   self._logs(TEMPORAL_SERVICE), self.compose, TEMPORAL_SERVICE, TEMPORAL_PITFALL, self.compose,
-                   self.app_service))
+                   self._logs(TEMPORAL_SERVICE), model.name_of('workflow_database'), self.compose, TEMPORAL_SERVICE,
+                   TEMPORAL_PITFALL, self.compose, self.app_service))
         # The container's own address, as its healthcheck: auto-setup does not bind 127.0.0.1.
         describe = ('temporal operator namespace describe --namespace "$1" '
                     '--address "$(hostname -i | cut -d" " -f1):7233" >/dev/null && echo "namespace $1 exists"')
