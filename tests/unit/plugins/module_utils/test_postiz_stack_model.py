@@ -32,8 +32,8 @@ def entry(service, state='running', health='healthy', image=None, name=None, one
             'Name': name or f'postiz-{service}-1', 'Status': status, 'Labels': (ONEOFF if oneoff else OWN) % service}
 
 
-def healthy_stack(services=CORE):
-    return [entry(service) for service in services]
+def healthy_stack(services=None):
+    return [entry(service) for service in (CORE if services is None else services)]
 
 
 # -- the services --------------------------------------------------------------------------
