@@ -42,8 +42,14 @@ def postiz_services(switches, state='running', role=None):
 
 def postiz_container_problems(entries, expected=None):
     """Sentences saying which expected service is not running, healthy and on its image; [] when none."""
-    if not isinstance(entries, Sequence) or isinstance(entries, (str, bytes)):
-        raise AnsibleFilterError('postiz_container_problems takes the list of `docker compose ps --format json` entries')
+    if isinstance(entries, str):
+        try:
+            entries = model.json_documents(entries)
+        except ValueError as exc:
+            raise AnsibleFilterError(f'postiz_container_problems: unreadable `docker compose ps --format json` output: {exc}') from exc
+    if not isinstance(entries, Sequence) or isinstance(entries, bytes):
+        raise AnsibleFilterError('postiz_container_problems takes the list of `docker compose ps --format json` entries, '
+                                 'or that command\'s output')
     if isinstance(expected, (str, bytes)) or not isinstance(expected, (Mapping, Sequence, type(None))):
         raise AnsibleFilterError('the expected services must be a list of names or a dict of service -> image')
     if isinstance(expected, Mapping):

@@ -127,15 +127,8 @@ class CheckResult(object):
 
 # -- parsing (pure) -------------------------------------------------------------
 
-def parse_json_documents(text):
-    """Objects from Docker's JSON output: one array, or one object per line (Compose >= 2.21)."""
-    text = (text or '').strip()
-    if not text:
-        return []
-    if text.startswith('['):
-        data = json.loads(text)
-        return [item for item in data if isinstance(item, dict)]
-    return [json.loads(line) for line in text.splitlines() if line.strip()]
+# Objects from Docker's JSON output: one array, or one object per line (Compose >= 2.21).
+parse_json_documents = model.json_documents
 
 
 def parse_compose_ps(text):

@@ -29,6 +29,8 @@ entries, as Compose prints them and as ``community.docker.docker_compose_v2`` re
 
 from __future__ import annotations
 
+import json
+
 ONEOFF_LABEL = 'com.docker.compose.oneoff'
 
 # Switches (keys of the settings given to ``services``) and the role variable that sets each.
@@ -143,6 +145,16 @@ def volumes(switches=None, state='running'):
 
 # -- the health rule ----------------------------------------------------------------------
 
+def json_documents(text):
+    """Objects from Docker's JSON output: one array, or one object per line (Compose >= 2.21)."""
+    text = (text or '').strip()
+    if not text:
+        return []
+    if text.startswith('['):
+        return [item for item in json.loads(text) if isinstance(item, dict)]
+    return [json.loads(line) for line in text.splitlines() if line.strip()]
+
+
 def _labels(entry):
     """A ps entry's labels as a dict: Compose prints ``k=v,k=v``; docker inspect gives a dict."""
     labels = entry.get('Labels') or {}
@@ -209,10 +221,13 @@ def container_problem(service, entry, image=None):
 def container_problems(entries, expected=None):
     """Sentences saying what is wrong with a project's containers; [] when all is well.
 
-    ``entries``: ``docker compose ps --all --format json`` entries. ``expected``: the services
+    ``entries``: ``docker compose ps --all --format json`` entries, or that command's output
+    (see json_documents). ``expected``: the services
     that must run, as a list of names or as {service: image} (then each must run that image);
     None: the services the (non one-off) entries name.
     """
+    if isinstance(entries, str):
+        entries = json_documents(entries)
     images = expected if isinstance(expected, dict) else {}
     chosen = select_containers(entries, images)
     wanted = list(expected) if expected is not None else sorted(chosen)

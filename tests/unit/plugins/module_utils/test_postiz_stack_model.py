@@ -199,9 +199,23 @@ def test_the_filters_read_the_model():
     (lambda: postiz_services({'external_db': True}), 'unknown stack switch external_db'),
     (lambda: postiz_services(['proxy']), 'must be a dict'),
     (lambda: postiz_services({}, 'up'), 'state must be'),
-    (lambda: postiz_container_problems('postiz'), 'list of'),
+    (lambda: postiz_container_problems('postiz'), 'unreadable'),
+    (lambda: postiz_container_problems(42), 'list of'),
     (lambda: postiz_container_problems([], 'postiz'), 'list of names or a dict'),
 ])
 def test_the_filters_refuse_bad_input_with_a_sentence(call, said):
     with pytest.raises(AnsibleFilterError, match=said):
         call()
+
+
+def test_the_output_of_compose_ps_is_read_as_the_upgrade_gets_it():
+    """Compose >= 2.21 prints one object per line, older ones one array: the upgrade's check
+    passes the command's output and {service: image}."""
+    import json
+    entries = healthy_stack() + [entry('postiz', 'exited', '', name='postiz-postiz-run-1', oneoff=True)]
+    expect = {service: f'{service}:1' for service in CORE}
+    expect['temporal'] = 'temporal:2'
+    said = ['temporal runs temporal:1, not temporal:2']
+    assert postiz_container_problems('\n'.join(json.dumps(e) for e in entries), expect) == said
+    assert postiz_container_problems(json.dumps(entries), expect) == said
+    assert postiz_container_problems('', ['postiz']) == ['postiz has no container']
