@@ -16,10 +16,9 @@ from ansible.errors import AnsibleFilterError
 
 # One reading of image tags and release versions for upgrades, deploys and restores.
 from ansible_collections.selfhosted.postiz.plugins.plugin_utils.postiz_versions import image_tag, parse_version
-
-APP_SERVICE = 'postiz'
-# Services whose data directory only its own PostgreSQL major version can read.
-POSTGRES_SERVICES = ('postiz-postgres', 'temporal-postgresql')
+# The stack's services, from its one description. POSTGRES_SERVICES: the services whose data
+# directory only its own PostgreSQL major version can read.
+from ansible_collections.selfhosted.postiz.plugins.module_utils._postiz_stack_model import APP_SERVICE, POSTGRES_SERVICES
 MAJOR_RE = re.compile(r'^(\d+)(?:$|[.-])')
 BREAKING_KEYS = ('version', 'summary', 'changelog_url')
 

@@ -32,6 +32,7 @@ import re
 import time
 
 from ansible_collections.selfhosted.postiz.plugins.module_utils._mcp_probe import McpProbe
+from ansible_collections.selfhosted.postiz.plugins.module_utils import _postiz_stack_model as model
 from ansible_collections.selfhosted.postiz.plugins.module_utils._postiz_http import (
     HttpClient,
     TransportError,
@@ -42,13 +43,13 @@ from ansible_collections.selfhosted.postiz.plugins.module_utils._postiz_http imp
 CHECKS = ('containers', 'api', 'frontend', 'public_api', 'mcp', 'postgres', 'redis', 'temporal',
           'app_network', 'disk', 'memory')
 
-APP_SERVICE = 'postiz'
-POSTGRES_SERVICES = ('postiz-postgres', 'temporal-postgresql')
-REDIS_SERVICE = 'postiz-redis'
-TEMPORAL_SERVICE = 'temporal'
+# The stack's services, from its one description (_postiz_stack_model).
+APP_SERVICE = model.APP_SERVICE
+POSTGRES_SERVICES = model.POSTGRES_SERVICES
+REDIS_SERVICE = model.REDIS_SERVICE
+TEMPORAL_SERVICE = model.TEMPORAL_SERVICE
 # What the app container must reach on the project network: service, port, label.
-APP_DEPENDENCIES = (('postiz-postgres', 5432, 'PostgreSQL'), ('postiz-redis', 6379, 'Redis'),
-                    ('temporal', 7233, 'Temporal'))
+APP_DEPENDENCIES = model.APP_DEPENDENCIES
 
 # Upstream's issue, quoted in every Temporal fix.
 TEMPORAL_PITFALL = "the app's Temporal workers connect once and never retry (gitroomhq/postiz-app#1748)"
@@ -126,40 +127,31 @@ class CheckResult(object):
 
 # -- parsing (pure) -------------------------------------------------------------
 
-def parse_json_documents(text):
-    """Objects from Docker's JSON output: one array, or one object per line (Compose >= 2.21)."""
-    text = (text or '').strip()
-    if not text:
-        return []
-    if text.startswith('['):
-        data = json.loads(text)
-        return [item for item in data if isinstance(item, dict)]
-    return [json.loads(line) for line in text.splitlines() if line.strip()]
+# Objects from Docker's JSON output: one array, or one object per line (Compose >= 2.21).
+parse_json_documents = model.json_documents
 
 
 def parse_compose_ps(text):
     """``docker compose ps -a --format json`` -> {service: container dict}.
 
-    A running container wins over a stopped one of the same service (left-overs of a scale-down).
-    One-off containers (``docker compose run``, which ``-a`` lists too) are not the service's.
+    Which container speaks for a service (several of one service, one-off containers of
+    ``docker compose run``) is the stack's one rule: _postiz_stack_model.select_containers.
     """
-    services = {}
-    for entry in parse_json_documents(text):
-        service = entry.get('Service')
-        if not service or 'com.docker.compose.oneoff=True' in str(entry.get('Labels') or ''):
-            continue
-        container = {
-            'id': entry.get('ID', ''),
-            'name': entry.get('Name') or entry.get('Names') or '',
-            'state': (entry.get('State') or '').lower(),
-            'health': (entry.get('Health') or '').lower(),
-            'status': entry.get('Status') or '',
-            'exit_code': entry.get('ExitCode'),
-        }
-        known = services.get(service)
-        if known is None or (known['state'] != 'running' and container['state'] == 'running'):
-            services[service] = container
-    return services
+    return {service: {
+        'id': entry.get('ID', ''),
+        'name': entry.get('Name') or entry.get('Names') or '',
+        'state': (entry.get('State') or '').lower(),
+        'health': (entry.get('Health') or '').lower(),
+        'status': entry.get('Status') or '',
+        'exit_code': entry.get('ExitCode'),
+    } for service, entry in model.select_containers(parse_json_documents(text)).items()}
+
+
+def _ps_entry(container):
+    """A parsed container back in ``compose ps`` terms, for the stack's health rule (None stays None)."""
+    if container is None:
+        return None
+    return {'State': container['state'], 'Health': container['health'], 'Status': container['status']}
 
 
 def parse_size_mb(text):
@@ -410,7 +402,7 @@ class HealthCheck(object):
             fix = 'create it: %s (or re-run site.yml)' % self._up()
         else:
             fix = 'start it: %s start %s; if it stops again, read %s' % (self.compose, service, self._logs(service))
-        if service in (TEMPORAL_SERVICE, 'temporal-postgresql'):
+        if service in (TEMPORAL_SERVICE, model.name_of('workflow_database')):
             fix += '; then, as %s, restart the app once Temporal is healthy: %s restart %s' % (
                 TEMPORAL_PITFALL, self.compose, self.app_service)
         return fix
@@ -438,17 +430,17 @@ class HealthCheck(object):
         for service in expected:
             container = containers.get(service)
             info = by_short_id(inspected, container['id']) if container else None
-            if container is None:
-                problems.append('%s has no container' % service)
+            # The stack's one rule says what is wrong; this adds the evidence and the fix.
+            kind, sentence = model.container_problem(service, _ps_entry(container)) or (None, '')
+            if kind == 'missing':
+                problems.append(sentence)
                 fixes.append('create it: %s (or re-run site.yml)' % self._up())
-            elif container['state'] != 'running':
-                oom = ', OOM-killed' if info and info['oom_killed'] else ''
-                problems.append('%s is %s (%s%s)' % (service, container['state'], container['status'], oom))
+            elif kind == 'stopped':
+                problems.append(sentence + (', OOM-killed' if info and info['oom_killed'] else ''))
                 fixes.append(self._start_fix(service))
-            elif container['health'] not in ('healthy', ''):
+            elif kind == 'health':
                 output = info['health_output'] if info else ''
-                problems.append('%s is %s%s' % (service, container['health'],
-                                                ' (last healthcheck: %s)' % excerpt(output) if output else ''))
+                problems.append(sentence + (' (last healthcheck: %s)' % excerpt(output) if output else ''))
                 if container['health'] == 'starting':
                     fixes.append('%s is still starting: wait, then run this check again' % service)
                 elif 'exceeded timeout' in output:
@@ -578,7 +570,7 @@ class HealthCheck(object):
     def check_postgres(self):
         for service in POSTGRES_SERVICES:
             fix = 'read %s, then restart it: %s restart %s' % (self._logs(service), self.compose, service)
-            if service == 'temporal-postgresql':
+            if service == model.name_of('workflow_database'):
                 fix += '; then restart %s and, once it is healthy, %s (%s)' % (
                     TEMPORAL_SERVICE, self.app_service, TEMPORAL_PITFALL)
             # pg_isready does not log in, so the user only names the default database; the
@@ -591,10 +583,10 @@ class HealthCheck(object):
         self._in_stack('redis', 'Redis', REDIS_SERVICE, ['redis-cli', 'ping'], 'PONG', fix)
 
     def check_temporal(self):
-        fix = ('read %s (it needs temporal-postgresql), restart it: %s restart %s, then restart the app once '
+        fix = ('read %s (it needs %s), restart it: %s restart %s, then restart the app once '
                'Temporal is healthy, because %s: %s restart %s' % (
-                   self._logs(TEMPORAL_SERVICE), self.compose, TEMPORAL_SERVICE, TEMPORAL_PITFALL, self.compose,
-                   self.app_service))
+                   self._logs(TEMPORAL_SERVICE), model.name_of('workflow_database'), self.compose, TEMPORAL_SERVICE,
+                   TEMPORAL_PITFALL, self.compose, self.app_service))
         # The container's own address, as its healthcheck: auto-setup does not bind 127.0.0.1.
         describe = ('temporal operator namespace describe --namespace "$1" '
                     '--address "$(hostname -i | cut -d" " -f1):7233" >/dev/null && echo "namespace $1 exists"')

@@ -20,7 +20,7 @@ import json
 import re
 from collections.abc import Mapping
 
-APP_SERVICE = 'postiz'
+from ansible_collections.selfhosted.postiz.plugins.module_utils._postiz_stack_model import APP_SERVICE
 VERSION_RE = re.compile(r'^v?(\d+(?:\.\d+)*)$')
 # How Docker names an image that has no name left: its id.
 IMAGE_ID = re.compile(r'^(sha256:)?[0-9a-f]{12,64}$')

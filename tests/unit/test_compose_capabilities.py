@@ -14,14 +14,18 @@ import jinja2
 import pytest
 import yaml
 
+from ansible_collections.selfhosted.postiz.plugins.module_utils import _postiz_stack_model as model
+
 ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..'))
 TEMPLATE = os.path.join(ROOT, 'roles', 'postiz_stack', 'templates', 'compose.yaml.j2')
-SERVICES = ['postiz', 'postiz-postgres', 'postiz-redis', 'temporal-postgresql', 'temporal', 'postiz-proxy']
-DATA_SERVICES = ['postiz-postgres', 'postiz-redis', 'temporal-postgresql', 'temporal']
+SWITCHES = {'proxy': True}
+SERVICES = model.service_names(SWITCHES)
+DATA_SERVICES = model.service_names(role=['database', 'cache', 'workflow_database', 'workflow'])
+PROXY = model.PROXY_SERVICE
 
 
 @pytest.fixture(scope='module')
-def services():
+def project():
     with open(TEMPLATE, encoding='utf-8') as handle:
         env = jinja2.Environment(trim_blocks=True, undefined=jinja2.StrictUndefined)
         env.filters['bool'] = bool
@@ -39,7 +43,9 @@ def services():
             postiz_stack_elasticsearch_enabled=False,
             postiz_stack_external_networks=[],
             __postiz_stack_external_network_keys=[],
-            __postiz_stack_external_services=[],
+            __postiz_stack_running_services=SERVICES,
+            __postiz_stack_app_needs=model.service_names(SWITCHES, role=['database', 'cache', 'workflow']),
+            __postiz_stack_volumes=model.volumes(SWITCHES),
             __postiz_stack_proxy_enabled=True,
             __postiz_stack_frontend_url='https://postiz.example.com',
             __postiz_stack_caddyfile='postiz.example.com { }',
@@ -47,11 +53,18 @@ def services():
             postiz_stack_proxy_http_port=80,
             postiz_stack_proxy_https_port=443,
         )
-    return yaml.safe_load(rendered)['services']
+    return yaml.safe_load(rendered)
 
 
-def test_the_template_renders_every_service(services):
-    assert sorted(services) == sorted(SERVICES)
+@pytest.fixture(scope='module')
+def services(project):
+    return project['services']
+
+
+def test_the_template_renders_every_service_and_volume(project):
+    assert sorted(project['services']) == sorted(SERVICES)
+    assert sorted(project['volumes']) == sorted(model.volumes(SWITCHES))
+    assert sorted(project['services']['postiz']['depends_on']) == sorted(DATA_SERVICES[:2] + [model.TEMPORAL_SERVICE])
 
 
 @pytest.mark.parametrize('service', DATA_SERVICES)
@@ -60,15 +73,15 @@ def test_data_services_keep_only_what_their_entrypoint_needs(services, service):
     assert services[service]['cap_add'] == ['CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'SETGID', 'SETUID']
 
 
-@pytest.mark.parametrize('service', DATA_SERVICES + ['postiz-proxy'])
+@pytest.mark.parametrize('service', DATA_SERVICES + [PROXY])
 def test_the_merge_keeps_the_common_hardening(services, service):
     assert services[service]['security_opt'] == ['no-new-privileges:true']
     assert services[service]['restart'] == 'always'
 
 
 def test_the_proxy_may_only_bind_low_ports(services):
-    assert services['postiz-proxy']['cap_drop'] == ['ALL']
-    assert services['postiz-proxy']['cap_add'] == ['NET_BIND_SERVICE']
+    assert services[PROXY]['cap_drop'] == ['ALL']
+    assert services[PROXY]['cap_add'] == ['NET_BIND_SERVICE']
 
 
 def test_the_app_keeps_the_default_set(services):

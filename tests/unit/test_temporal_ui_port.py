@@ -19,11 +19,11 @@ def temporal_ui_block():
     """The temporal-ui service of the template, rendered on its own."""
     with open(TEMPLATE, encoding='utf-8') as handle:
         text = handle.read()
-    start = text.index('{% if postiz_stack_temporal_ui_enabled %}')
+    start = text.index("{% if 'temporal-ui' in running %}")
     end = text.index('{% endif %}', start)
     env = jinja2.Environment(trim_blocks=True, undefined=jinja2.StrictUndefined)
     rendered = env.from_string(text[start:end] + '{% endif %}').render(
-        postiz_stack_temporal_ui_enabled=True,
+        running=['temporal-ui'],
         postiz_stack_http_bind='0.0.0.0',
         postiz_stack_temporal_ui_port=8080,
         postiz_images={'temporal-ui': 'temporalio/ui:2.34.0'},

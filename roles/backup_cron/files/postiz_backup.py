@@ -53,6 +53,13 @@ import urllib.error
 import urllib.request
 from typing import Any, Iterable, Iterator
 
+# The stack's one description (its services, and when a service's container is healthy),
+# shared with the Ansible roles and modules. backup_cron installs it next to this command,
+# and Python looks first in the directory of the script it runs. No bytecode cache beside
+# the command: a __pycache__ directory in /usr/local/sbin would be litter.
+sys.dont_write_bytecode = True
+import postiz_stack_model as model  # noqa: E402  pylint: disable=wrong-import-position
+
 VERSION = "1.0.0"
 MANIFEST_FORMAT = 1
 ID_FORMAT = "%Y%m%dT%H%M%SZ"
@@ -329,7 +336,8 @@ def free_space_needed(previous_archive_size: int | None) -> int:
 # --------------------------------------------------------------------------------------------
 
 DEFAULTS: dict[str, Any] = {
-    "services": {"app": "postiz", "postgres": "postiz-postgres", "temporal_postgres": "temporal-postgresql", "temporal": "temporal"},
+    "services": {"app": model.APP_SERVICE, "postgres": model.name_of("database"),
+                 "temporal_postgres": model.name_of("workflow_database"), "temporal": model.TEMPORAL_SERVICE},
     "postgres": {"user": "postiz-user", "database": "postiz-db-local"},
     "temporal_postgres": {"user": "temporal"},
     # Databases that run outside the stack (postiz_stack_external_database_url, Temporal
@@ -466,6 +474,22 @@ def temporal_pg_service(config: dict[str, Any]) -> str:
     return config["services"]["temporal_postgres"]
 
 
+def ps_entry(inspected: dict[str, Any]) -> dict[str, Any]:
+    """A ``docker inspect`` result in the terms of ``docker compose ps --format json``, which the
+    stack's health rule reads."""
+    state = inspected.get("State") or {}
+    config = inspected.get("Config") or {}
+    labels = config.get("Labels") or {}
+    return {
+        "Service": labels.get("com.docker.compose.service", ""),
+        "State": state.get("Status", ""),
+        "Health": (state.get("Health") or {}).get("Status", ""),
+        "Image": config.get("Image", ""),
+        "Name": (inspected.get("Name") or "").lstrip("/"),
+        "Labels": labels,
+    }
+
+
 def helper_image_of(*containers: dict[str, Any] | None) -> str:
     """An image already on the host (its container exists) with sh and tar, for the uploads
     volume: no pull, no registry. PostgreSQL's image first (Debian or Alpine based)."""
@@ -494,7 +518,8 @@ class Docker:
         )
 
     def container(self, service: str) -> dict[str, Any] | None:
-        """The service's container (running ones first), inspected; None if there is none."""
+        """The service's container, inspected; None if there is none. Which one, of several
+        or of one-off ``docker compose run`` containers, is the stack's rule (the model's)."""
         ids = self.cli(
             "ps", "--all", "--quiet", "--no-trunc",
             "--filter", f"label=com.docker.compose.project={self.project}",
@@ -502,8 +527,9 @@ class Docker:
         ).split()
         if not ids:
             return None
-        found = json.loads(self.cli("inspect", *ids))
-        return sorted(found, key=lambda c: c["State"]["Status"] != "running")[0]
+        found = [dict(ps_entry(inspected), inspected=inspected) for inspected in json.loads(self.cli("inspect", *ids))]
+        chosen = model.select_containers(found).get(service)
+        return chosen["inspected"] if chosen else None
 
     def state(self, container_id: str) -> dict[str, Any]:
         return json.loads(self.cli("inspect", "--format", "{{json .State}}", container_id))
@@ -852,13 +878,14 @@ class BackupRun:
     def service_container(self, key: str, *, required: bool) -> dict[str, Any] | None:
         service = self.config["services"][key]
         container = self.docker.container(service)
-        if container is None or container["State"]["Status"] != "running":
-            if required:
+        # The stack's health rule: running, and healthy when it has a healthcheck.
+        problem = model.container_problem(service, ps_entry(container) if container else None)
+        if required and problem:
+            kind, _sentence = problem
+            if kind in ("missing", "stopped"):
                 status = container["State"]["Status"] if container else "missing"
                 raise BackupError(f"service {service} of project {self.project} is not running ({status}); nothing was backed up")
-            return container
-        health = (container["State"].get("Health") or {}).get("Status")
-        if required and health not in (None, "healthy"):
+            health = (container["State"].get("Health") or {}).get("Status")
             raise BackupError(f"service {service} of project {self.project} is {health}; nothing was backed up")
         return container
 

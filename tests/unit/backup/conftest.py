@@ -14,14 +14,26 @@ import sys
 import pytest
 
 SCRIPT = os.path.join(os.path.dirname(__file__), "..", "..", "..", "roles", "backup_cron", "files", "postiz_backup.py")
+# The script imports the stack's model as a sibling module, postiz_stack_model, the name
+# backup_cron installs module_utils/_postiz_stack_model.py under.
+MODEL = os.path.normpath(
+    os.path.join(os.path.dirname(__file__), "..", "..", "..", "plugins", "module_utils", "_postiz_stack_model.py")
+)
+
+
+def _load_by_path(name, path):
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    spec.loader.exec_module(module)
+    return module
 
 
 def _load():
     if "postiz_backup" not in sys.modules:
-        spec = importlib.util.spec_from_file_location("postiz_backup", os.path.normpath(SCRIPT))
-        module = importlib.util.module_from_spec(spec)
-        sys.modules["postiz_backup"] = module
-        spec.loader.exec_module(module)
+        if "postiz_stack_model" not in sys.modules:
+            _load_by_path("postiz_stack_model", MODEL)
+        _load_by_path("postiz_backup", os.path.normpath(SCRIPT))
     return sys.modules["postiz_backup"]
 
 
