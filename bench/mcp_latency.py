@@ -39,8 +39,10 @@ def percentile(sorted_ms: list[float], fraction: float) -> float:
 
 
 def _post(url: str, body: dict, headers: dict | None = None) -> tuple[dict, object]:
-    request = urllib.request.Request(url, json.dumps(body).encode(), {"Content-Type": "application/json", **(headers or {})})
-    with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 - URL given by the operator
+    request = urllib.request.Request(
+        url, json.dumps(body).encode(), {"Content-Type": "application/json", **(headers or {})}
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
         return json.load(response), response.headers
 
 
@@ -48,7 +50,9 @@ def key_from_project(project_dir: str, base_url: str, email: str) -> str:
     """Log in as the admin the role created and read the organization's key."""
     with open(os.path.join(project_dir, "secrets", "secrets.json"), encoding="utf-8") as handle:
         password = json.load(handle)["POSTIZ_ADMIN_PASSWORD"]
-    _body, headers = _post(f"{base_url}/api/auth/login", {"email": email, "password": password, "provider": "LOCAL"})
+    _body, headers = _post(
+        f"{base_url}/api/auth/login", {"email": email, "password": password, "provider": "LOCAL"}
+    )
     token = headers.get("auth")
     if not token:
         cookie = http.cookies.SimpleCookie()
@@ -58,7 +62,7 @@ def key_from_project(project_dir: str, base_url: str, email: str) -> str:
     if not token:
         sys.exit("login gave no session; check --admin-email and that the admin exists")
     request = urllib.request.Request(f"{base_url}/api/user/self", headers={"auth": token})
-    with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
+    with urllib.request.urlopen(request, timeout=30) as response:
         key = json.load(response).get("publicApi")
     if not key:
         sys.exit(f"{email} cannot see the organization's API key (not its owner or an admin)")
@@ -66,20 +70,23 @@ def key_from_project(project_dir: str, base_url: str, email: str) -> str:
 
 
 async def measure(url: str, key: str, count: int, warmup: int) -> tuple[list[float], float]:
-    async with streamablehttp_client(url, headers={"Authorization": f"Bearer {key}"}, timeout=30) as (read, write, _):
-        async with ClientSession(read, write) as session:
+    async with streamablehttp_client(url, headers={"Authorization": f"Bearer {key}"}, timeout=30) as (
+        read,
+        write,
+        _,
+    ), ClientSession(read, write) as session:
+        began = time.perf_counter()
+        await session.initialize()
+        handshake_ms = (time.perf_counter() - began) * 1000
+        for _ in range(warmup):
+            await session.call_tool(TOOL, {})
+        samples = []
+        for _ in range(count):
             began = time.perf_counter()
-            await session.initialize()
-            handshake_ms = (time.perf_counter() - began) * 1000
-            for _ in range(warmup):
-                await session.call_tool(TOOL, {})
-            samples = []
-            for _ in range(count):
-                began = time.perf_counter()
-                result = await session.call_tool(TOOL, {})
-                samples.append((time.perf_counter() - began) * 1000)
-                if result.isError:
-                    sys.exit(f"{TOOL} answered an error: {result.content[0].text[:200]}")
+            result = await session.call_tool(TOOL, {})
+            samples.append((time.perf_counter() - began) * 1000)
+            if result.isError:
+                sys.exit(f"{TOOL} answered an error: {result.content[0].text[:200]}")
     return samples, handshake_ms
 
 
@@ -88,7 +95,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--url", help="MCP endpoint without the key (default: <local URL>/api/mcp)")
     parser.add_argument("--key-file", help="file holding the organization API key")
     parser.add_argument("--project-dir", help="deployed project; the key is read by logging in as the admin")
-    parser.add_argument("--base-url", default="http://127.0.0.1:4007", help="app URL for --project-dir logins")
+    parser.add_argument(
+        "--base-url", default="http://127.0.0.1:4007", help="app URL for --project-dir logins"
+    )
     parser.add_argument("--admin-email", default="admin@localhost.localdomain")
     parser.add_argument("-n", "--count", type=int, default=200, help="timed calls (default 200)")
     parser.add_argument("--warmup", type=int, default=5, help="untimed calls first (default 5)")

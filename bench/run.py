@@ -57,7 +57,7 @@ class Bench:
         self.project_dir = args.project_dir
         self.project = args.project_name
         self.port = args.port
-        stamp = dt.datetime.now(dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+        stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
         self.log_dir = args.log_dir or f"/tmp/postiz-bench-{stamp}"
         os.makedirs(self.log_dir, exist_ok=True)
         self.vars = {
@@ -65,9 +65,13 @@ class Bench:
             "postiz_stack_project_name": self.project,
             "postiz_stack_http_port": self.port,
         }
-        self.env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(REPO, "ansible.cfg"),
-                        ANSIBLE_COLLECTIONS_PATH=os.path.join(REPO, "collections"), ANSIBLE_FORCE_COLOR="0",
-                        PATH=BIN + os.pathsep + os.environ.get("PATH", ""))
+        self.env = dict(
+            os.environ,
+            ANSIBLE_CONFIG=os.path.join(REPO, "ansible.cfg"),
+            ANSIBLE_COLLECTIONS_PATH=os.path.join(REPO, "collections"),
+            ANSIBLE_FORCE_COLOR="0",
+            PATH=BIN + os.pathsep + os.environ.get("PATH", ""),
+        )
         self.rows: list[tuple[str, str]] = []
         self.notes: list[str] = []
 
@@ -77,8 +81,16 @@ class Bench:
         """Run ``command``, log its output to <log dir>/<name>.log; (seconds, stdout). Raises on failure."""
         log_path = os.path.join(self.log_dir, f"{name}.log")
         started = time.monotonic()
-        done = subprocess.run(command, cwd=REPO, env=self.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                              text=True, timeout=timeout, check=False)
+        done = subprocess.run(
+            command,
+            cwd=REPO,
+            env=self.env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
         seconds = time.monotonic() - started
         with open(log_path, "w", encoding="utf-8") as handle:
             handle.write(done.stdout)
@@ -88,8 +100,17 @@ class Bench:
 
     def playbook(self, name: str, path: str, **extra: object) -> tuple[float, str]:
         variables = dict(self.vars, **extra)
-        return self.run(name, [os.path.join(BIN, "ansible-playbook"), "-e", "@tests/offline.yml",
-                               "-e", json.dumps(variables), path])
+        return self.run(
+            name,
+            [
+                os.path.join(BIN, "ansible-playbook"),
+                "-e",
+                "@tests/offline.yml",
+                "-e",
+                json.dumps(variables),
+                path,
+            ],
+        )
 
     def compose(self, *args: str) -> list[str]:
         return ["docker", "compose", "--project-directory", self.project_dir, "-p", self.project, *args]
@@ -97,12 +118,18 @@ class Bench:
     # -- steps ------------------------------------------------------------------
 
     def preflight(self) -> None:
-        leftovers = subprocess.run(["docker", "ps", "-aq", "--filter", f"label=com.docker.compose.project={self.project}"],
-                                   capture_output=True, text=True, check=True).stdout.split()
+        leftovers = subprocess.run(
+            ["docker", "ps", "-aq", "--filter", f"label=com.docker.compose.project={self.project}"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.split()
         if leftovers or os.path.exists(self.project_dir):
             if not self.args.force:
-                sys.exit(f"{self.project_dir} or containers of project {self.project} exist already; "
-                         "give --force to delete them first, or other --project-dir/--project-name")
+                sys.exit(
+                    f"{self.project_dir} or containers of project {self.project} exist already; "
+                    "give --force to delete them first, or other --project-dir/--project-name"
+                )
             self.sweep()
         with socket.socket() as probe:
             probe.settimeout(2)
@@ -113,7 +140,9 @@ class Bench:
         seconds, output = self.playbook("1-converge", "site.yml")
         if "): HEALTHY" not in output:
             raise StepFailed("site.yml passed but printed no HEALTHY summary")
-        self.rows.append(("Converge from empty to all-healthy (`site.yml`, ends with `postiz_health`)", f"{seconds:.1f} s"))
+        self.rows.append(
+            ("Converge from empty to all-healthy (`site.yml`, ends with `postiz_health`)", f"{seconds:.1f} s")
+        )
         return seconds
 
     def rerun(self) -> None:
@@ -123,20 +152,34 @@ class Bench:
         self.rows.append(("Idempotent re-run (`site.yml`)", f"{seconds:.1f} s (changed={count})"))
 
     def memory(self) -> None:
-        ids = subprocess.run(["docker", "ps", "-q", "--filter", f"label=com.docker.compose.project={self.project}"],
-                             capture_output=True, text=True, check=True).stdout.split()
-        stats = subprocess.run(["docker", "stats", "--no-stream", "--format", "{{json .}}", *ids],
-                               capture_output=True, text=True, check=True).stdout
+        ids = subprocess.run(
+            ["docker", "ps", "-q", "--filter", f"label=com.docker.compose.project={self.project}"],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.split()
+        stats = subprocess.run(
+            ["docker", "stats", "--no-stream", "--format", "{{json .}}", *ids],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout
         usage = parse_stats(stats)
         total = sum(usage.values())
         budget = self.budget_mb()
         largest = sorted(usage.items(), key=lambda item: -item[1])
         prefix = self.project + "-"
         # Container names are <project>-<service>-<n>.
-        parts = ", ".join(f"{name[len(prefix):].rsplit('-', 1)[0] if name.startswith(prefix) else name} {used:.0f}"
-                          for name, used in largest)
-        self.rows.append(("Stack memory (`docker stats`, idle) vs `postiz_memory_budget_mb`",
-                          f"{total:.0f} MiB of {budget} MiB ({100 * total / budget:.0f}%): {parts}"))
+        parts = ", ".join(
+            f"{name[len(prefix) :].rsplit('-', 1)[0] if name.startswith(prefix) else name} {used:.0f}"
+            for name, used in largest
+        )
+        self.rows.append(
+            (
+                "Stack memory (`docker stats`, idle) vs `postiz_memory_budget_mb`",
+                f"{total:.0f} MiB of {budget} MiB ({100 * total / budget:.0f}%): {parts}",
+            )
+        )
 
     def budget_mb(self) -> int:
         with open(os.path.join(REPO, "roles/postiz_stack/defaults/main.yml"), encoding="utf-8") as handle:
@@ -145,30 +188,59 @@ class Bench:
 
     def mcp(self) -> None:
         script = os.path.join(REPO, "bench", "mcp_latency.py")
-        _seconds, output = self.run("4-mcp", [sys.executable, script, "--project-dir", self.project_dir,
-                                              "--base-url", f"http://127.0.0.1:{self.port}", "-n", str(self.args.calls)])
+        _seconds, output = self.run(
+            "4-mcp",
+            [
+                sys.executable,
+                script,
+                "--project-dir",
+                self.project_dir,
+                "--base-url",
+                f"http://127.0.0.1:{self.port}",
+                "-n",
+                str(self.args.calls),
+            ],
+        )
         match = re.search(r"p50 ([\d.]+) ms\s+p95 ([\d.]+) ms\s+max ([\d.]+) ms", output)
         if not match:
             raise StepFailed(f"no percentiles in the output of {script}; see {self.log_dir}/4-mcp.log")
-        self.rows.append((f"MCP `tools/call integrationList` p50 / p95 ({self.args.calls} calls, max)",
-                          f"{match.group(1)} / {match.group(2)} ms (max {match.group(3)} ms)"))
+        self.rows.append(
+            (
+                f"MCP `tools/call integrationList` p50 / p95 ({self.args.calls} calls, max)",
+                f"{match.group(1)} / {match.group(2)} ms (max {match.group(3)} ms)",
+            )
+        )
 
     def backup_and_restore(self) -> None:
-        backup, restore = os.path.join(REPO, "playbooks/backup.yml"), os.path.join(REPO, "playbooks/restore.yml")
+        backup, restore = (
+            os.path.join(REPO, "playbooks/backup.yml"),
+            os.path.join(REPO, "playbooks/restore.yml"),
+        )
         if not os.path.exists(backup):
             self.rows.append(("Backup / drill / restore", "n/a (not installed)"))
             return
         seconds, _output = self.playbook("5-backup", "playbooks/backup.yml")
         durations = self.last_backup_durations()
-        self.rows.append(("Backup (`playbooks/backup.yml`; the backup command alone)",
-                          f"{seconds:.1f} s ({durations.get('total', 0):.1f} s)"))
+        self.rows.append(
+            (
+                "Backup (`playbooks/backup.yml`; the backup command alone)",
+                f"{seconds:.1f} s ({durations.get('total', 0):.1f} s)",
+            )
+        )
         drill = durations.get("drill")
-        self.rows.append(("Restore drill (inside the backup)", f"{drill:.1f} s" if drill is not None else "n/a (drill off)"))
+        self.rows.append(
+            (
+                "Restore drill (inside the backup)",
+                f"{drill:.1f} s" if drill is not None else "n/a (drill off)",
+            )
+        )
         if not os.path.exists(restore):
             self.rows.append(("Restore", "n/a (not installed)"))
             return
         seconds, _output = self.playbook("6-restore", "playbooks/restore.yml")
-        self.rows.append(("Restore of that backup (`playbooks/restore.yml`, until healthy)", f"{seconds:.1f} s"))
+        self.rows.append(
+            ("Restore of that backup (`playbooks/restore.yml`, until healthy)", f"{seconds:.1f} s")
+        )
 
     def last_backup_durations(self) -> dict:
         status_path = f"/var/lib/postiz-backup/{self.project}/status.json"
@@ -182,12 +254,16 @@ class Bench:
     def floor(self, converge_seconds: float) -> None:
         self.run("7-down", self.compose("down", "-v"))
         seconds, _output = self.run("8-floor-up", self.compose("up", "-d", "--wait", "--wait-timeout", "900"))
-        self.rows.insert(1, ("Floor: same compose file, `docker compose up -d --wait` after `down -v`", f"{seconds:.1f} s"))
+        self.rows.insert(
+            1, ("Floor: same compose file, `docker compose up -d --wait` after `down -v`", f"{seconds:.1f} s")
+        )
         self.rows.insert(2, ("Ratio converge / floor", f"{converge_seconds / seconds:.1f}x"))
 
     def teardown(self) -> None:
         try:
-            self.playbook("9-teardown", "site.yml", postiz_stack_state="absent", postiz_stack_remove_data=True)
+            self.playbook(
+                "9-teardown", "site.yml", postiz_stack_state="absent", postiz_stack_remove_data=True
+            )
         except StepFailed as exc:
             self.notes.append(f"teardown through site.yml failed ({exc}); swept by hand")
         self.sweep()
@@ -195,16 +271,31 @@ class Bench:
     def sweep(self) -> None:
         """Whatever of the bench project is left: containers, volumes, networks, files, backups."""
         label = f"label=com.docker.compose.project={self.project}"
-        for kind, list_flags, remove in (("container", ["-a"], ["rm", "-f"]), ("volume", [], ["rm", "-f"]),
-                                         ("network", [], ["rm"])):
-            listed = subprocess.run(["docker", kind, "ls", "-q", *list_flags, "--filter", label],
-                                    capture_output=True, text=True, check=False).stdout.split()
+        for kind, list_flags, remove in (
+            ("container", ["-a"], ["rm", "-f"]),
+            ("volume", [], ["rm", "-f"]),
+            ("network", [], ["rm"]),
+        ):
+            listed = subprocess.run(
+                ["docker", kind, "ls", "-q", *list_flags, "--filter", label],
+                capture_output=True,
+                text=True,
+                check=False,
+            ).stdout.split()
             if listed:
                 subprocess.run(["docker", kind, *remove, *listed], capture_output=True, check=False)
-        for path in (self.project_dir, f"/var/backups/postiz/{self.project}", f"/var/lib/postiz-backup/{self.project}"):
+        for path in (
+            self.project_dir,
+            f"/var/backups/postiz/{self.project}",
+            f"/var/lib/postiz-backup/{self.project}",
+        ):
             shutil.rmtree(path, ignore_errors=True)
-        for path in (f"/var/log/postiz-backup/{self.project}.log", f"/etc/postiz-backup/{self.project}.json",
-                     f"/usr/local/sbin/postiz-backup-{self.project}", f"/etc/cron.d/postiz-backup-{self.project}"):
+        for path in (
+            f"/var/log/postiz-backup/{self.project}.log",
+            f"/etc/postiz-backup/{self.project}.json",
+            f"/usr/local/sbin/postiz-backup-{self.project}",
+            f"/etc/cron.d/postiz-backup-{self.project}",
+        ):
             if os.path.exists(path):
                 os.remove(path)
 
@@ -218,19 +309,28 @@ class Bench:
             cpu = f"{len(models)} x {models[0]}" if models else f"{os.cpu_count()} CPU"
         except OSError:
             pass
-        mem_gib = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 1024 ** 3
-        docker = subprocess.run(["docker", "version", "--format", "{{.Server.Version}}"], capture_output=True, text=True,
-                                check=False).stdout.strip()
-        compose = subprocess.run(["docker", "compose", "version", "--short"], capture_output=True, text=True,
-                                 check=False).stdout.strip()
-        return (f"{platform.node()}: {cpu}, {mem_gib:.1f} GiB RAM, {platform.platform(terse=True)}, "
-                f"Docker Engine {docker}, Compose {compose}, offline images (tests/offline.yml)")
+        mem_gib = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 1024**3
+        docker = subprocess.run(
+            ["docker", "version", "--format", "{{.Server.Version}}"],
+            capture_output=True,
+            text=True,
+            check=False,
+        ).stdout.strip()
+        compose = subprocess.run(
+            ["docker", "compose", "version", "--short"], capture_output=True, text=True, check=False
+        ).stdout.strip()
+        return (
+            f"{platform.node()}: {cpu}, {mem_gib:.1f} GiB RAM, {platform.platform(terse=True)}, "
+            f"Docker Engine {docker}, Compose {compose}, offline images (tests/offline.yml)"
+        )
 
     def report(self, started: dt.datetime, load_before: tuple, load_after: tuple) -> None:
         print(f"Postiz collection benchmark, {started:%Y-%m-%d %H:%M} UTC")
         print(f"Machine: {self.machine()}")
-        print(f"Load average before / after: {' '.join(f'{x:.1f}' for x in load_before)} / "
-              f"{' '.join(f'{x:.1f}' for x in load_after)}")
+        print(
+            f"Load average before / after: {' '.join(f'{x:.1f}' for x in load_before)} / "
+            f"{' '.join(f'{x:.1f}' for x in load_after)}"
+        )
         print(f"Project: {self.project} in {self.project_dir}, port {self.port}; logs: {self.log_dir}")
         print()
         width = max([len(name) for name, _value in self.rows] + [len("Measure")])
@@ -257,7 +357,7 @@ def main(argv: list[str] | None = None) -> int:
 
     bench = Bench(args)
     bench.preflight()
-    started = dt.datetime.now(dt.timezone.utc)
+    started = dt.datetime.now(dt.UTC)
     load_before = os.getloadavg()
     failure = None
     try:

@@ -50,9 +50,7 @@ def docker_json(*args: str) -> list[dict]:
 def inspect(kind: str, ids: list[str]) -> list[dict]:
     if not ids:
         return []
-    out = subprocess.run(
-        ["docker", kind, "inspect", *ids], check=True, capture_output=True, text=True
-    ).stdout
+    out = subprocess.run(["docker", kind, "inspect", *ids], check=True, capture_output=True, text=True).stdout
     return json.loads(out)
 
 
@@ -160,7 +158,9 @@ def differences(before: dict, after: dict) -> list[str]:
             elif key not in old:
                 lines.append(f"{section}: {key} appeared")
             elif old[key] != new[key]:
-                changed = sorted(k for k in set(old[key]) | set(new[key]) if old[key].get(k) != new[key].get(k))
+                changed = sorted(
+                    k for k in set(old[key]) | set(new[key]) if old[key].get(k) != new[key].get(k)
+                )
                 lines.append(f"{section}: {key} changed ({', '.join(changed)})")
     return lines
 

@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: selfhosted.postiz contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Filters that check, wire and explain the OAuth credentials of Postiz's channel providers.
@@ -25,14 +24,14 @@ from ansible_collections.selfhosted.postiz.plugins.plugin_utils.postiz_urls impo
 
 # Postiz puts this redirector in front of the callback of some providers when
 # FRONTEND_URL does not contain the text "https" (a substring test, upstream).
-REDIRECTMETO = 'https://redirectmeto.com/'
-CALLBACK_PATH = '/integrations/social/'
-DEFAULT_PORTS = {'http': 80, 'https': 443}
+REDIRECTMETO = "https://redirectmeto.com/"
+CALLBACK_PATH = "/integrations/social/"
+DEFAULT_PORTS = {"http": 80, "https": 443}
 
-AUTH_TYPES = ('oauth2', 'oauth1', 'credentials', 'bot', 'web3', 'extension', 'agent', 'redirect')
-REDIRECT_TYPES = ('none', 'standard', 'redirectmeto')
-FIELD_KINDS = ('id', 'secret', 'url')
-ENTRY_KEYS = ('id', 'name', 'auth', 'env', 'redirect')
+AUTH_TYPES = ("oauth2", "oauth1", "credentials", "bot", "web3", "extension", "agent", "redirect")
+REDIRECT_TYPES = ("none", "standard", "redirectmeto")
+FIELD_KINDS = ("id", "secret", "url")
+ENTRY_KEYS = ("id", "name", "auth", "env", "redirect")
 
 
 # -- the catalog ---------------------------------------------------------------
@@ -41,41 +40,53 @@ ENTRY_KEYS = ('id', 'name', 'auth', 'env', 'redirect')
 def _catalog_index(catalog):
     """{identifier: entry} in catalog order; a malformed catalog is a bug, so it raises."""
     if not isinstance(catalog, Sequence) or isinstance(catalog, (str, bytes)):
-        raise AnsibleFilterError('The provider catalog must be a list of providers, got a %s.' % type(catalog).__name__)
+        raise AnsibleFilterError(
+            f"The provider catalog must be a list of providers, got a {type(catalog).__name__}."
+        )
     index = {}
     for position, entry in enumerate(catalog, 1):
         if not isinstance(entry, Mapping) or any(key not in entry for key in ENTRY_KEYS):
             raise AnsibleFilterError(
-                'Provider catalog entry %d must be a mapping with at least %s.' % (position, ', '.join(ENTRY_KEYS)))
-        ident = entry['id']
+                "Provider catalog entry %d must be a mapping with at least %s."
+                % (position, ", ".join(ENTRY_KEYS))
+            )
+        ident = entry["id"]
         if ident in index:
-            raise AnsibleFilterError('The provider catalog lists %r twice.' % ident)
-        if entry['auth'] not in AUTH_TYPES or entry['redirect'] not in REDIRECT_TYPES:
-            raise AnsibleFilterError('Provider catalog entry %r has an unknown auth or redirect type.' % ident)
-        for var in entry['env'] or ():
-            if var.get('kind') not in FIELD_KINDS or not var.get('field') or not var.get('name'):
-                raise AnsibleFilterError('Provider catalog entry %r has a malformed env entry.' % ident)
+            raise AnsibleFilterError(f"The provider catalog lists {ident!r} twice.")
+        if entry["auth"] not in AUTH_TYPES or entry["redirect"] not in REDIRECT_TYPES:
+            raise AnsibleFilterError(
+                f"Provider catalog entry {ident!r} has an unknown auth or redirect type."
+            )
+        for var in entry["env"] or ():
+            if var.get("kind") not in FIELD_KINDS or not var.get("field") or not var.get("name"):
+                raise AnsibleFilterError(f"Provider catalog entry {ident!r} has a malformed env entry.")
             try:
-                re.compile(var['shape']['regex'])
+                re.compile(var["shape"]["regex"])
             except (KeyError, TypeError, re.error) as exc:
-                raise AnsibleFilterError('Provider catalog entry %r, %s: bad shape (%s).' % (ident, var['name'], exc))
+                raise AnsibleFilterError(
+                    "Provider catalog entry {!r}, {}: bad shape ({}).".format(ident, var["name"], exc)
+                )
         index[ident] = entry
     for entry in index.values():
-        if entry.get('fallback') and entry['fallback'] not in index:
-            raise AnsibleFilterError('Provider catalog entry %r falls back to unknown %r.' % (entry['id'], entry['fallback']))
+        if entry.get("fallback") and entry["fallback"] not in index:
+            raise AnsibleFilterError(
+                "Provider catalog entry {!r} falls back to unknown {!r}.".format(
+                    entry["id"], entry["fallback"]
+                )
+            )
     return index
 
 
 def _env_vars(entry):
-    return list(entry.get('env') or ())
+    return list(entry.get("env") or ())
 
 
 def _required(entry):
-    return [var for var in _env_vars(entry) if var.get('required')]
+    return [var for var in _env_vars(entry) if var.get("required")]
 
 
 def _fields_text(variables):
-    return ', '.join('%s (%s)' % (var['field'], var['name']) for var in variables)
+    return ", ".join("{} ({})".format(var["field"], var["name"]) for var in variables)
 
 
 def _needs_no_env(entry):
@@ -89,41 +100,47 @@ def _needs_no_env(entry):
 def _parse_frontend(public_url):
     """(FRONTEND_URL as the stack writes it, None), or (None, why the URL is unusable)."""
     if not isinstance(public_url, str) or not public_url:
-        return None, 'it must be a non-empty string, like https://postiz.example.com'
+        return None, "it must be a non-empty string, like https://postiz.example.com"
     try:
         parts = urlsplit(public_url)
         port = parts.port
     except ValueError as exc:
-        return None, '%r cannot be parsed (%s)' % (mask_url(public_url), parse_error(public_url, exc))
+        return None, f"{mask_url(public_url)!r} cannot be parsed ({parse_error(public_url, exc)})"
     scheme = parts.scheme.lower()
     if scheme not in DEFAULT_PORTS or not parts.hostname or any(ch.isspace() for ch in public_url):
-        return None, '%r must start with http:// or https://, name a host and contain no spaces' % mask_url(public_url)
-    if parts.path not in ('', '/') or parts.query or parts.fragment:
-        return None, '%r must be scheme, host and port only: Postiz is served at the root of its host' % mask_url(public_url)
+        return (
+            None,
+            f"{mask_url(public_url)!r} must start with http:// or https://, name a host and contain no spaces",
+        )
+    if parts.path not in ("", "/") or parts.query or parts.fragment:
+        return (
+            None,
+            f"{mask_url(public_url)!r} must be scheme, host and port only: Postiz is served at the root of its host",
+        )
     host = parts.hostname
-    if ':' in host:
-        host = '[%s]' % host
+    if ":" in host:
+        host = f"[{host}]"
     if port is not None and port != DEFAULT_PORTS[scheme]:
-        return '%s://%s:%d' % (scheme, host, port), None
-    return '%s://%s' % (scheme, host), None
+        return "%s://%s:%d" % (scheme, host, port), None
+    return f"{scheme}://{host}", None
 
 
 def _frontend_url(public_url):
     frontend, reason = _parse_frontend(public_url)
     if reason:
-        raise AnsibleFilterError('The public URL is not usable: %s.' % reason)
+        raise AnsibleFilterError(f"The public URL is not usable: {reason}.")
     return frontend
 
 
 def _redirect_uri(entry, frontend, x_url=None):
-    if entry['redirect'] == 'none':
-        return ''
+    if entry["redirect"] == "none":
+        return ""
     base = frontend
-    if entry['id'] == 'x' and x_url:
+    if entry["id"] == "x" and x_url:
         # X_URL replaces FRONTEND_URL as the base of X's callback, and only that.
-        base = x_url.rstrip('/')
-    uri = base + CALLBACK_PATH + entry['id'] + ('/' if entry.get('trailing_slash') else '')
-    if entry['redirect'] == 'redirectmeto' and 'https' not in frontend:
+        base = x_url.rstrip("/")
+    uri = base + CALLBACK_PATH + entry["id"] + ("/" if entry.get("trailing_slash") else "")
+    if entry["redirect"] == "redirectmeto" and "https" not in frontend:
         uri = REDIRECTMETO + uri
     return uri
 
@@ -132,7 +149,9 @@ def oauth_redirect_uri(public_url, identifier, catalog, x_url=None):
     """The exact redirect URI Postiz sends for one provider ('' when it has none)."""
     index = _catalog_index(catalog)
     if identifier not in index:
-        raise AnsibleFilterError('%r is not a Postiz provider identifier.%s' % (identifier, _did_you_mean(identifier, index)))
+        raise AnsibleFilterError(
+            f"{identifier!r} is not a Postiz provider identifier.{_did_you_mean(identifier, index)}"
+        )
     return _redirect_uri(index[identifier], _frontend_url(public_url), x_url or None)
 
 
@@ -140,7 +159,7 @@ def oauth_redirect_uri(public_url, identifier, catalog, x_url=None):
 
 
 def _normalise(name):
-    return re.sub(r'[\s_.]+', '-', str(name).strip().lower())
+    return re.sub(r"[\s_.]+", "-", str(name).strip().lower())
 
 
 def _did_you_mean(name, index):
@@ -149,47 +168,49 @@ def _did_you_mean(name, index):
     candidates = {}
     for ident, entry in index.items():
         candidates.setdefault(_normalise(ident), ident)
-        for alias in list(entry.get('aliases') or ()) + [entry['name']]:
+        for alias in [*list(entry.get("aliases") or ()), entry["name"]]:
             candidates.setdefault(_normalise(alias), ident)
     if wanted in candidates:
-        return ' Did you mean %r?' % candidates[wanted]
+        return f" Did you mean {candidates[wanted]!r}?"
     close = difflib.get_close_matches(wanted, list(candidates), n=3, cutoff=0.75)
     suggestions = list(dict.fromkeys(candidates[match] for match in close))
     if suggestions:
-        return ' Did you mean %s?' % ' or '.join(repr(item) for item in suggestions)
-    return ''
+        return " Did you mean {}?".format(" or ".join(repr(item) for item in suggestions))
+    return ""
 
 
 def _as_text(value):
     """(text, None) for a usable value, (None, None) when absent, (None, reason) otherwise."""
-    if type(value).__name__ == 'EncryptedString':  # an inline !vault value that reached us undecrypted
+    if type(value).__name__ == "EncryptedString":  # an inline !vault value that reached us undecrypted
         value = str(value)
-    if value is None or (isinstance(value, str) and value == ''):
+    if value is None or (isinstance(value, str) and value == ""):
         return None, None
     if isinstance(value, bool):
-        return None, 'is a boolean, not text'
+        return None, "is a boolean, not text"
     if isinstance(value, int):
         return str(value), None
     if isinstance(value, float):
-        return None, 'was read by YAML as a number and may have lost digits'
+        return None, "was read by YAML as a number and may have lost digits"
     if not isinstance(value, str):
-        return None, 'is a %s, not text' % type(value).__name__
+        return None, f"is a {type(value).__name__}, not text"
     return value, None
 
 
 def _check_value(ident, var, value):
     """A sentence when the value does not have the catalog's shape, else None."""
     text, reason = _as_text(value)
-    label = '%s: %s (%s)' % (ident, var['field'], var['name'])
+    label = "{}: {} ({})".format(ident, var["field"], var["name"])
     if reason:
-        return '%s %s; expected %s, in quotes.' % (label, reason, var['shape']['description'])
+        return "{} {}; expected {}, in quotes.".format(label, reason, var["shape"]["description"])
     if text is None:
         return None
     if text != text.strip():
-        return '%s has spaces or line breaks around it; expected %s.' % (label, var['shape']['description'])
-    if not re.fullmatch(var['shape']['regex'], text):
-        shown = (' %r' % mask_url(text)) if var['kind'] == 'url' else ' (%d characters)' % len(text)
-        return '%s has the wrong shape%s; expected %s.' % (label, shown, var['shape']['description'])
+        return "{} has spaces or line breaks around it; expected {}.".format(
+            label, var["shape"]["description"]
+        )
+    if not re.fullmatch(var["shape"]["regex"], text):
+        shown = (f" {mask_url(text)!r}") if var["kind"] == "url" else " (%d characters)" % len(text)
+        return "{} has the wrong shape{}; expected {}.".format(label, shown, var["shape"]["description"])
     return None
 
 
@@ -197,28 +218,32 @@ def _given(entry, creds):
     """{field: text} of the non-empty values the user gave for this provider."""
     given = {}
     for var in _env_vars(entry):
-        text, reason = _as_text(creds.get(var['field']))
+        text, reason = _as_text(creds.get(var["field"]))
         if text is not None and not reason:
-            given[var['field']] = text
+            given[var["field"]] = text
     return given
 
 
 def _complete(entry, creds):
     given = _given(entry, creds)
-    return all(var['field'] in given for var in _required(entry))
+    return all(var["field"] in given for var in _required(entry))
 
 
 def _lender(ident, index, configured):
     """The configured provider whose credentials `ident` uses when it gives none, or None."""
     entry = index[ident]
-    names = {var['name'] for var in _required(entry)}
-    if entry.get('shared_app'):
+    names = {var["name"] for var in _required(entry)}
+    if entry.get("shared_app"):
         for other, creds in configured.items():
             other_entry = index[other]
-            if (other != ident and other_entry.get('shared_app') == entry['shared_app']
-                    and {var['name'] for var in _required(other_entry)} == names and _complete(other_entry, creds)):
+            if (
+                other != ident
+                and other_entry.get("shared_app") == entry["shared_app"]
+                and {var["name"] for var in _required(other_entry)} == names
+                and _complete(other_entry, creds)
+            ):
                 return other
-    fallback = entry.get('fallback')
+    fallback = entry.get("fallback")
     if fallback in configured and _complete(index[fallback], configured[fallback]):
         return fallback
     return None
@@ -226,49 +251,67 @@ def _lender(ident, index, configured):
 
 def _siblings(ident, index):
     entry = index[ident]
-    if not entry.get('shared_app'):
+    if not entry.get("shared_app"):
         return []
-    return [other for other, item in index.items() if other != ident and item.get('shared_app') == entry['shared_app']]
+    return [
+        other
+        for other, item in index.items()
+        if other != ident and item.get("shared_app") == entry["shared_app"]
+    ]
 
 
 def _entry_problems(ident, entry, creds, index, configured):
     problems = []
-    fields = {var['field']: var for var in _env_vars(entry)}
+    fields = {var["field"]: var for var in _env_vars(entry)}
     if _needs_no_env(entry):
         if creds:
             problems.append(
-                '%s takes no credentials here: it is connected in the Postiz UI, where the user enters %s. '
-                'Remove its fields.' % (ident, '; '.join(entry.get('ui_entry') or ())))
+                "{} takes no credentials here: it is connected in the Postiz UI, where the user enters {}. "
+                "Remove its fields.".format(ident, "; ".join(entry.get("ui_entry") or ()))
+            )
         return problems
     for key in creds:
         if key not in fields:
             hint = difflib.get_close_matches(str(key), list(fields), n=1, cutoff=0.6)
-            problems.append('%s has the unknown field %r%s; expected fields: %s.' % (
-                ident, key, (' (did you mean %r?)' % hint[0]) if hint else '', _fields_text(_env_vars(entry))))
+            problems.append(
+                "{} has the unknown field {!r}{}; expected fields: {}.".format(
+                    ident,
+                    key,
+                    (f" (did you mean {hint[0]!r}?)") if hint else "",
+                    _fields_text(_env_vars(entry)),
+                )
+            )
     for var in _env_vars(entry):
-        problem = _check_value(ident, var, creds.get(var['field']))
+        problem = _check_value(ident, var, creds.get(var["field"]))
         if problem:
             problems.append(problem)
     # A value that is there but unusable was reported above; only absent ones are missing.
-    missing = [var for var in _required(entry) if _as_text(creds.get(var['field'])) == (None, None)]
+    missing = [var for var in _required(entry) if _as_text(creds.get(var["field"])) == (None, None)]
     if not missing:
         return problems
-    gives_any_required = any(_as_text(creds.get(var['field'])) != (None, None) for var in _required(entry))
+    gives_any_required = any(_as_text(creds.get(var["field"])) != (None, None) for var in _required(entry))
     if not gives_any_required and _lender(ident, index, configured):
         return problems
-    alternatives = [other for other in _siblings(ident, index)
-                    if {v['name'] for v in _required(index[other])} == {v['name'] for v in _required(entry)}]
-    if entry.get('fallback'):
-        alternatives.append(entry['fallback'])
+    alternatives = [
+        other
+        for other in _siblings(ident, index)
+        if {v["name"] for v in _required(index[other])} == {v["name"] for v in _required(entry)}
+    ]
+    if entry.get("fallback"):
+        alternatives.append(entry["fallback"])
     if alternatives and not creds:
-        text = ('%s is empty, so it needs the app of %s, which is not completely configured: configure %s, or give %s '
-                'its own %s.'
-                % (ident, ' or '.join(alternatives), ' or '.join(alternatives), ident, _fields_text(missing)))
+        text = (
+            "{} is empty, so it needs the app of {}, which is not completely configured: configure {}, or give {} "
+            "its own {}.".format(
+                ident, " or ".join(alternatives), " or ".join(alternatives), ident, _fields_text(missing)
+            )
+        )
     elif alternatives and not gives_any_required:
-        text = '%s is missing %s, or leave it empty ({}) and configure %s, whose app it then uses.' % (
-            ident, _fields_text(missing), ' or '.join(alternatives))
+        text = "{} is missing {}, or leave it empty ({{}}) and configure {}, whose app it then uses.".format(
+            ident, _fields_text(missing), " or ".join(alternatives)
+        )
     else:
-        text = '%s is missing %s.' % (ident, _fields_text(missing))
+        text = f"{ident} is missing {_fields_text(missing)}."
     problems.append(text)
     return problems
 
@@ -281,15 +324,16 @@ def _conflicts(index, configured):
         entry = index[ident]
         given = _given(entry, creds)
         for var in _env_vars(entry):
-            if var['field'] not in given:
+            if var["field"] not in given:
                 continue
-            previous = first.setdefault(var['name'], (ident, given[var['field']]))
-            if previous[1] != given[var['field']]:
+            previous = first.setdefault(var["name"], (ident, given[var["field"]]))
+            if previous[1] != given[var["field"]]:
                 clashes.setdefault((previous[0], ident), []).append(var)
     return [
-        '%s and %s share one app but give different values for %s. Give the credentials once, under %s, and '
-        'leave %s empty ({}), or give identical values.' % (owner, other, _fields_text(variables), owner, other)
-        for (owner, other), variables in clashes.items()]
+        f"{owner} and {other} share one app but give different values for {_fields_text(variables)}. Give the credentials once, under {owner}, and "
+        f"leave {other} empty ({{}}), or give identical values."
+        for (owner, other), variables in clashes.items()
+    ]
 
 
 def _configured(providers):
@@ -301,7 +345,7 @@ def _hidden_extra_list(hidden_extra):
     if hidden_extra is None:
         return []
     if isinstance(hidden_extra, str) or not isinstance(hidden_extra, Sequence):
-        raise AnsibleFilterError('hidden_extra must be a list of provider identifiers.')
+        raise AnsibleFilterError("hidden_extra must be a list of provider identifiers.")
     return list(hidden_extra)
 
 
@@ -312,41 +356,54 @@ def oauth_problems(providers, catalog, public_url=None, hidden_extra=None):
     if public_url is not None:
         reason = _parse_frontend(public_url)[1]
         if reason:
-            problems.append('oauth_secrets_public_url: %s.' % reason)
+            problems.append(f"oauth_secrets_public_url: {reason}.")
     if providers is None:
         providers = {}
     if not isinstance(providers, Mapping):
-        return problems + ['oauth_secrets_providers must be a mapping from provider identifier to its credentials, '
-                           'got a %s.' % type(providers).__name__]
+        return [
+            *problems,
+            "oauth_secrets_providers must be a mapping from provider identifier to its credentials, "
+            f"got a {type(providers).__name__}.",
+        ]
     known = {}
     for ident, creds in providers.items():
         if ident not in index:
             suggestion = _did_you_mean(ident, index)
-            problems.append('oauth_secrets_providers has the unknown provider %r.%s' % (
-                ident, suggestion or ' Known identifiers: %s.' % ', '.join(index)))
+            problems.append(
+                "oauth_secrets_providers has the unknown provider {!r}.{}".format(
+                    ident, suggestion or " Known identifiers: {}.".format(", ".join(index))
+                )
+            )
         elif creds is not None and not isinstance(creds, Mapping):
-            problems.append('%s must be a mapping of its credentials (%s), or {} to use a shared app; got a %s.' % (
-                ident, _fields_text(_env_vars(index[ident])) or 'none', type(creds).__name__))
+            problems.append(
+                "{} must be a mapping of its credentials ({}), or {{}} to use a shared app; got a {}.".format(
+                    ident, _fields_text(_env_vars(index[ident])) or "none", type(creds).__name__
+                )
+            )
         else:
             known[ident] = creds or {}
     for ident, creds in known.items():
         problems.extend(_entry_problems(ident, index[ident], creds, index, known))
     problems.extend(_conflicts(index, known))
     if hidden_extra is not None and (isinstance(hidden_extra, str) or not isinstance(hidden_extra, Sequence)):
-        return problems + ['oauth_secrets_hidden_extra must be a list of provider identifiers.']
+        return [*problems, "oauth_secrets_hidden_extra must be a list of provider identifiers."]
     for ident in hidden_extra or ():
         if ident not in index:
-            problems.append('oauth_secrets_hidden_extra has the unknown provider %r.%s' % (ident, _did_you_mean(ident, index)))
+            problems.append(
+                f"oauth_secrets_hidden_extra has the unknown provider {ident!r}.{_did_you_mean(ident, index)}"
+            )
         elif ident in known:
-            problems.append('%s is both configured in oauth_secrets_providers and hidden by oauth_secrets_hidden_extra; '
-                            'remove it from one of them.' % ident)
+            problems.append(
+                f"{ident} is both configured in oauth_secrets_providers and hidden by oauth_secrets_hidden_extra; "
+                "remove it from one of them."
+            )
     return problems
 
 
 def _raise_on_problems(providers, catalog, hidden_extra, public_url=None):
     problems = oauth_problems(providers, catalog, public_url=public_url, hidden_extra=hidden_extra)
     if problems:
-        raise AnsibleFilterError('The OAuth provider settings have problems: ' + ' '.join(problems))
+        raise AnsibleFilterError("The OAuth provider settings have problems: " + " ".join(problems))
 
 
 # -- the environment -------------------------------------------------------------
@@ -358,7 +415,9 @@ def _hidden(index, configured, hide_unconfigured, hidden_extra):
         # 'false' from -e is a string; bool('false') would be True.
         hide_unconfigured = boolean(hide_unconfigured, strict=True)
     except TypeError:
-        raise AnsibleFilterError('hide_unconfigured must be true or false, got %r.' % (hide_unconfigured,)) from None
+        raise AnsibleFilterError(
+            f"hide_unconfigured must be true or false, got {hide_unconfigured!r}."
+        ) from None
     extra = set(hidden_extra)
     hidden = []
     for ident, entry in index.items():
@@ -380,11 +439,11 @@ def oauth_env(providers, catalog, hide_unconfigured=True, hidden_extra=None):
         entry = index[ident]
         given = _given(entry, creds)
         for var in _env_vars(entry):
-            if var['field'] in given:
-                env[var['name']] = given[var['field']]
+            if var["field"] in given:
+                env[var["name"]] = given[var["field"]]
     hidden = _hidden(index, configured, hide_unconfigured, _hidden_extra_list(hidden_extra))
     if hidden:
-        env['HIDDEN_PROVIDERS'] = ','.join(hidden)
+        env["HIDDEN_PROVIDERS"] = ",".join(hidden)
     return dict(sorted(env.items()))
 
 
@@ -399,8 +458,11 @@ def _groups(index, configured):
             # UI-only providers have no app; the checklist lists them in their own section.
             continue
         entry = index[ident]
-        lender = None if any(v['field'] in _given(entry, configured[ident]) for v in _required(entry)) else \
-            _lender(ident, index, configured)
+        lender = (
+            None
+            if any(v["field"] in _given(entry, configured[ident]) for v in _required(entry))
+            else _lender(ident, index, configured)
+        )
         owner[ident] = lender or ident
     groups = {}
     for ident in index:
@@ -414,7 +476,7 @@ def _groups(index, configured):
 
 
 def _code(text):
-    return '`%s`' % text
+    return f"`{text}`"
 
 
 def _unique(items):
@@ -422,13 +484,16 @@ def _unique(items):
 
 
 def _console(entry, creds):
-    console = entry.get('console')
+    console = entry.get("console")
     if not console:
         return None
-    if '{url}' in console:
-        url = creds.get('url') or next(
-            (var.get('default') for var in _env_vars(entry) if var['field'] == 'url'), None) or '<instance URL>'
-        console = console.replace('{url}', str(url).rstrip('/'))
+    if "{url}" in console:
+        url = (
+            creds.get("url")
+            or next((var.get("default") for var in _env_vars(entry) if var["field"] == "url"), None)
+            or "<instance URL>"
+        )
+        console = console.replace("{url}", str(url).rstrip("/"))
     return console
 
 
@@ -438,12 +503,15 @@ def _could_join(members, index, configured):
     for other, entry in index.items():
         if other in configured:
             continue
-        names = {var['name'] for var in _required(entry)}
+        names = {var["name"] for var in _required(entry)}
         for ident in members:
             member = index[ident]
-            shares = (entry.get('shared_app') and entry['shared_app'] == member.get('shared_app')
-                      and names == {var['name'] for var in _required(member)})
-            if shares or entry.get('fallback') == ident:
+            shares = (
+                entry.get("shared_app")
+                and entry["shared_app"] == member.get("shared_app")
+                and names == {var["name"] for var in _required(member)}
+            )
+            if shares or entry.get("fallback") == ident:
                 joiners.append(other)
                 break
     return joiners
@@ -452,54 +520,84 @@ def _could_join(members, index, configured):
 def _app_section(members, index, configured, frontend, x_url):
     entries = [index[ident] for ident in members]
     lead = entries[0]
-    title = ', '.join('%s (%s)' % (entry['name'], _code(entry['id'])) for entry in entries)
-    lines = ['## %s' % title, '']
+    title = ", ".join("{} ({})".format(entry["name"], _code(entry["id"])) for entry in entries)
+    lines = [f"## {title}", ""]
     if len(members) > 1:
-        lines.append('One app serves %s: create it once and register every redirect URI below in it.' % ' and '.join(
-            _code(ident) for ident in members))
-        lines.append('')
+        lines.append(
+            "One app serves {}: create it once and register every redirect URI below in it.".format(
+                " and ".join(_code(ident) for ident in members)
+            )
+        )
+        lines.append("")
     owner = next((ident for ident in members if _given(index[ident], configured[ident])), members[0])
     console = _console(index[owner], configured[owner])
-    lines.append('- Developer console: %s' % (console or 'none listed; get the credentials from the provider'))
-    if any(entry.get('app_type') for entry in entries):
-        lines.append('- App type: %s' % '; '.join(_unique(e['app_type'] for e in entries if e.get('app_type'))))
-    products = _unique(p for entry in entries for p in entry.get('products') or ())
+    lines.append(
+        "- Developer console: %s" % (console or "none listed; get the credentials from the provider")
+    )
+    if any(entry.get("app_type") for entry in entries):
+        lines.append(
+            "- App type: {}".format("; ".join(_unique(e["app_type"] for e in entries if e.get("app_type"))))
+        )
+    products = _unique(p for entry in entries for p in entry.get("products") or ())
     if products:
-        lines.append('- Products / APIs to add: %s' % ', '.join(products))
-    uris = [(entry['id'], _redirect_uri(entry, frontend, x_url)) for entry in entries]
+        lines.append("- Products / APIs to add: {}".format(", ".join(products)))
+    uris = [(entry["id"], _redirect_uri(entry, frontend, x_url)) for entry in entries]
     uris = [(ident, uri) for ident, uri in uris if uri]
     if len(uris) == 1:
-        lines.append('- Redirect URI to register: %s' % _code(uris[0][1]))
+        lines.append(f"- Redirect URI to register: {_code(uris[0][1])}")
     elif uris:
-        lines.append('- Redirect URIs to register:')
-        lines.extend('  - %s' % _code(uri) for _ident, uri in uris)
-    scoped = [(entry['id'], entry.get('scopes') or ()) for entry in entries]
+        lines.append("- Redirect URIs to register:")
+        lines.extend(f"  - {_code(uri)}" for _ident, uri in uris)
+    scoped = [(entry["id"], entry.get("scopes") or ()) for entry in entries]
     if len(scoped) == 1 or len({tuple(scopes) for _ident, scopes in scoped}) == 1:
         scopes = scoped[0][1]
-        lines.append('- Scopes to request: %s' % (', '.join(_code(s) for s in scopes) if scopes else
-                                                  'none (%s)' % ('OAuth 1.0a' if lead['auth'] == 'oauth1' else 'no OAuth scopes')))
+        lines.append(
+            "- Scopes to request: %s"
+            % (
+                ", ".join(_code(s) for s in scopes)
+                if scopes
+                else "none (%s)" % ("OAuth 1.0a" if lead["auth"] == "oauth1" else "no OAuth scopes")
+            )
+        )
     else:
-        lines.append('- Scopes to request:')
-        lines.extend('  - for %s: %s' % (_code(ident), ', '.join(_code(s) for s in scopes) or 'none') for ident, scopes in scoped)
-    written = [var for var in _env_vars(index[owner]) if var['field'] in _given(index[owner], configured[owner])]
+        lines.append("- Scopes to request:")
+        lines.extend(
+            "  - for {}: {}".format(_code(ident), ", ".join(_code(s) for s in scopes) or "none")
+            for ident, scopes in scoped
+        )
+    written = [
+        var for var in _env_vars(index[owner]) if var["field"] in _given(index[owner], configured[owner])
+    ]
     for ident in members:
         if ident != owner:
-            written += [var for var in _env_vars(index[ident])
-                        if var['field'] in _given(index[ident], configured[ident]) and var not in written]
-    lines.append('- Credentials (from oauth_secrets_providers.%s): %s' % (owner, ', '.join(
-        '%s → %s' % (var['field'], var['name']) for var in written)))
+            written += [
+                var
+                for var in _env_vars(index[ident])
+                if var["field"] in _given(index[ident], configured[ident]) and var not in written
+            ]
+    lines.append(
+        "- Credentials (from oauth_secrets_providers.{}): {}".format(
+            owner, ", ".join("{} → {}".format(var["field"], var["name"]) for var in written)
+        )
+    )
     for other in _could_join(members, index, configured):
         uri = _redirect_uri(index[other], frontend, x_url)
-        lines.append('- %s (%s) can use this app too: add `%s: {}` to oauth_secrets_providers%s.' % (
-            index[other]['name'], _code(other), other, (' and register %s here as well' % _code(uri)) if uri else ''))
-    ui_steps = _unique(step for entry in entries for step in entry.get('ui_entry') or ())
+        lines.append(
+            "- {} ({}) can use this app too: add `{}: {{}}` to oauth_secrets_providers{}.".format(
+                index[other]["name"],
+                _code(other),
+                other,
+                (f" and register {_code(uri)} here as well") if uri else "",
+            )
+        )
+    ui_steps = _unique(step for entry in entries for step in entry.get("ui_entry") or ())
     if ui_steps:
-        lines.append('- In the Postiz UI: %s.' % '; '.join(ui_steps))
-    notes = _unique(note for entry in entries for note in entry.get('notes') or ())
+        lines.append("- In the Postiz UI: {}.".format("; ".join(ui_steps)))
+    notes = _unique(note for entry in entries for note in entry.get("notes") or ())
     if notes:
-        lines.append('- Notes:')
-        lines.extend('  - %s' % note for note in notes)
-    lines.append('')
+        lines.append("- Notes:")
+        lines.extend(f"  - {note}" for note in notes)
+    lines.append("")
     return lines
 
 
@@ -509,50 +607,54 @@ def oauth_checklist(providers, catalog, public_url, hide_unconfigured=True, hidd
     index = _catalog_index(catalog)
     configured = _configured(providers or {})
     frontend = _frontend_url(public_url)
-    x_url = configured.get('x', {}).get('url') or None
+    x_url = configured.get("x", {}).get("url") or None
     hidden = _hidden(index, configured, hide_unconfigured, _hidden_extra_list(hidden_extra))
 
     lines = [
-        '# Postiz: channel providers to set up',
-        '',
-        'Public URL: %s' % frontend,
-        '',
-        'Written by the selfhosted.postiz.oauth_secrets role from oauth_secrets_providers; it holds no secrets.',
-        'Register every redirect URI exactly as written here: scheme, host, port, path and trailing slash.',
-        'Connect channels from a browser at exactly %s: another host name loses the login session and the '
-        'OAuth state ("Invalid state").' % frontend,
-        '',
+        "# Postiz: channel providers to set up",
+        "",
+        f"Public URL: {frontend}",
+        "",
+        "Written by the selfhosted.postiz.oauth_secrets role from oauth_secrets_providers; it holds no secrets.",
+        "Register every redirect URI exactly as written here: scheme, host, port, path and trailing slash.",
+        f"Connect channels from a browser at exactly {frontend}: another host name loses the login session and the "
+        'OAuth state ("Invalid state").',
+        "",
     ]
-    oauth_ids = [ident for ident in configured if index[ident]['redirect'] == 'redirectmeto']
-    if 'https' not in frontend and oauth_ids:
+    oauth_ids = [ident for ident in configured if index[ident]["redirect"] == "redirectmeto"]
+    if "https" not in frontend and oauth_ids:
         lines += [
-            'The public URL is not https, so Postiz sends the callbacks of %s through https://redirectmeto.com/; '
-            'the URIs below already include it. Instagram, Facebook and TikTok also need public HTTPS to fetch '
-            'media.' % ', '.join(_code(i) for i in oauth_ids), '']
+            "The public URL is not https, so Postiz sends the callbacks of {} through https://redirectmeto.com/; "
+            "the URIs below already include it. Instagram, Facebook and TikTok also need public HTTPS to fetch "
+            "media.".format(", ".join(_code(i) for i in oauth_ids)),
+            "",
+        ]
     if not configured:
-        lines += ['No provider is configured in oauth_secrets_providers.', '']
+        lines += ["No provider is configured in oauth_secrets_providers.", ""]
     for members in _groups(index, configured):
         lines += _app_section(members, index, configured, frontend, x_url)
 
     visible_ui = [ident for ident, entry in index.items() if _needs_no_env(entry) and ident not in hidden]
     if visible_ui:
-        lines += ['## Connected in the Postiz UI, no app to create', '']
+        lines += ["## Connected in the Postiz UI, no app to create", ""]
         for ident in visible_ui:
             entry = index[ident]
-            lines.append('- %s (%s): %s.' % (entry['name'], _code(ident), '; '.join(entry.get('ui_entry') or ())))
-        lines.append('')
-    lines += ['## Hidden from the add-channel list', '']
-    lines.append('HIDDEN_PROVIDERS=%s' % ','.join(hidden) if hidden else 'Nothing is hidden.')
-    return '\n'.join(lines) + '\n'
+            lines.append(
+                "- {} ({}): {}.".format(entry["name"], _code(ident), "; ".join(entry.get("ui_entry") or ()))
+            )
+        lines.append("")
+    lines += ["## Hidden from the add-channel list", ""]
+    lines.append("HIDDEN_PROVIDERS={}".format(",".join(hidden)) if hidden else "Nothing is hidden.")
+    return "\n".join(lines) + "\n"
 
 
-class FilterModule(object):
+class FilterModule:
     """OAuth provider filters."""
 
     def filters(self):
         return {
-            'oauth_redirect_uri': oauth_redirect_uri,
-            'oauth_problems': oauth_problems,
-            'oauth_env': oauth_env,
-            'oauth_checklist': oauth_checklist,
+            "oauth_redirect_uri": oauth_redirect_uri,
+            "oauth_problems": oauth_problems,
+            "oauth_env": oauth_env,
+            "oauth_checklist": oauth_checklist,
         }

@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: selfhosted.postiz contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Filters that build and check the Postiz container environment.
@@ -11,7 +10,10 @@ from __future__ import annotations
 
 from ansible_collections.selfhosted.postiz.plugins.plugin_utils.postiz_checks import url_problems
 from ansible_collections.selfhosted.postiz.plugins.plugin_utils.postiz_env import app_env, env_file
-from ansible_collections.selfhosted.postiz.plugins.plugin_utils.postiz_paths import outside_problems, project_dir_problems
+from ansible_collections.selfhosted.postiz.plugins.plugin_utils.postiz_paths import (
+    outside_problems,
+    project_dir_problems,
+)
 from ansible_collections.selfhosted.postiz.plugins.plugin_utils.postiz_urls import mask_urls, url_trio
 
 
@@ -35,7 +37,7 @@ def postiz_env_file(env):
     return env_file(env)
 
 
-def postiz_project_dir_problems(path, name='postiz_stack_project_dir'):
+def postiz_project_dir_problems(path, name="postiz_stack_project_dir"):
     """Why a path cannot be an instance's project directory; [] when it can."""
     return project_dir_problems(path, name)
 
@@ -50,16 +52,16 @@ def postiz_mask_urls(text):
     return mask_urls(text)
 
 
-class FilterModule(object):
+class FilterModule:
     """Postiz environment filters."""
 
     def filters(self):
         return {
-            'postiz_url_trio': postiz_url_trio,
-            'postiz_url_problems': postiz_url_problems,
-            'postiz_app_env': postiz_app_env,
-            'postiz_env_file': postiz_env_file,
-            'postiz_mask_urls': postiz_mask_urls,
-            'postiz_project_dir_problems': postiz_project_dir_problems,
-            'postiz_outside_problems': postiz_outside_problems,
+            "postiz_url_trio": postiz_url_trio,
+            "postiz_url_problems": postiz_url_problems,
+            "postiz_app_env": postiz_app_env,
+            "postiz_env_file": postiz_env_file,
+            "postiz_mask_urls": postiz_mask_urls,
+            "postiz_project_dir_problems": postiz_project_dir_problems,
+            "postiz_outside_problems": postiz_outside_problems,
         }

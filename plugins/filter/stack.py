@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: selfhosted.postiz contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Filters over the one description of the stack (``module_utils/_postiz_stack_model.py``).
@@ -19,15 +18,19 @@ def _switches(value):
     if value is None:
         return {}
     if not isinstance(value, Mapping):
-        raise AnsibleFilterError(f'the stack settings must be a dict of switches ({", ".join(model.SWITCH_VARIABLES)}), '
-                                 f'not {type(value).__name__}')
+        raise AnsibleFilterError(
+            f"the stack settings must be a dict of switches ({', '.join(model.SWITCH_VARIABLES)}), "
+            f"not {type(value).__name__}"
+        )
     unknown = sorted(set(value) - set(model.SWITCH_VARIABLES))
     if unknown:
-        raise AnsibleFilterError(f'unknown stack switch {", ".join(unknown)}; known: {", ".join(model.SWITCH_VARIABLES)}')
+        raise AnsibleFilterError(
+            f"unknown stack switch {', '.join(unknown)}; known: {', '.join(model.SWITCH_VARIABLES)}"
+        )
     return dict(value)
 
 
-def postiz_stack_services(switches, state='running', role=None):
+def postiz_stack_services(switches, state="running", role=None):
     """The services' records (name, role, image_key, health, volumes, external, enabled, state)."""
     try:
         return model.services(_switches(switches), state, role)
@@ -35,9 +38,9 @@ def postiz_stack_services(switches, state='running', role=None):
         raise AnsibleFilterError(str(exc)) from exc
 
 
-def postiz_services(switches, state='running', role=None):
+def postiz_services(switches, state="running", role=None):
     """The names of the services that run here (or run elsewhere, are off, or all of them)."""
-    return [service['name'] for service in postiz_stack_services(switches, state, role)]
+    return [service["name"] for service in postiz_stack_services(switches, state, role)]
 
 
 def postiz_container_problems(entries, expected=None):
@@ -46,12 +49,18 @@ def postiz_container_problems(entries, expected=None):
         try:
             entries = model.json_documents(entries)
         except ValueError as exc:
-            raise AnsibleFilterError(f'postiz_container_problems: unreadable `docker compose ps --format json` output: {exc}') from exc
+            raise AnsibleFilterError(
+                f"postiz_container_problems: unreadable `docker compose ps --format json` output: {exc}"
+            ) from exc
     if not isinstance(entries, Sequence) or isinstance(entries, bytes):
-        raise AnsibleFilterError('postiz_container_problems takes the list of `docker compose ps --format json` entries, '
-                                 'or that command\'s output')
+        raise AnsibleFilterError(
+            "postiz_container_problems takes the list of `docker compose ps --format json` entries, "
+            "or that command's output"
+        )
     if isinstance(expected, (str, bytes)) or not isinstance(expected, (Mapping, Sequence, type(None))):
-        raise AnsibleFilterError('the expected services must be a list of names or a dict of service -> image')
+        raise AnsibleFilterError(
+            "the expected services must be a list of names or a dict of service -> image"
+        )
     if isinstance(expected, Mapping):
         expected = dict(expected)
     elif expected is not None:
@@ -64,7 +73,7 @@ class FilterModule:
 
     def filters(self):
         return {
-            'postiz_services': postiz_services,
-            'postiz_stack_services': postiz_stack_services,
-            'postiz_container_problems': postiz_container_problems,
+            "postiz_services": postiz_services,
+            "postiz_stack_services": postiz_stack_services,
+            "postiz_container_problems": postiz_container_problems,
         }

@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: selfhosted.postiz contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Minimal-edit merging of one member into a JSON or JSONC document.
@@ -28,8 +27,8 @@ import re
 # Deep enough for any real settings file, shallow enough for Python's stack.
 MAX_DEPTH = 200
 
-_NUMBER = re.compile(r'-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?')
-_WHITESPACE = ' \t\r\n'
+_NUMBER = re.compile(r"-?(?:0|[1-9][0-9]*)(?:\.[0-9]+)?(?:[eE][+-]?[0-9]+)?")
+_WHITESPACE = " \t\r\n"
 
 
 class JsoncError(ValueError):
@@ -38,30 +37,30 @@ class JsoncError(ValueError):
     def __init__(self, message, text=None, pos=None):
         self.line = self.column = None
         if text is not None and pos is not None:
-            self.line = text.count('\n', 0, pos) + 1
-            self.column = pos - (text.rfind('\n', 0, pos) + 1) + 1
-            message = '%s at line %d column %d' % (message, self.line, self.column)
-        super(JsoncError, self).__init__(message)
+            self.line = text.count("\n", 0, pos) + 1
+            self.column = pos - (text.rfind("\n", 0, pos) + 1) + 1
+            message = "%s at line %d column %d" % (message, self.line, self.column)
+        super().__init__(message)
 
 
-class Node(object):
+class Node:
     """A parsed value and the ``[start, end)`` span of its text."""
 
-    __slots__ = ('kind', 'start', 'end', 'value', 'members', 'items')
+    __slots__ = ("end", "items", "kind", "members", "start", "value")
 
     def __init__(self, kind, start):
-        self.kind = kind          # 'object', 'array' or 'scalar'
+        self.kind = kind  # 'object', 'array' or 'scalar'
         self.start = start
         self.end = start
-        self.value = None         # the plain Python value
-        self.members = []         # objects: [Member]
-        self.items = []           # arrays: [Node]
+        self.value = None  # the plain Python value
+        self.members = []  # objects: [Member]
+        self.items = []  # arrays: [Node]
 
 
-class Member(object):
+class Member:
     """``"key": value`` inside an object."""
 
-    __slots__ = ('key', 'key_start', 'value')
+    __slots__ = ("key", "key_start", "value")
 
     def __init__(self, key, key_start, value):
         self.key = key
@@ -69,8 +68,7 @@ class Member(object):
         self.value = value
 
 
-class _Parser(object):
-
+class _Parser:
     def __init__(self, text, jsonc):
         self.text = text
         self.jsonc = jsonc
@@ -86,17 +84,17 @@ class _Parser(object):
             char = text[self.pos]
             if char in _WHITESPACE:
                 self.pos += 1
-            elif char == '/' and text.startswith('//', self.pos):
+            elif char == "/" and text.startswith("//", self.pos):
                 if not self.jsonc:
-                    self.fail('comments are not allowed in plain JSON')
-                newline = text.find('\n', self.pos)
+                    self.fail("comments are not allowed in plain JSON")
+                newline = text.find("\n", self.pos)
                 self.pos = length if newline < 0 else newline
-            elif char == '/' and text.startswith('/*', self.pos):
+            elif char == "/" and text.startswith("/*", self.pos):
                 if not self.jsonc:
-                    self.fail('comments are not allowed in plain JSON')
-                close = text.find('*/', self.pos + 2)
+                    self.fail("comments are not allowed in plain JSON")
+                close = text.find("*/", self.pos + 2)
                 if close < 0:
-                    self.fail('unterminated /* comment')
+                    self.fail("unterminated /* comment")
                 self.pos = close + 2
             else:
                 return
@@ -108,20 +106,20 @@ class _Parser(object):
         root = self.parse_value(0)
         self.skip()
         if self.pos < len(self.text):
-            self.fail('unexpected text after the end of the document')
+            self.fail("unexpected text after the end of the document")
         return root
 
     def parse_value(self, depth):
         if depth > MAX_DEPTH:
-            self.fail('nesting deeper than %d levels' % MAX_DEPTH)
+            self.fail("nesting deeper than %d levels" % MAX_DEPTH)
         if self.pos >= len(self.text):
-            self.fail('unexpected end of file')
+            self.fail("unexpected end of file")
         char = self.text[self.pos]
-        if char == '{':
+        if char == "{":
             return self.parse_object(depth)
-        if char == '[':
+        if char == "[":
             return self.parse_array(depth)
-        node = Node('scalar', self.pos)
+        node = Node("scalar", self.pos)
         if char == '"':
             node.value = self.parse_string()
         else:
@@ -135,54 +133,54 @@ class _Parser(object):
         pos = start + 1
         while True:
             if pos >= len(text):
-                self.fail('unterminated string', start)
+                self.fail("unterminated string", start)
             char = text[pos]
-            if char == '\\':
+            if char == "\\":
                 pos += 2
                 continue
             if char == '"':
                 break
-            if char == '\n':
-                self.fail('line break inside a string', pos)
+            if char == "\n":
+                self.fail("line break inside a string", pos)
             pos += 1
         self.pos = pos + 1
         try:
             # json decodes escapes exactly as JSON defines them.
-            return json.loads(text[start:self.pos])
+            return json.loads(text[start : self.pos])
         except ValueError as exc:
-            self.fail('invalid string (%s)' % exc, start)
+            self.fail(f"invalid string ({exc})", start)
 
     def parse_literal(self):
         text = self.text
-        for word, value in (('true', True), ('false', False), ('null', None)):
+        for word, value in (("true", True), ("false", False), ("null", None)):
             if text.startswith(word, self.pos):
                 self.pos += len(word)
                 return value
         match = _NUMBER.match(text, self.pos)
         if not match or match.end() == self.pos:
-            self.fail('unexpected character %r' % text[self.pos])
+            self.fail(f"unexpected character {text[self.pos]!r}")
         self.pos = match.end()
         return json.loads(match.group())
 
     def parse_object(self, depth):
-        node = Node('object', self.pos)
+        node = Node("object", self.pos)
         node.value = {}
         self.pos += 1
         while True:
             self.skip()
             if self.pos >= len(self.text):
-                self.fail('unterminated object', node.start)
-            if self.text[self.pos] == '}':
+                self.fail("unterminated object", node.start)
+            if self.text[self.pos] == "}":
                 self.pos += 1
                 break
             if node.members:
-                if self.text[self.pos] != ',':
+                if self.text[self.pos] != ",":
                     self.fail("expected ',' or '}' after an object member")
                 self.pos += 1
                 self.skip()
-                if self.pos < len(self.text) and self.text[self.pos] == '}':
+                if self.pos < len(self.text) and self.text[self.pos] == "}":
                     if not self.jsonc:
-                        self.fail('trailing comma before }')
+                        self.fail("trailing comma before }")
                     self.pos += 1
                     break
             if self.pos >= len(self.text) or self.text[self.pos] != '"':
@@ -190,7 +188,7 @@ class _Parser(object):
             key_start = self.pos
             key = self.parse_string()
             self.skip()
-            if self.pos >= len(self.text) or self.text[self.pos] != ':':
+            if self.pos >= len(self.text) or self.text[self.pos] != ":":
                 self.fail("expected ':' after member name")
             self.pos += 1
             self.skip()
@@ -201,24 +199,24 @@ class _Parser(object):
         return node
 
     def parse_array(self, depth):
-        node = Node('array', self.pos)
+        node = Node("array", self.pos)
         node.value = []
         self.pos += 1
         while True:
             self.skip()
             if self.pos >= len(self.text):
-                self.fail('unterminated array', node.start)
-            if self.text[self.pos] == ']':
+                self.fail("unterminated array", node.start)
+            if self.text[self.pos] == "]":
                 self.pos += 1
                 break
             if node.items:
-                if self.text[self.pos] != ',':
+                if self.text[self.pos] != ",":
                     self.fail("expected ',' or ']' after an array item")
                 self.pos += 1
                 self.skip()
-                if self.pos < len(self.text) and self.text[self.pos] == ']':
+                if self.pos < len(self.text) and self.text[self.pos] == "]":
                     if not self.jsonc:
-                        self.fail('trailing comma before ]')
+                        self.fail("trailing comma before ]")
                     self.pos += 1
                     break
             item = self.parse_value(depth + 1)
@@ -235,17 +233,18 @@ def parse(text, jsonc=False):
 
 # -- text helpers ------------------------------------------------------------
 
+
 def _line_start(text, pos):
-    return text.rfind('\n', 0, pos) + 1
+    return text.rfind("\n", 0, pos) + 1
 
 
 def _line_indent(text, pos):
     start = _line_start(text, pos)
-    return re.match(r'[ \t]*', text[start:]).group()
+    return re.match(r"[ \t]*", text[start:]).group()
 
 
 def _starts_line(text, pos):
-    return text[_line_start(text, pos):pos].strip() == ''
+    return text[_line_start(text, pos) : pos].strip() == ""
 
 
 def _next_token(text, pos, jsonc):
@@ -254,43 +253,43 @@ def _next_token(text, pos, jsonc):
     parser.pos = pos
     parser.skip()
     if parser.pos >= len(text):
-        return parser.pos, ''
+        return parser.pos, ""
     return parser.pos, text[parser.pos]
 
 
 def detect_indent_unit(text, root):
     """The file's indentation step: taken from the root object's first member line."""
-    if root is not None and root.kind == 'object':
+    if root is not None and root.kind == "object":
         base = _line_indent(text, root.start)
         for member in root.members:
             if _starts_line(text, member.key_start):
                 indent = _line_indent(text, member.key_start)
                 if len(indent) > len(base) and indent.startswith(base):
-                    return indent[len(base):]
-    return '  '
+                    return indent[len(base) :]
+    return "  "
 
 
 def is_single_line(text):
     """True for a compact one-line document such as ``{"a":1}``."""
-    return '\n' not in text.strip()
+    return "\n" not in text.strip()
 
 
 def dump_value(value, base_indent, unit, inline):
     """Serialise ``value`` as JSON whose continuation lines start at ``base_indent``."""
     if inline:
         return json.dumps(value, ensure_ascii=False)
-    return json.dumps(value, ensure_ascii=False, indent=unit).replace('\n', '\n' + base_indent)
+    return json.dumps(value, ensure_ascii=False, indent=unit).replace("\n", "\n" + base_indent)
 
 
-def dump_document(value, unit='  '):
+def dump_document(value, unit="  "):
     """A whole new file: indented JSON with a final newline."""
-    return json.dumps(value, ensure_ascii=False, indent=unit) + '\n'
+    return json.dumps(value, ensure_ascii=False, indent=unit) + "\n"
 
 
 # -- edits -------------------------------------------------------------------
 
-class _Editor(object):
 
+class _Editor:
     def __init__(self, text, root, jsonc):
         self.text = text
         self.root = root
@@ -310,7 +309,7 @@ class _Editor(object):
         node = member.value
         inline = self.inline or not _starts_line(self.text, member.key_start)
         new = dump_value(value, _line_indent(self.text, member.key_start), self.unit, inline)
-        return self.text[:node.start] + new + self.text[node.end:]
+        return self.text[: node.start] + new + self.text[node.end :]
 
     def insert_member(self, obj, key, value):
         text = self.text
@@ -319,77 +318,77 @@ class _Editor(object):
         if obj.members:
             last = obj.members[-1]
             comma_pos, token = _next_token(text, last.value.end, self.jsonc)
-            has_comma = token == ','
+            has_comma = token == ","
             if self.inline or not _starts_line(text, last.key_start):
-                member = key_text + ': ' + dump_value(value, '', self.unit, True)
+                member = key_text + ": " + dump_value(value, "", self.unit, True)
                 if has_comma:
                     pos = comma_pos + 1
-                    return text[:pos] + ' ' + member + ',' + text[pos:]
+                    return text[:pos] + " " + member + "," + text[pos:]
                 pos = last.value.end
-                return text[:pos] + ', ' + member + text[pos:]
+                return text[:pos] + ", " + member + text[pos:]
             indent = _line_indent(text, last.key_start)
-            member = key_text + ': ' + dump_value(value, indent, self.unit, False)
+            member = key_text + ": " + dump_value(value, indent, self.unit, False)
             # Insert after the last significant character before '}', which may be a
             # comment that closes the object; the closing line itself stays as it is.
             pos = close
             while pos > 0 and text[pos - 1] in _WHITESPACE:
                 pos -= 1
-            insertion = '\n' + indent + member + (',' if has_comma else '')
+            insertion = "\n" + indent + member + ("," if has_comma else "")
             new = text[:pos] + insertion + text[pos:]
             if not has_comma:
                 at = last.value.end
-                new = new[:at] + ',' + new[at:]
+                new = new[:at] + "," + new[at:]
             return new
         # Empty object: '{}', '{ }', or one holding only comments.
-        inner = text[obj.start + 1:close]
+        inner = text[obj.start + 1 : close]
         if self.inline:
-            member = key_text + ': ' + dump_value(value, '', self.unit, True)
-            return text[:obj.start + 1] + member + text[close:]
+            member = key_text + ": " + dump_value(value, "", self.unit, True)
+            return text[: obj.start + 1] + member + text[close:]
         outer = _line_indent(text, obj.start)
         indent = outer + self.unit
-        member = key_text + ': ' + dump_value(value, indent, self.unit, False)
-        if inner.strip() == '':
-            return text[:obj.start + 1] + '\n' + indent + member + '\n' + outer + text[close:]
+        member = key_text + ": " + dump_value(value, indent, self.unit, False)
+        if inner.strip() == "":
+            return text[: obj.start + 1] + "\n" + indent + member + "\n" + outer + text[close:]
         pos = close
         while pos > obj.start + 1 and text[pos - 1] in _WHITESPACE:
             pos -= 1
         tail = text[pos:close]
-        if '\n' not in tail:
-            tail = '\n' + outer
-        return text[:pos] + '\n' + indent + member + tail + text[close:]
+        if "\n" not in tail:
+            tail = "\n" + outer
+        return text[:pos] + "\n" + indent + member + tail + text[close:]
 
     def remove_member(self, obj, index):
         text = self.text
         member = obj.members[index]
         start, end = member.key_start, member.value.end
         comma_pos, token = _next_token(text, end, self.jsonc)
-        if token == ',':
+        if token == ",":
             end = comma_pos + 1
             if not _starts_line(text, start):
                 # Inline: also drop the blank after the comma ('{"a": 1, "b": 2}').
-                while end < len(text) and text[end] in ' \t':
+                while end < len(text) and text[end] in " \t":
                     end += 1
         elif index > 0:
             # The last member: drop the comma that separated it from the previous one,
             # together with the blank between, unless a comment sits there.
             prev_comma, prev_token = _next_token(text, obj.members[index - 1].value.end, self.jsonc)
-            if prev_token == ',' and prev_comma < start:
-                if text[prev_comma + 1:start].strip() == '':
+            if prev_token == "," and prev_comma < start:
+                if text[prev_comma + 1 : start].strip() == "":
                     return text[:prev_comma] + text[end:]
-                text = text[:prev_comma] + ' ' + text[prev_comma + 1:]
+                text = text[:prev_comma] + " " + text[prev_comma + 1 :]
         if _starts_line(text, start):
-            line_end = text.find('\n', end)
+            line_end = text.find("\n", end)
             rest = text[end:] if line_end < 0 else text[end:line_end]
-            if rest.strip() == '' and line_end >= 0:
+            if rest.strip() == "" and line_end >= 0:
                 start = _line_start(text, start)
                 end = line_end + 1
         return text[:start] + text[end:]
 
     def collapse_if_empty(self, obj):
         """'{\n  }' left by a removal becomes '{}'."""
-        inner = self.text[obj.start + 1:obj.end - 1]
-        if not obj.members and inner.strip() == '' and inner:
-            return self.text[:obj.start + 1] + self.text[obj.end - 1:]
+        inner = self.text[obj.start + 1 : obj.end - 1]
+        if not obj.members and inner.strip() == "" and inner:
+            return self.text[: obj.start + 1] + self.text[obj.end - 1 :]
         return self.text
 
 
@@ -410,24 +409,26 @@ def set_member(text, path, value, jsonc=False, root=None):
         for key in reversed(path):
             nested = {key: nested}
         prefix = text.rstrip()
-        return (prefix + '\n' if prefix else '') + dump_document(nested)
-    if root.kind != 'object':
-        raise MergeError('the top level is a %s, not an object' % _describe(root))
+        return (prefix + "\n" if prefix else "") + dump_document(nested)
+    if root.kind != "object":
+        raise MergeError(f"the top level is a {_describe(root)}, not an object")
     editor = _Editor(text, root, jsonc)
     node = root
     for depth, key in enumerate(path):
         member = editor.find(node, key)
         if member is None:
             nested = value
-            for inner_key in reversed(path[depth + 1:]):
+            for inner_key in reversed(path[depth + 1 :]):
                 nested = {inner_key: nested}
             return editor.insert_member(node, key, nested)
         if depth == len(path) - 1:
             if strict_equal(member.value.value, value):
                 return text
             return editor.replace_value(member, value)
-        if member.value.kind != 'object':
-            raise MergeError('"%s" is a %s, not an object' % ('.'.join(path[:depth + 1]), _describe(member.value)))
+        if member.value.kind != "object":
+            raise MergeError(
+                '"{}" is a {}, not an object'.format(".".join(path[: depth + 1]), _describe(member.value))
+            )
         node = member.value
     return text
 
@@ -438,15 +439,15 @@ def remove_member(text, path, jsonc=False, root=None):
         root = parse(text, jsonc)
     if root is None:
         return text
-    if root.kind != 'object':
-        raise MergeError('the top level is a %s, not an object' % _describe(root))
+    if root.kind != "object":
+        raise MergeError(f"the top level is a {_describe(root)}, not an object")
     node = root
     for key in path[:-1]:
         member = _Editor(text, root, jsonc).find(node, key)
         if member is None:
             return text
-        if member.value.kind != 'object':
-            raise MergeError('"%s" is a %s, not an object' % (key, _describe(member.value)))
+        if member.value.kind != "object":
+            raise MergeError(f'"{key}" is a {_describe(member.value)}, not an object')
         node = member.value
     # Remove every duplicate, last first, re-parsing in between so spans stay right.
     while True:
@@ -490,22 +491,22 @@ def strict_equal(left, right):
     return left == right
 
 
-class _Missing(object):
+class _Missing:
     def __repr__(self):
-        return 'MISSING'
+        return "MISSING"
 
 
 MISSING = _Missing()
 
 
 def _describe(node):
-    if node.kind == 'scalar':
+    if node.kind == "scalar":
         value = node.value
         if value is None:
-            return 'null'
+            return "null"
         if isinstance(value, bool):
-            return 'boolean'
+            return "boolean"
         if isinstance(value, str):
-            return 'string'
-        return 'number'
-    return 'list' if node.kind == 'array' else 'object'
+            return "string"
+        return "number"
+    return "list" if node.kind == "array" else "object"

@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: selfhosted.postiz contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """An MCP client just big enough to prove a deployed MCP endpoint works, and how fast.
@@ -35,34 +34,34 @@ from ansible_collections.selfhosted.postiz.plugins.module_utils._postiz_http imp
 )
 
 # Newest first. The client offers one of them and accepts any of them back.
-SUPPORTED_PROTOCOL_VERSIONS = ('2025-11-25', '2025-06-18', '2025-03-26', '2024-11-05')
-DEFAULT_PROTOCOL_VERSION = '2025-06-18'
+SUPPORTED_PROTOCOL_VERSIONS = ("2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05")
+DEFAULT_PROTOCOL_VERSION = "2025-06-18"
 
 # The tools every Postiz version offers (libraries/nestjs-libraries/src/chat/tools/tool.list.ts).
-POSTIZ_CORE_TOOLS = ('integrationList', 'groupList', 'integrationSchema', 'integrationSchedulePostTool')
-DEFAULT_READ_ONLY_TOOL = 'integrationList'
+POSTIZ_CORE_TOOLS = ("integrationList", "groupList", "integrationSchema", "integrationSchedulePostTool")
+DEFAULT_READ_ONLY_TOOL = "integrationList"
 # Postiz tools that only read, for servers that do not send annotations.
-KNOWN_READ_ONLY_TOOLS = ('integrationList', 'groupList', 'integrationSchema', 'postsListTool')
+KNOWN_READ_ONLY_TOOLS = ("integrationList", "groupList", "integrationSchema", "postsListTool")
 
-CLIENT_INFO = {'name': 'selfhosted.postiz.postiz_mcp_check', 'version': '0.1.0'}
-ADMIN_MODULE = 'selfhosted.postiz.postiz_admin'
+CLIENT_INFO = {"name": "selfhosted.postiz.postiz_mcp_check", "version": "0.1.0"}
+ADMIN_MODULE = "selfhosted.postiz.postiz_admin"
 
 # A server that pages tools/list endlessly is broken; stop well before that hurts.
 MAX_TOOL_PAGES = 50
 
-STEP_INITIALIZE = 'initialize'
-STEP_INITIALIZED = 'notifications/initialized'
-STEP_TOOLS_LIST = 'tools/list'
-STEP_TOOLS_CALL = 'tools/call'
+STEP_INITIALIZE = "initialize"
+STEP_INITIALIZED = "notifications/initialized"
+STEP_TOOLS_LIST = "tools/list"
+STEP_TOOLS_CALL = "tools/call"
 
-KEY_REFUSED = 'the API key was refused: read it again with %s (it changes when rotated)' % ADMIN_MODULE
+KEY_REFUSED = f"the API key was refused: read it again with {ADMIN_MODULE} (it changes when rotated)"
 
 
 class StepFailed(Exception):
     """A step could not complete; the message is actionable and already redacted."""
 
 
-class Step(object):
+class Step:
     def __init__(self, name, ok, ms, detail):
         self.name = name
         self.ok = ok
@@ -70,10 +69,10 @@ class Step(object):
         self.detail = detail
 
     def as_dict(self):
-        return {'step': self.name, 'ok': self.ok, 'ms': self.ms, 'detail': self.detail}
+        return {"step": self.name, "ok": self.ok, "ms": self.ms, "detail": self.detail}
 
 
-class ProbeResult(object):
+class ProbeResult:
     def __init__(self):
         self.steps = []
         self.failures = []
@@ -92,70 +91,78 @@ class ProbeResult(object):
 
     def as_dict(self):
         return {
-            'steps': [step.as_dict() for step in self.steps],
-            'server_info': self.server_info,
-            'protocol_version': self.protocol_version,
-            'tools': self.tools,
-            'max_ms': self.max_ms,
+            "steps": [step.as_dict() for step in self.steps],
+            "server_info": self.server_info,
+            "protocol_version": self.protocol_version,
+            "tools": self.tools,
+            "max_ms": self.max_ms,
         }
 
 
 def elapsed_ms(started, clock):
-    return int(round((clock() - started) * 1000))
+    return round((clock() - started) * 1000)
 
 
 def iter_sse_messages(lines):
     """Yield the JSON data of each server-sent event (``data:`` lines joined by newlines)."""
     data = []
     for line in lines:
-        if line == '':
+        if line == "":
             if data:
-                yield '\n'.join(data)
+                yield "\n".join(data)
             data = []
-        elif line.startswith(':'):
+        elif line.startswith(":"):
             continue  # comment / keep-alive
         else:
-            field, _sep, value = line.partition(':')
-            if field == 'data':
-                data.append(value[1:] if value.startswith(' ') else value)
+            field, _sep, value = line.partition(":")
+            if field == "data":
+                data.append(value[1:] if value.startswith(" ") else value)
     if data:
-        yield '\n'.join(data)
+        yield "\n".join(data)
 
 
 def _tool_is_read_only(tool):
-    annotations = tool.get('annotations') or {}
-    if 'readOnlyHint' in annotations:
-        return annotations.get('readOnlyHint') is True
-    return tool.get('name') in KNOWN_READ_ONLY_TOOLS
+    annotations = tool.get("annotations") or {}
+    if "readOnlyHint" in annotations:
+        return annotations.get("readOnlyHint") is True
+    return tool.get("name") in KNOWN_READ_ONLY_TOOLS
 
 
 def _call_summary(result):
     """A short description of a tools/call result, without its (possibly private) content."""
-    structured = result.get('structuredContent')
-    if isinstance(structured, dict) and isinstance(structured.get('output'), list):
-        return 'returned %d item(s)' % len(structured['output'])
-    return 'returned %d content block(s)' % len(result.get('content') or [])
+    structured = result.get("structuredContent")
+    if isinstance(structured, dict) and isinstance(structured.get("output"), list):
+        return "returned %d item(s)" % len(structured["output"])
+    return "returned %d content block(s)" % len(result.get("content") or [])
 
 
 def _error_text(result):
-    for block in result.get('content') or []:
-        if isinstance(block, dict) and block.get('type') == 'text':
-            return block.get('text', '')
-    return ''
+    for block in result.get("content") or []:
+        if isinstance(block, dict) and block.get("type") == "text":
+            return block.get("text", "")
+    return ""
 
 
-class McpProbe(object):
+class McpProbe:
     """Runs the handshake and calls against one MCP endpoint."""
 
-    def __init__(self, url, api_key, auth='path', http=None, max_latency_ms=3000,
-                 latency_limit_name='max_latency_ms', protocol_version=DEFAULT_PROTOCOL_VERSION,
-                 clock=time.monotonic):
-        self.base_url = url.rstrip('/')
+    def __init__(
+        self,
+        url,
+        api_key,
+        auth="path",
+        http=None,
+        max_latency_ms=3000,
+        latency_limit_name="max_latency_ms",
+        protocol_version=DEFAULT_PROTOCOL_VERSION,
+        clock=time.monotonic,
+    ):
+        self.base_url = url.rstrip("/")
         self.api_key = api_key
         self.auth = auth
         self.http = http or HttpClient()
         # The key in every form it can take in a URL or text.
-        for secret in (api_key, quote(api_key, safe='')):
+        for secret in (api_key, quote(api_key, safe="")):
             if secret and secret not in self.http.secrets:
                 self.http.secrets.append(secret)
         self.max_latency_ms = max_latency_ms
@@ -167,8 +174,8 @@ class McpProbe(object):
         self.negotiated_version = None
         # name -> tool description from tools/list
         self._tool_specs = {}
-        if auth == 'path':
-            self.endpoint = '%s/%s' % (self.base_url, quote(api_key, safe=''))
+        if auth == "path":
+            self.endpoint = "{}/{}".format(self.base_url, quote(api_key, safe=""))
         else:
             self.endpoint = self.base_url
 
@@ -180,71 +187,88 @@ class McpProbe(object):
     # -- HTTP -----------------------------------------------------------------
 
     def _headers(self):
-        headers = {'Accept': 'application/json, text/event-stream'}
-        if self.auth == 'bearer':
-            headers['Authorization'] = 'Bearer %s' % self.api_key
+        headers = {"Accept": "application/json, text/event-stream"}
+        if self.auth == "bearer":
+            headers["Authorization"] = f"Bearer {self.api_key}"
         if self.session_id:
-            headers['Mcp-Session-Id'] = self.session_id
+            headers["Mcp-Session-Id"] = self.session_id
         if self.negotiated_version:
             # Required on every request after initialization since 2025-06-18.
-            headers['MCP-Protocol-Version'] = self.negotiated_version
+            headers["MCP-Protocol-Version"] = self.negotiated_version
         return headers
 
     def _post(self, step, message):
         try:
-            return self.http.send('POST', self.endpoint, body=message, headers=self._headers())
+            return self.http.send("POST", self.endpoint, body=message, headers=self._headers())
         except TransportError as exc:
-            if exc.kind == 'refused':
-                raise StepFailed('%s: cannot connect to %s (connection refused): is Postiz running and published '
-                                 'on that address?' % (step, self.shown_endpoint))
-            if exc.kind == 'timeout':
-                raise StepFailed('%s: no answer within %s s from %s' % (step, self.http.timeout, self.shown_endpoint))
-            if exc.kind == 'tls':
-                raise StepFailed('%s: %s; set ca_path to the CA that signed the certificate, or validate_certs to '
-                                 'false for a test instance' % (step, exc.reason))
-            raise StepFailed('%s: %s failed: %s' % (step, self.shown_endpoint, exc.reason))
+            if exc.kind == "refused":
+                raise StepFailed(
+                    f"{step}: cannot connect to {self.shown_endpoint} (connection refused): is Postiz running and published "
+                    "on that address?"
+                )
+            if exc.kind == "timeout":
+                raise StepFailed(f"{step}: no answer within {self.http.timeout} s from {self.shown_endpoint}")
+            if exc.kind == "tls":
+                raise StepFailed(
+                    f"{step}: {exc.reason}; set ca_path to the CA that signed the certificate, or validate_certs to "
+                    "false for a test instance"
+                )
+            raise StepFailed(f"{step}: {self.shown_endpoint} failed: {exc.reason}")
 
     def _http_failure(self, step, response):
         """An actionable StepFailed for an HTTP answer that is not a success."""
         status = response.status
         text = excerpt(response.text(), self.http.secrets)
         jsonrpc_error = None
-        if response.content_type == 'application/json':
+        if response.content_type == "application/json":
             try:
                 data = json.loads(response.text())
-                if isinstance(data, dict) and isinstance(data.get('error'), dict):
-                    jsonrpc_error = data['error'].get('message')
-                elif isinstance(data, dict) and isinstance(data.get('error'), str):
-                    jsonrpc_error = data.get('error_description') or data['error']
+                if isinstance(data, dict) and isinstance(data.get("error"), dict):
+                    jsonrpc_error = data["error"].get("message")
+                elif isinstance(data, dict) and isinstance(data.get("error"), str):
+                    jsonrpc_error = data.get("error_description") or data["error"]
             except ValueError:
                 pass
-        prefix = '%s: HTTP %d' % (step, status)
-        if status == 400 and 'Invalid API Key' in text:
-            return StepFailed('%s "Invalid API Key": %s' % (prefix, KEY_REFUSED))
+        prefix = "%s: HTTP %d" % (step, status)
+        if status == 400 and "Invalid API Key" in text:
+            return StepFailed(f'{prefix} "Invalid API Key": {KEY_REFUSED}')
         if status == 401:
-            if 'Missing Authorization header' in text:
-                return StepFailed('%s "Missing Authorization header": no Authorization header reached Postiz; a '
-                                  'proxy in front of it may drop it, or use auth=path' % prefix)
-            if 'Bearer token required' in text and self.auth == 'path':
-                return StepFailed('%s: this endpoint wants an OAuth bearer token; use auth=bearer, or the '
-                                  '/api/mcp URL' % prefix)
+            if "Missing Authorization header" in text:
+                return StepFailed(
+                    f'{prefix} "Missing Authorization header": no Authorization header reached Postiz; a '
+                    "proxy in front of it may drop it, or use auth=path"
+                )
+            if "Bearer token required" in text and self.auth == "path":
+                return StepFailed(
+                    f"{prefix}: this endpoint wants an OAuth bearer token; use auth=bearer, or the "
+                    "/api/mcp URL"
+                )
             shown = jsonrpc_error or text
-            quoted = ' "%s"' % excerpt(shown, self.http.secrets) if shown else ''
-            return StepFailed('%s%s: %s' % (prefix, quoted, KEY_REFUSED))
+            quoted = f' "{excerpt(shown, self.http.secrets)}"' if shown else ""
+            return StepFailed(f"{prefix}{quoted}: {KEY_REFUSED}")
         if status == 404:
             if self.session_id:
-                return StepFailed('%s: the server forgot the session it issued; retry, and check that all requests '
-                                  'reach the same server process' % prefix)
-            return StepFailed('%s: nothing serves MCP at %s; url must be the MCP base URL, for example '
-                              'http://127.0.0.1:4007/api/mcp' % (prefix, self.shown_endpoint))
+                return StepFailed(
+                    f"{prefix}: the server forgot the session it issued; retry, and check that all requests "
+                    "reach the same server process"
+                )
+            return StepFailed(
+                f"{prefix}: nothing serves MCP at {self.shown_endpoint}; url must be the MCP base URL, for example "
+                "http://127.0.0.1:4007/api/mcp"
+            )
         if status in (502, 503, 504):
-            return StepFailed('%s: the Postiz backend is not answering behind its proxy; it may still be starting '
-                              '(%s waits for it) or have failed: read the app container logs' % (prefix, ADMIN_MODULE))
+            return StepFailed(
+                f"{prefix}: the Postiz backend is not answering behind its proxy; it may still be starting "
+                f"({ADMIN_MODULE} waits for it) or have failed: read the app container logs"
+            )
         if 300 <= status < 400:
-            return StepFailed('%s: %s redirects to %s; set url to the final address'
-                              % (prefix, self.shown_endpoint, self.http.redact(response.header('Location', '?'))))
-        detail = jsonrpc_error or text or '(empty body)'
-        return StepFailed('%s: %s' % (prefix, excerpt(detail, self.http.secrets)))
+            return StepFailed(
+                "{}: {} redirects to {}; set url to the final address".format(
+                    prefix, self.shown_endpoint, self.http.redact(response.header("Location", "?"))
+                )
+            )
+        detail = jsonrpc_error or text or "(empty body)"
+        return StepFailed(f"{prefix}: {excerpt(detail, self.http.secrets)}")
 
     # -- JSON-RPC -------------------------------------------------------------
 
@@ -252,47 +276,59 @@ class McpProbe(object):
         """Send a JSON-RPC request; return ``(result, response)``. Raises StepFailed."""
         self._next_id += 1
         request_id = self._next_id
-        message = {'jsonrpc': '2.0', 'id': request_id, 'method': method}
+        message = {"jsonrpc": "2.0", "id": request_id, "method": method}
         if params is not None:
-            message['params'] = params
+            message["params"] = params
         response = self._post(step, message)
         try:
             if not 200 <= response.status < 300:
                 raise self._http_failure(step, response)
             answer = self._answer_of(step, response, request_id)
         except TransportError as exc:
-            raise StepFailed('%s: %s' % (step, exc.reason))
+            raise StepFailed(f"{step}: {exc.reason}")
         finally:
             response.close()
-        if isinstance(answer.get('error'), dict):
-            error = answer['error']
-            raise StepFailed('%s: the server answered JSON-RPC error %s: %s'
-                             % (step, error.get('code'), excerpt(str(error.get('message')), self.http.secrets)))
-        result = answer.get('result')
+        if isinstance(answer.get("error"), dict):
+            error = answer["error"]
+            raise StepFailed(
+                "{}: the server answered JSON-RPC error {}: {}".format(
+                    step, error.get("code"), excerpt(str(error.get("message")), self.http.secrets)
+                )
+            )
+        result = answer.get("result")
         if not isinstance(result, dict):
-            raise StepFailed('%s: the answer has no result object' % step)
+            raise StepFailed(f"{step}: the answer has no result object")
         return result, response
 
     def _answer_of(self, step, response, request_id):
         """The JSON-RPC response with ``request_id`` from a JSON body or an SSE stream."""
         kind = response.content_type
-        if kind == 'application/json':
+        if kind == "application/json":
             try:
                 data = response.json()
             except ValueError:
-                raise StepFailed('%s: the answer is not valid JSON: %s' % (step, excerpt(response.text(), self.http.secrets)))
+                raise StepFailed(
+                    f"{step}: the answer is not valid JSON: {excerpt(response.text(), self.http.secrets)}"
+                )
             messages = data if isinstance(data, list) else [data]
-        elif kind == 'text/event-stream':
+        elif kind == "text/event-stream":
             messages = self._sse_messages(step, response)
         else:
-            raise StepFailed('%s: expected application/json or text/event-stream, got %s: %s'
-                             % (step, kind or 'no content type', excerpt(response.text(), self.http.secrets)))
+            raise StepFailed(
+                "{}: expected application/json or text/event-stream, got {}: {}".format(
+                    step, kind or "no content type", excerpt(response.text(), self.http.secrets)
+                )
+            )
         for message in messages:
-            if isinstance(message, dict) and message.get('id') == request_id and ('result' in message or 'error' in message):
+            if (
+                isinstance(message, dict)
+                and message.get("id") == request_id
+                and ("result" in message or "error" in message)
+            ):
                 return message
-            if isinstance(message, dict) and message.get('id') is None and 'error' in message:
+            if isinstance(message, dict) and message.get("id") is None and "error" in message:
                 return message  # a JSON-RPC error the server could not tie to a request
-        raise StepFailed('%s: the server answered without a response to request %d' % (step, request_id))
+        raise StepFailed("%s: the server answered without a response to request %d" % (step, request_id))
 
     def _sse_messages(self, step, response):
         # A generator: the caller stops at our answer, so an SSE stream the server
@@ -301,17 +337,17 @@ class McpProbe(object):
             try:
                 yield json.loads(data)
             except ValueError:
-                raise StepFailed('%s: an SSE event is not JSON: %s' % (step, excerpt(data, self.http.secrets)))
+                raise StepFailed(f"{step}: an SSE event is not JSON: {excerpt(data, self.http.secrets)}")
 
     def _notify(self, step, method):
         """Send a notification; return the HTTP status. Raises StepFailed."""
-        response = self._post(step, {'jsonrpc': '2.0', 'method': method})
+        response = self._post(step, {"jsonrpc": "2.0", "method": method})
         try:
             if not 200 <= response.status < 300:
                 raise self._http_failure(step, response)
             return response.status
         except TransportError as exc:
-            raise StepFailed('%s: %s' % (step, exc.reason))
+            raise StepFailed(f"{step}: {exc.reason}")
         finally:
             response.close()
 
@@ -328,8 +364,8 @@ class McpProbe(object):
             return False
         ms = elapsed_ms(started, self._clock)
         if ms > self.max_latency_ms:
-            message = '%s took %d ms, over %s (%d)' % (name, ms, self.latency_limit_name, self.max_latency_ms)
-            result.steps.append(Step(name, False, ms, '%s; %s' % (detail, message)))
+            message = "%s took %d ms, over %s (%d)" % (name, ms, self.latency_limit_name, self.max_latency_ms)
+            result.steps.append(Step(name, False, ms, f"{detail}; {message}"))
             result.failures.append(message)
             return False
         result.steps.append(Step(name, True, ms, detail))
@@ -337,89 +373,120 @@ class McpProbe(object):
 
     @staticmethod
     def _skipped(result, name, reason):
-        result.steps.append(Step(name, False, 0, 'not run: %s' % reason))
+        result.steps.append(Step(name, False, 0, f"not run: {reason}"))
 
     def _initialize(self, result):
-        params = {'protocolVersion': self.offered_version, 'capabilities': {}, 'clientInfo': CLIENT_INFO}
-        answer, response = self._request(STEP_INITIALIZE, 'initialize', params)
-        version = answer.get('protocolVersion')
+        params = {"protocolVersion": self.offered_version, "capabilities": {}, "clientInfo": CLIENT_INFO}
+        answer, response = self._request(STEP_INITIALIZE, "initialize", params)
+        version = answer.get("protocolVersion")
         if version not in SUPPORTED_PROTOCOL_VERSIONS:
-            raise StepFailed('%s: the server wants MCP protocol version %r; this check speaks %s'
-                             % (STEP_INITIALIZE, version, ', '.join(SUPPORTED_PROTOCOL_VERSIONS)))
+            raise StepFailed(
+                "{}: the server wants MCP protocol version {!r}; this check speaks {}".format(
+                    STEP_INITIALIZE, version, ", ".join(SUPPORTED_PROTOCOL_VERSIONS)
+                )
+            )
         self.negotiated_version = version
-        self.session_id = response.header('Mcp-Session-Id')
+        self.session_id = response.header("Mcp-Session-Id")
         result.session_id_issued = bool(self.session_id)
         result.protocol_version = version
-        info = answer.get('serverInfo') if isinstance(answer.get('serverInfo'), dict) else {}
-        result.server_info = {'name': str(info.get('name', '')), 'version': str(info.get('version', ''))}
-        if 'tools' not in (answer.get('capabilities') or {}):
-            raise StepFailed('%s: the server does not offer tools (no tools capability)' % STEP_INITIALIZE)
-        return '%s %s, protocol %s%s' % (result.server_info['name'] or 'unnamed server', result.server_info['version'],
-                                         version, ', session issued' if self.session_id else ', stateless')
+        info = answer.get("serverInfo") if isinstance(answer.get("serverInfo"), dict) else {}
+        result.server_info = {"name": str(info.get("name", "")), "version": str(info.get("version", ""))}
+        if "tools" not in (answer.get("capabilities") or {}):
+            raise StepFailed(f"{STEP_INITIALIZE}: the server does not offer tools (no tools capability)")
+        return "{} {}, protocol {}{}".format(
+            result.server_info["name"] or "unnamed server",
+            result.server_info["version"],
+            version,
+            ", session issued" if self.session_id else ", stateless",
+        )
 
     def _initialized(self):
-        status = self._notify(STEP_INITIALIZED, 'notifications/initialized')
+        status = self._notify(STEP_INITIALIZED, "notifications/initialized")
         if status != 202:
-            return 'accepted with HTTP %d (the specification says 202)' % status
-        return 'accepted (HTTP 202)'
+            return "accepted with HTTP %d (the specification says 202)" % status
+        return "accepted (HTTP 202)"
 
     def _list_tools(self, result, expected_tools):
         tools = []
         cursor = None
         for _page in range(MAX_TOOL_PAGES):
-            answer, _response = self._request(STEP_TOOLS_LIST, 'tools/list', {'cursor': cursor} if cursor else {})
-            tools.extend(tool for tool in answer.get('tools') or [] if isinstance(tool, dict) and tool.get('name'))
-            cursor = answer.get('nextCursor')
+            answer, _response = self._request(
+                STEP_TOOLS_LIST, "tools/list", {"cursor": cursor} if cursor else {}
+            )
+            tools.extend(
+                tool for tool in answer.get("tools") or [] if isinstance(tool, dict) and tool.get("name")
+            )
+            cursor = answer.get("nextCursor")
             if not cursor:
                 break
         else:
-            raise StepFailed('%s: still paging after %d pages; the server keeps returning nextCursor'
-                             % (STEP_TOOLS_LIST, MAX_TOOL_PAGES))
-        result.tools = sorted(tool['name'] for tool in tools)
-        self._tool_specs = dict((tool['name'], tool) for tool in tools)
+            raise StepFailed(
+                "%s: still paging after %d pages; the server keeps returning nextCursor"
+                % (STEP_TOOLS_LIST, MAX_TOOL_PAGES)
+            )
+        result.tools = sorted(tool["name"] for tool in tools)
+        self._tool_specs = {tool["name"]: tool for tool in tools}
         missing = [name for name in expected_tools if name not in self._tool_specs]
         if missing:
-            raise StepFailed('%s: the server does not offer the expected tool(s) %s; it offers %s'
-                             % (STEP_TOOLS_LIST, ', '.join(missing), ', '.join(result.tools) or 'none'))
-        return '%d tool(s)' % len(tools)
+            raise StepFailed(
+                "{}: the server does not offer the expected tool(s) {}; it offers {}".format(
+                    STEP_TOOLS_LIST, ", ".join(missing), ", ".join(result.tools) or "none"
+                )
+            )
+        return "%d tool(s)" % len(tools)
 
     def _call_tool(self, name, arguments):
-        answer, _response = self._request(STEP_TOOLS_CALL, 'tools/call', {'name': name, 'arguments': arguments})
-        if answer.get('isError'):
-            text = excerpt(_error_text(answer), self.http.secrets) or '(no text)'
-            hint = ''
-            if 'Tool validation failed' in text:
-                hint = '; set read_only_tool_arguments to what the tool needs'
-            raise StepFailed('%s: %s returned an error: %s%s' % (STEP_TOOLS_CALL, name, text, hint))
-        return '%s %s' % (name, _call_summary(answer))
+        answer, _response = self._request(
+            STEP_TOOLS_CALL, "tools/call", {"name": name, "arguments": arguments}
+        )
+        if answer.get("isError"):
+            text = excerpt(_error_text(answer), self.http.secrets) or "(no text)"
+            hint = ""
+            if "Tool validation failed" in text:
+                hint = "; set read_only_tool_arguments to what the tool needs"
+            raise StepFailed(f"{STEP_TOOLS_CALL}: {name} returned an error: {text}{hint}")
+        return f"{name} {_call_summary(answer)}"
 
-    def run(self, expected_tools=POSTIZ_CORE_TOOLS, read_only_tool=DEFAULT_READ_ONLY_TOOL, read_only_arguments=None):
+    def run(
+        self,
+        expected_tools=POSTIZ_CORE_TOOLS,
+        read_only_tool=DEFAULT_READ_ONLY_TOOL,
+        read_only_arguments=None,
+    ):
         """Run every step and return a :class:`ProbeResult`; never raises for server problems."""
         result = ProbeResult()
         self._tool_specs = {}
         try:
             if not self._timed(result, STEP_INITIALIZE, lambda: self._initialize(result)):
                 for name in (STEP_INITIALIZED, STEP_TOOLS_LIST, STEP_TOOLS_CALL):
-                    self._skipped(result, name, 'initialize failed')
+                    self._skipped(result, name, "initialize failed")
                 return result
             self._timed(result, STEP_INITIALIZED, self._initialized)
-            listed = self._timed(result, STEP_TOOLS_LIST, lambda: self._list_tools(result, list(expected_tools)))
+            listed = self._timed(
+                result, STEP_TOOLS_LIST, lambda: self._list_tools(result, list(expected_tools))
+            )
             if not read_only_tool:
-                self._skipped(result, STEP_TOOLS_CALL, 'no read_only_tool given')
+                self._skipped(result, STEP_TOOLS_CALL, "no read_only_tool given")
             elif read_only_tool not in self._tool_specs:
                 if listed or self._tool_specs:
-                    message = '%s: the server does not offer %s, so it cannot be called' % (STEP_TOOLS_CALL, read_only_tool)
+                    message = f"{STEP_TOOLS_CALL}: the server does not offer {read_only_tool}, so it cannot be called"
                     result.steps.append(Step(STEP_TOOLS_CALL, False, 0, message))
                     result.failures.append(message)
                 else:
-                    self._skipped(result, STEP_TOOLS_CALL, 'tools/list failed')
+                    self._skipped(result, STEP_TOOLS_CALL, "tools/list failed")
             elif not _tool_is_read_only(self._tool_specs[read_only_tool]):
-                message = ('%s: refusing to call %s, because the server does not annotate it as read-only '
-                           '(readOnlyHint); name a read-only tool in read_only_tool' % (STEP_TOOLS_CALL, read_only_tool))
+                message = (
+                    f"{STEP_TOOLS_CALL}: refusing to call {read_only_tool}, because the server does not annotate it as read-only "
+                    "(readOnlyHint); name a read-only tool in read_only_tool"
+                )
                 result.steps.append(Step(STEP_TOOLS_CALL, False, 0, message))
                 result.failures.append(message)
             else:
-                self._timed(result, STEP_TOOLS_CALL, lambda: self._call_tool(read_only_tool, read_only_arguments or {}))
+                self._timed(
+                    result,
+                    STEP_TOOLS_CALL,
+                    lambda: self._call_tool(read_only_tool, read_only_arguments or {}),
+                )
         finally:
             self._end_session()
         return result
@@ -429,7 +496,7 @@ class McpProbe(object):
         if not self.session_id:
             return
         try:
-            self.http.send('DELETE', self.endpoint, headers=self._headers()).close()
+            self.http.send("DELETE", self.endpoint, headers=self._headers()).close()
         except TransportError:
             pass  # The server cleans up idle sessions itself.
         self.session_id = None

@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: selfhosted.postiz contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Bootstrap of the first Postiz account and retrieval of its organization API key.
@@ -30,11 +29,11 @@ from ansible_collections.selfhosted.postiz.plugins.module_utils._postiz_http imp
 )
 
 # Plain-text 400 bodies of the Postiz auth controller.
-LOGIN_REFUSED = 'Invalid user name or password'
-NOT_ACTIVATED = 'User is not activated'
-EMAIL_EXISTS = 'Email already exists'
-REGISTRATION_DISABLED = 'Registration is disabled'
-PLUS_NOT_ALLOWED = 'Email with plus sign is not allowed'
+LOGIN_REFUSED = "Invalid user name or password"
+NOT_ACTIVATED = "User is not activated"
+EMAIL_EXISTS = "Email already exists"
+REGISTRATION_DISABLED = "Registration is disabled"
+PLUS_NOT_ALLOWED = "Email with plus sign is not allowed"
 
 # Postiz's register DTO limits.
 PASSWORD_LENGTH = (3, 64)
@@ -43,16 +42,16 @@ COMPANY_LENGTH = (3, 128)
 # The proxy in front of the backend answers these while the backend starts.
 STARTING_STATUSES = (502, 503, 504)
 # Network failures that mean "not listening yet" rather than "wrong address".
-STARTING_TRANSPORT_KINDS = ('refused', 'reset', 'timeout')
+STARTING_TRANSPORT_KINDS = ("refused", "reset", "timeout")
 # Seconds between readiness probes.
 RETRY_INTERVAL = 2.0
 
-KEY_ROLES = ('SUPERADMIN', 'ADMIN')
+KEY_ROLES = ("SUPERADMIN", "ADMIN")
 
 ACTIVATION_MESSAGE = (
-    'Postiz requires the account %s to be activated by e-mail (an e-mail provider is configured): '
-    'open the activation link sent to that address, then run this again. To bootstrap without e-mail, '
-    'deploy without EMAIL_PROVIDER for the first run.'
+    "Postiz requires the account %s to be activated by e-mail (an e-mail provider is configured): "
+    "open the activation link sent to that address, then run this again. To bootstrap without e-mail, "
+    "deploy without EMAIL_PROVIDER for the first run."
 )
 
 
@@ -64,7 +63,7 @@ class PostizNotReady(PostizApiError):
     """The app did not answer (refused, reset, timed out, or a proxy 502/503/504) in time."""
 
     def __init__(self, message, last_answer):
-        super(PostizNotReady, self).__init__(message)
+        super().__init__(message)
         self.last_answer = last_answer
 
 
@@ -72,11 +71,12 @@ class PostizServerError(PostizApiError):
     """Postiz answered with an HTTP 5xx: it runs but fails, e.g. while its database is down."""
 
 
-class AdminResult(object):
+class AdminResult:
     """Outcome of :func:`ensure_admin`. ``api_key`` is None when it could not be read."""
 
-    def __init__(self, changed, created, email, api_key=None, org_id=None, role=None, unreachable=None,
-                 unchecked=None):
+    def __init__(
+        self, changed, created, email, api_key=None, org_id=None, role=None, unreachable=None, unchecked=None
+    ):
         self.changed = changed
         self.created = created
         self.email = email
@@ -91,74 +91,85 @@ class AdminResult(object):
 
 def validate_credentials(email, password, company):
     """Fail early, and with the field name, on values Postiz would refuse anyway."""
-    if not email or '@' not in email:
-        raise PostizApiError('email must be an e-mail address, got %r' % (email,))
+    if not email or "@" not in email:
+        raise PostizApiError(f"email must be an e-mail address, got {email!r}")
     low, high = PASSWORD_LENGTH
     if not low <= len(password) <= high:
-        raise PostizApiError('password must be %d to %d characters long (Postiz refuses others); it has %d'
-                             % (low, high, len(password)))
+        raise PostizApiError(
+            "password must be %d to %d characters long (Postiz refuses others); it has %d"
+            % (low, high, len(password))
+        )
     low, high = COMPANY_LENGTH
     if not low <= len(company) <= high:
-        raise PostizApiError('company must be %d to %d characters long (Postiz refuses others); it has %d'
-                             % (low, high, len(company)))
+        raise PostizApiError(
+            "company must be %d to %d characters long (Postiz refuses others); it has %d"
+            % (low, high, len(company))
+        )
 
 
 def session_token(response):
     """The JWT of a login/register answer: ``auth`` header (NOT_SECURED) or ``auth`` cookie."""
-    token = (response.header('auth') or '').strip()
+    token = (response.header("auth") or "").strip()
     if token:
         return token
-    for cookie in response.header_values('Set-Cookie'):
-        name, _sep, rest = cookie.partition('=')
-        value = rest.split(';', 1)[0].strip()
+    for cookie in response.header_values("Set-Cookie"):
+        name, _sep, rest = cookie.partition("=")
+        value = rest.split(";", 1)[0].strip()
         # An empty value is Postiz clearing the cookie (logout), not a session.
-        if name.strip() == 'auth' and value:
+        if name.strip() == "auth" and value:
             return value
     return None
 
 
-class PostizApi(object):
+class PostizApi:
     """The handful of dashboard routes the bootstrap needs, relative to the app's base URL."""
 
     def __init__(self, url, http=None, sleep=time.sleep, clock=time.monotonic):
-        self.base_url = url.rstrip('/')
+        self.base_url = url.rstrip("/")
         self.http = http or HttpClient()
         self._sleep = sleep
         self._clock = clock
 
     def api_url(self, path):
-        return '%s/api%s' % (self.base_url, path)
+        return f"{self.base_url}/api{path}"
 
     def _send(self, method, path, body=None, token=None):
-        headers = {'Accept': 'application/json'}
+        headers = {"Accept": "application/json"}
         if token:
-            headers['auth'] = token
+            headers["auth"] = token
         try:
             return self.http.send(method, self.api_url(path), body=body, headers=headers)
         except TransportError as exc:
-            raise PostizApiError('%s %s failed: %s' % (method, self.api_url(path), exc.reason))
+            raise PostizApiError(f"{method} {self.api_url(path)} failed: {exc.reason}")
 
     def _unexpected(self, what, response):
         text = excerpt(response.text(), self.http.secrets)
         if 300 <= response.status < 400:
             return PostizApiError(
-                '%s: %s redirected (HTTP %d) to %s; set url to the address Postiz is served on'
-                % (what, self.base_url, response.status, self.http.redact(response.header('Location', '?'))))
+                "%s: %s redirected (HTTP %d) to %s; set url to the address Postiz is served on"
+                % (what, self.base_url, response.status, self.http.redact(response.header("Location", "?")))
+            )
         if response.status == 404:
             return PostizApiError(
-                '%s: %s answered HTTP 404, so it is not the Postiz app; url must be the base URL that serves both '
-                'the frontend and /api (for example http://127.0.0.1:4007), without /api' % (what, self.base_url))
+                f"{what}: {self.base_url} answered HTTP 404, so it is not the Postiz app; url must be the base URL that serves both "
+                "the frontend and /api (for example http://127.0.0.1:4007), without /api"
+            )
         error = PostizServerError if response.status >= 500 else PostizApiError
-        return error('%s: unexpected HTTP %d from Postiz: %s' % (what, response.status, text or '(empty body)'))
+        return error(
+            "%s: unexpected HTTP %d from Postiz: %s" % (what, response.status, text or "(empty body)")
+        )
 
     def _json_object(self, what, response):
         try:
             data = response.json()
         except ValueError:
-            raise PostizApiError('%s: %s did not answer JSON (%s), so it is not the Postiz API; check url'
-                                 % (what, self.base_url, response.content_type or 'no content type'))
+            raise PostizApiError(
+                "{}: {} did not answer JSON ({}), so it is not the Postiz API; check url".format(
+                    what, self.base_url, response.content_type or "no content type"
+                )
+            )
         if not isinstance(data, dict):
-            raise PostizApiError('%s: expected a JSON object from Postiz, got %s' % (what, type(data).__name__))
+            raise PostizApiError(f"{what}: expected a JSON object from Postiz, got {type(data).__name__}")
         return data
 
     def wait_ready(self, wait_timeout):
@@ -166,92 +177,110 @@ class PostizApi(object):
         deadline = self._clock() + max(wait_timeout, 0)
         while True:
             try:
-                response = self.http.send('GET', self.api_url('/auth/can-register'), headers={'Accept': 'application/json'})
+                response = self.http.send(
+                    "GET", self.api_url("/auth/can-register"), headers={"Accept": "application/json"}
+                )
             except TransportError as exc:
                 if exc.kind not in STARTING_TRANSPORT_KINDS:
-                    raise PostizApiError('cannot reach Postiz at %s: %s' % (self.base_url, exc.reason))
+                    raise PostizApiError(f"cannot reach Postiz at {self.base_url}: {exc.reason}")
                 last = exc.reason
             else:
                 if response.status not in STARTING_STATUSES:
                     if response.status != 200:
-                        raise self._unexpected('checking whether Postiz is up', response)
-                    return bool(self._json_object('GET /api/auth/can-register', response).get('register'))
+                        raise self._unexpected("checking whether Postiz is up", response)
+                    return bool(self._json_object("GET /api/auth/can-register", response).get("register"))
                 response.close()
-                last = 'HTTP %d from the proxy; the backend is not up' % response.status
+                last = "HTTP %d from the proxy; the backend is not up" % response.status
             if self._clock() >= deadline:
                 raise PostizNotReady(
-                    'Postiz at %s did not become ready within %s s; last answer: %s. The app may still be starting '
-                    '(its first start runs database migrations) or failing: read the app container logs, then raise '
-                    'wait_timeout if it only needs longer' % (self.base_url, wait_timeout, last), last)
+                    f"Postiz at {self.base_url} did not become ready within {wait_timeout} s; last answer: {last}. The app may still be starting "
+                    "(its first start runs database migrations) or failing: read the app container logs, then raise "
+                    "wait_timeout if it only needs longer",
+                    last,
+                )
             self._sleep(RETRY_INTERVAL)
 
     def login(self, email, password):
         """The session token, or None when Postiz refuses the e-mail/password pair."""
-        response = self._send('POST', '/auth/login', {'email': email, 'password': password, 'provider': 'LOCAL'})
+        response = self._send(
+            "POST", "/auth/login", {"email": email, "password": password, "provider": "LOCAL"}
+        )
         if 200 <= response.status < 300:
-            return self._token_of('login', response)
+            return self._token_of("login", response)
         text = response.text().strip()
         if response.status == 400 and text == LOGIN_REFUSED:
             return None
         if response.status == 400 and text == NOT_ACTIVATED:
             raise PostizApiError(ACTIVATION_MESSAGE % email)
-        raise self._rejected('logging in as %s' % email, response, text)
+        raise self._rejected(f"logging in as {email}", response, text)
 
     def register(self, email, password, company):
         """The session token of the new account, or None when the e-mail is already registered."""
-        body = {'email': email, 'password': password, 'company': company, 'provider': 'LOCAL'}
-        response = self._send('POST', '/auth/register', body)
+        body = {"email": email, "password": password, "company": company, "provider": "LOCAL"}
+        response = self._send("POST", "/auth/register", body)
         if 200 <= response.status < 300:
-            data = self._json_object('registering %s' % email, response)
-            if data.get('activate') or response.header('activate') == 'true':
+            data = self._json_object(f"registering {email}", response)
+            if data.get("activate") or response.header("activate") == "true":
                 raise PostizApiError(ACTIVATION_MESSAGE % email)
-            return self._token_of('registration', response)
+            return self._token_of("registration", response)
         text = response.text().strip()
         if response.status == 400 and text == EMAIL_EXISTS:
             return None
         if response.status == 400 and text == REGISTRATION_DISABLED:
             raise PostizApiError(
-                'Postiz refused to register %s: registration is disabled (DISABLE_REGISTRATION=true and an '
-                'organization exists). Use the e-mail and password of an existing owner or admin' % email)
+                f"Postiz refused to register {email}: registration is disabled (DISABLE_REGISTRATION=true and an "
+                "organization exists). Use the e-mail and password of an existing owner or admin"
+            )
         if response.status == 400 and text == PLUS_NOT_ALLOWED:
-            raise PostizApiError('Postiz refused to register %s: DISALLOW_PLUS is set, so e-mail addresses with "+" '
-                                 'are refused; use another address' % email)
-        raise self._rejected('registering %s' % email, response, text)
+            raise PostizApiError(
+                f'Postiz refused to register {email}: DISALLOW_PLUS is set, so e-mail addresses with "+" '
+                "are refused; use another address"
+            )
+        raise self._rejected(f"registering {email}", response, text)
 
     def user_self(self, token):
         """``GET /api/user/self`` as a dict."""
-        response = self._send('GET', '/user/self', token=token)
+        response = self._send("GET", "/user/self", token=token)
         if response.status == 401:
-            raise PostizApiError('Postiz refused the session it had just issued (HTTP 401 on /api/user/self); '
-                                 'JWT_SECRET probably differs between app processes, or the app restarted with '
-                                 'a new one: check that JWT_SECRET is set once and kept')
+            raise PostizApiError(
+                "Postiz refused the session it had just issued (HTTP 401 on /api/user/self); "
+                "JWT_SECRET probably differs between app processes, or the app restarted with "
+                "a new one: check that JWT_SECRET is set once and kept"
+            )
         if response.status != 200:
-            raise self._unexpected('reading the user', response)
-        return self._json_object('GET /api/user/self', response)
+            raise self._unexpected("reading the user", response)
+        return self._json_object("GET /api/user/self", response)
 
     def _token_of(self, what, response):
         token = session_token(response)
         if not token:
-            raise PostizApiError('Postiz accepted the %s but sent no session (no auth cookie or header); '
-                                 'a proxy in front of it may drop Set-Cookie' % what)
+            raise PostizApiError(
+                f"Postiz accepted the {what} but sent no session (no auth cookie or header); "
+                "a proxy in front of it may drop Set-Cookie"
+            )
         # From now on any text built from Postiz answers has it removed.
         self.http.secrets.append(token)
         return token
 
     def _rejected(self, what, response, text):
-        if response.status == 400 and response.content_type == 'application/json':
+        if response.status == 400 and response.content_type == "application/json":
             # Nest validation error: {"message": [...], "error": "Bad Request"}.
             try:
-                messages = response.json().get('message')
+                messages = response.json().get("message")
             except (ValueError, AttributeError):
                 messages = None
             if messages:
                 if not isinstance(messages, list):
                     messages = [messages]
-                return PostizApiError('%s: Postiz refused the request: %s'
-                                      % (what, excerpt('; '.join(str(m) for m in messages), self.http.secrets)))
+                return PostizApiError(
+                    "{}: Postiz refused the request: {}".format(
+                        what, excerpt("; ".join(str(m) for m in messages), self.http.secrets)
+                    )
+                )
         if response.status == 400:
-            return PostizApiError('%s: Postiz refused it: %s' % (what, excerpt(text, self.http.secrets) or '(empty body)'))
+            return PostizApiError(
+                "{}: Postiz refused it: {}".format(what, excerpt(text, self.http.secrets) or "(empty body)")
+            )
         return self._unexpected(what, response)
 
 
@@ -265,9 +294,13 @@ def ensure_admin(api, email, password, company, check_mode=False, wait_timeout=3
     except PostizServerError as exc:
         # A dry run on a damaged stack (a database stopped, say): the real run would repair
         # the stack before it gets here, so this is a prediction it cannot make, not a failure.
-        return AdminResult(changed=False, created=False, email=email.lower(),
-                           unchecked='%s; the account and its API key are not checked in this dry run '
-                                     '(a real run repairs the stack first, then checks them)' % exc)
+        return AdminResult(
+            changed=False,
+            created=False,
+            email=email.lower(),
+            unchecked=f"{exc}; the account and its API key are not checked in this dry run "
+            "(a real run repairs the stack first, then checks them)",
+        )
 
 
 def _ensure_admin(api, email, password, company, check_mode, wait_timeout):
@@ -277,8 +310,12 @@ def _ensure_admin(api, email, password, company, check_mode, wait_timeout):
         try:
             can_register = api.wait_ready(0)
         except PostizNotReady as exc:
-            return AdminResult(changed=True, created=True, email=email.lower(),
-                               unreachable='Postiz at %s did not answer (%s)' % (api.base_url, exc.last_answer))
+            return AdminResult(
+                changed=True,
+                created=True,
+                email=email.lower(),
+                unreachable=f"Postiz at {api.base_url} did not answer ({exc.last_answer})",
+            )
     else:
         can_register = api.wait_ready(wait_timeout)
 
@@ -287,8 +324,9 @@ def _ensure_admin(api, email, password, company, check_mode, wait_timeout):
     if token is None:
         if not can_register:
             raise PostizApiError(
-                'Postiz refused the login of %s and registration is closed (DISABLE_REGISTRATION=true and an '
-                'organization exists): the password is wrong or no account has this e-mail' % email)
+                f"Postiz refused the login of {email} and registration is closed (DISABLE_REGISTRATION=true and an "
+                "organization exists): the password is wrong or no account has this e-mail"
+            )
         if check_mode:
             # Registering is the change; without it nothing more can be read.
             return AdminResult(changed=True, created=True, email=email.lower())
@@ -299,22 +337,30 @@ def _ensure_admin(api, email, password, company, check_mode, wait_timeout):
             token = api.login(email, password)
             if token is None:
                 raise PostizApiError(
-                    'Postiz has an account for %s but refused its password: set password to the one this account '
-                    'was created with, or change the account password in Postiz' % email)
+                    f"Postiz has an account for {email} but refused its password: set password to the one this account "
+                    "was created with, or change the account password in Postiz"
+                )
         else:
             created = True
 
     info = api.user_self(token)
-    api_key = info.get('publicApi') or ''
-    role = info.get('role')
+    api_key = info.get("publicApi") or ""
+    role = info.get("role")
     if not api_key and role in KEY_ROLES:
         # Postiz fills a missing key on a dashboard request; the next read has it.
         info = api.user_self(token)
-        api_key = info.get('publicApi') or ''
+        api_key = info.get("publicApi") or ""
     if not api_key:
         raise PostizApiError(
-            '%s has the role %s in its organization; Postiz shows the API key only to %s. Use the account that '
-            'created the organization' % (email, role or 'unknown', ' or '.join(KEY_ROLES)))
+            "{} has the role {} in its organization; Postiz shows the API key only to {}. Use the account that "
+            "created the organization".format(email, role or "unknown", " or ".join(KEY_ROLES))
+        )
     api.http.secrets.append(api_key)
-    return AdminResult(changed=created, created=created, email=info.get('email') or email.lower(),
-                       api_key=api_key, org_id=info.get('orgId'), role=role)
+    return AdminResult(
+        changed=created,
+        created=created,
+        email=info.get("email") or email.lower(),
+        api_key=api_key,
+        org_id=info.get("orgId"),
+        role=role,
+    )

@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: selfhosted.postiz contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Owner names and atomic writes for the modules that keep secrets in files.
@@ -24,35 +23,36 @@ client's file holding the API key) write through :func:`write_atomic`.
 
 from __future__ import annotations
 
+import contextlib
 import grp
 import os
 import pwd
 
-_O_CLOEXEC = getattr(os, 'O_CLOEXEC', 0)
-_O_NOFOLLOW = getattr(os, 'O_NOFOLLOW', 0)
+_O_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
+_O_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 CREATE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | _O_NOFOLLOW | _O_CLOEXEC
 
 
 def _resolve(name, lookup, what, error):
     """A user or group name, or a numeric id, as an id; None and '' stay None."""
-    if name in (None, ''):
+    if name in (None, ""):
         return None
     try:
         return lookup(name)
     except KeyError:
         if str(name).isdigit():
             return int(name)
-        raise error(f'{what} {name!r} does not exist on this host.')
+        raise error(f"{what} {name!r} does not exist on this host.")
 
 
 def resolve_uid(owner, error=ValueError):
     """User name or numeric id -> uid; ``error`` is raised (with a sentence) for an unknown name."""
-    return _resolve(owner, lambda name: pwd.getpwnam(name).pw_uid, 'User', error)
+    return _resolve(owner, lambda name: pwd.getpwnam(name).pw_uid, "User", error)
 
 
 def resolve_gid(group, error=ValueError):
     """Group name or numeric id -> gid; ``error`` is raised (with a sentence) for an unknown name."""
-    return _resolve(group, lambda name: grp.getgrnam(name).gr_gid, 'Group', error)
+    return _resolve(group, lambda name: grp.getgrnam(name).gr_gid, "Group", error)
 
 
 def chown_id(value):
@@ -68,10 +68,10 @@ def write_atomic(dir_fd, name, data, mode, uid=None, gid=None):
     is written through; it gets ``uid``/``gid`` (None: whoever runs this) before
     the rename, so the file appears with its final mode and owner.
     """
-    tmp = f'.{name}.{os.urandom(6).hex()}.tmp'
+    tmp = f".{name}.{os.urandom(6).hex()}.tmp"
     fd = os.open(tmp, CREATE_FLAGS, mode, dir_fd=dir_fd)
     try:
-        with os.fdopen(fd, 'wb') as handle:
+        with os.fdopen(fd, "wb") as handle:
             handle.write(data)
             handle.flush()
             # The mode given to open() is filtered by the umask; set it exactly.
@@ -81,13 +81,9 @@ def write_atomic(dir_fd, name, data, mode, uid=None, gid=None):
             os.fsync(handle.fileno())
         os.replace(tmp, name, src_dir_fd=dir_fd, dst_dir_fd=dir_fd)
     except BaseException:
-        try:
+        with contextlib.suppress(OSError):
             os.unlink(tmp, dir_fd=dir_fd)
-        except OSError:
-            pass
         raise
     # Makes the rename durable; best effort, some filesystems refuse it.
-    try:
+    with contextlib.suppress(OSError):
         os.fsync(dir_fd)
-    except OSError:
-        pass

@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: selfhosted.postiz contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """One health report for a deployed Postiz Compose project, with a fix per failure.
@@ -31,8 +30,8 @@ import os
 import re
 import time
 
-from ansible_collections.selfhosted.postiz.plugins.module_utils._mcp_probe import McpProbe
 from ansible_collections.selfhosted.postiz.plugins.module_utils import _postiz_stack_model as model
+from ansible_collections.selfhosted.postiz.plugins.module_utils._mcp_probe import McpProbe
 from ansible_collections.selfhosted.postiz.plugins.module_utils._postiz_http import (
     HttpClient,
     TransportError,
@@ -40,8 +39,19 @@ from ansible_collections.selfhosted.postiz.plugins.module_utils._postiz_http imp
 )
 
 # Selectable checks, in the order they run and are reported.
-CHECKS = ('containers', 'api', 'frontend', 'public_api', 'mcp', 'postgres', 'redis', 'temporal',
-          'app_network', 'disk', 'memory')
+CHECKS = (
+    "containers",
+    "api",
+    "frontend",
+    "public_api",
+    "mcp",
+    "postgres",
+    "redis",
+    "temporal",
+    "app_network",
+    "disk",
+    "memory",
+)
 
 # The stack's services, from its one description (_postiz_stack_model).
 APP_SERVICE = model.APP_SERVICE
@@ -53,11 +63,11 @@ APP_DEPENDENCIES = model.APP_DEPENDENCIES
 
 # Upstream's issue, quoted in every Temporal fix.
 TEMPORAL_PITFALL = "the app's Temporal workers connect once and never retry (gitroomhq/postiz-app#1748)"
-ADMIN_MODULE = 'selfhosted.postiz.postiz_admin'
+ADMIN_MODULE = "selfhosted.postiz.postiz_admin"
 MIB = 1024.0 * 1024.0
 
-OK, FAILED, SKIPPED = 'ok', 'failed', 'skipped'
-MARKS = {OK: u'\u2713', FAILED: u'\u2717', SKIPPED: '-'}
+OK, FAILED, SKIPPED = "ok", "failed", "skipped"
+MARKS = {OK: "\u2713", FAILED: "\u2717", SKIPPED: "-"}
 
 # The TCP probe run inside the app container: node (the real image has it), else python3.
 # Each prints [[host, port, ok, ms, error], ...] as JSON for the targets in its first argument.
@@ -81,22 +91,33 @@ _PYTHON_CONNECT = (
     "        out.append([h,p,False,int((time.monotonic()-t0)*1000),str(e)])\n"
     "print(json.dumps(out))\n"
 )
-_CONNECT_SCRIPT = ('if command -v node >/dev/null 2>&1; then exec node -e "$1" "$3"; '
-                   'else exec python3 -c "$2" "$3"; fi')
+_CONNECT_SCRIPT = (
+    'if command -v node >/dev/null 2>&1; then exec node -e "$1" "$3"; else exec python3 -c "$2" "$3"; fi'
+)
 
-_SIZE_RE = re.compile(r'^\s*([0-9]+(?:\.[0-9]+)?)\s*([kKMGTP]?i?B)?\s*$')
+_SIZE_RE = re.compile(r"^\s*([0-9]+(?:\.[0-9]+)?)\s*([kKMGTP]?i?B)?\s*$")
 _SIZE_FACTORS = {
-    'B': 1, '': 1,
-    'kB': 1e3, 'KB': 1e3, 'MB': 1e6, 'GB': 1e9, 'TB': 1e12, 'PB': 1e15,
-    'KiB': 1024.0, 'MiB': 1024.0 ** 2, 'GiB': 1024.0 ** 3, 'TiB': 1024.0 ** 4, 'PiB': 1024.0 ** 5,
+    "B": 1,
+    "": 1,
+    "kB": 1e3,
+    "KB": 1e3,
+    "MB": 1e6,
+    "GB": 1e9,
+    "TB": 1e12,
+    "PB": 1e15,
+    "KiB": 1024.0,
+    "MiB": 1024.0**2,
+    "GiB": 1024.0**3,
+    "TiB": 1024.0**4,
+    "PiB": 1024.0**5,
 }
-_TIME_RE = re.compile(r'^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d+))?(Z|[+-]\d\d:\d\d)$')
+_TIME_RE = re.compile(r"^(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d)(?:\.(\d+))?(Z|[+-]\d\d:\d\d)$")
 
 
-class CheckResult(object):
+class CheckResult:
     """One line of the report. ``label`` starts the failure message; ``fix`` says what to do."""
 
-    def __init__(self, name, label, status, ms=0, detail='', fix=''):
+    def __init__(self, name, label, status, ms=0, detail="", fix=""):
         self.name = name
         self.label = label
         self.status = status
@@ -109,19 +130,27 @@ class CheckResult(object):
         return self.status != FAILED
 
     def as_dict(self):
-        return {'name': self.name, 'ok': self.ok, 'status': self.status, 'ms': self.ms,
-                'detail': self.detail, 'fix': self.fix}
+        return {
+            "name": self.name,
+            "ok": self.ok,
+            "status": self.status,
+            "ms": self.ms,
+            "detail": self.detail,
+            "fix": self.fix,
+        }
 
     def message(self):
         """The failure message: what is wrong, then what to do."""
-        return u'%s: %s \u2014 %s' % (self.label, self.detail, self.fix) if self.fix else '%s: %s' % (self.label, self.detail)
+        return (
+            f"{self.label}: {self.detail} \u2014 {self.fix}" if self.fix else f"{self.label}: {self.detail}"
+        )
 
     def line(self):
-        text = u'%s %s: %s' % (MARKS[self.status], self.name, self.detail)
+        text = f"{MARKS[self.status]} {self.name}: {self.detail}"
         if self.status != SKIPPED:
-            text += ' (%d ms)' % self.ms
+            text += " (%d ms)" % self.ms
         if self.status == FAILED and self.fix:
-            text += u' \u2192 %s' % self.fix
+            text += f" \u2192 {self.fix}"
         return text
 
 
@@ -137,34 +166,37 @@ def parse_compose_ps(text):
     Which container speaks for a service (several of one service, one-off containers of
     ``docker compose run``) is the stack's one rule: _postiz_stack_model.select_containers.
     """
-    return {service: {
-        'id': entry.get('ID', ''),
-        'name': entry.get('Name') or entry.get('Names') or '',
-        'state': (entry.get('State') or '').lower(),
-        'health': (entry.get('Health') or '').lower(),
-        'status': entry.get('Status') or '',
-        'exit_code': entry.get('ExitCode'),
-    } for service, entry in model.select_containers(parse_json_documents(text)).items()}
+    return {
+        service: {
+            "id": entry.get("ID", ""),
+            "name": entry.get("Name") or entry.get("Names") or "",
+            "state": (entry.get("State") or "").lower(),
+            "health": (entry.get("Health") or "").lower(),
+            "status": entry.get("Status") or "",
+            "exit_code": entry.get("ExitCode"),
+        }
+        for service, entry in model.select_containers(parse_json_documents(text)).items()
+    }
 
 
 def _ps_entry(container):
     """A parsed container back in ``compose ps`` terms, for the stack's health rule (None stays None)."""
     if container is None:
         return None
-    return {'State': container['state'], 'Health': container['health'], 'Status': container['status']}
+    return {"State": container["state"], "Health": container["health"], "Status": container["status"]}
 
 
 def parse_size_mb(text):
     """A Docker size (``89.26MiB``, ``1.2GB``, ``512kB``, ``0B``) in MiB; ValueError if unreadable."""
-    match = _SIZE_RE.match(text or '')
-    if not match or match.group(2) not in _SIZE_FACTORS and match.group(2) is not None:
-        raise ValueError('not a size: %r' % (text,))
-    return float(match.group(1)) * _SIZE_FACTORS[match.group(2) or ''] / MIB
+    match = _SIZE_RE.match(text or "")
+    if not match or (match.group(2) not in _SIZE_FACTORS and match.group(2) is not None):
+        raise ValueError(f"not a size: {text!r}")
+    return float(match.group(1)) * _SIZE_FACTORS[match.group(2) or ""] / MIB
 
 
 def parse_mem_usage(text):
     """``MemUsage`` of ``docker stats`` (``used / limit``) -> (used MiB, limit MiB)."""
-    used, _sep, limit = (text or '').partition('/')
+    used, _sep, limit = (text or "").partition("/")
     return parse_size_mb(used), parse_size_mb(limit) if limit.strip() else 0.0
 
 
@@ -172,22 +204,22 @@ def parse_stats(text):
     """``docker stats --no-stream --format '{{json .}}'`` -> {container name: used MiB}."""
     usage = {}
     for entry in parse_json_documents(text):
-        used, _limit = parse_mem_usage(entry.get('MemUsage', ''))
-        usage[entry.get('Name') or entry.get('Container') or entry.get('ID')] = used
+        used, _limit = parse_mem_usage(entry.get("MemUsage", ""))
+        usage[entry.get("Name") or entry.get("Container") or entry.get("ID")] = used
     return usage
 
 
 def parse_docker_time(text):
     """Docker's RFC 3339 time with nanoseconds -> aware datetime; None for the zero time or junk."""
-    match = _TIME_RE.match(text or '')
-    if not match or text.startswith('0001-'):
+    match = _TIME_RE.match(text or "")
+    if not match or text.startswith("0001-"):
         return None
-    base = datetime.datetime.strptime(match.group(1), '%Y-%m-%dT%H:%M:%S')
-    micro = int((match.group(2) or '0')[:6].ljust(6, '0'))
+    base = datetime.datetime.strptime(match.group(1), "%Y-%m-%dT%H:%M:%S")
+    micro = int((match.group(2) or "0")[:6].ljust(6, "0"))
     zone = match.group(3)
     offset = datetime.timedelta(0)
-    if zone != 'Z':
-        sign = 1 if zone[0] == '+' else -1
+    if zone != "Z":
+        sign = 1 if zone[0] == "+" else -1
         offset = sign * datetime.timedelta(hours=int(zone[1:3]), minutes=int(zone[4:6]))
     return base.replace(microsecond=micro, tzinfo=datetime.timezone(offset))
 
@@ -195,23 +227,23 @@ def parse_docker_time(text):
 def parse_inspect(text):
     """``docker inspect <ids>`` -> {container id: {started_at, oom_killed, restarts, service}}."""
     found = {}
-    for entry in json.loads(text or '[]'):
-        state = entry.get('State') or {}
-        labels = (entry.get('Config') or {}).get('Labels') or {}
-        found[entry.get('Id', '')] = {
-            'started_at': parse_docker_time(state.get('StartedAt')),
-            'oom_killed': bool(state.get('OOMKilled')),
-            'restarts': entry.get('RestartCount') or 0,
-            'service': labels.get('com.docker.compose.service', ''),
-            'health_output': _last_health_output(state),
+    for entry in json.loads(text or "[]"):
+        state = entry.get("State") or {}
+        labels = (entry.get("Config") or {}).get("Labels") or {}
+        found[entry.get("Id", "")] = {
+            "started_at": parse_docker_time(state.get("StartedAt")),
+            "oom_killed": bool(state.get("OOMKilled")),
+            "restarts": entry.get("RestartCount") or 0,
+            "service": labels.get("com.docker.compose.service", ""),
+            "health_output": _last_health_output(state),
         }
     return found
 
 
 def _last_health_output(state):
     """The output of the container's latest healthcheck, on one line ('' without one)."""
-    log = (state.get('Health') or {}).get('Log') or []
-    return ' '.join(str(log[-1].get('Output') or '').split()) if log else ''
+    log = (state.get("Health") or {}).get("Log") or []
+    return " ".join(str(log[-1].get("Output") or "").split()) if log else ""
 
 
 def by_short_id(inspected, short_id):
@@ -223,13 +255,13 @@ def by_short_id(inspected, short_id):
 
 
 def fmt_mb(value):
-    return '%d MiB' % int(round(value))
+    return "%d MiB" % round(value)
 
 
 def sum_memory(usage_by_name, containers):
     """(total MiB, [(service, MiB)]) of the project's containers, largest first."""
     per_service = []
-    names = dict((c['name'], service) for service, c in containers.items())
+    names = {c["name"]: service for service, c in containers.items()}
     for name, used in usage_by_name.items():
         per_service.append((names.get(name, name), used))
     per_service.sort(key=lambda item: (-item[1], item[0]))
@@ -248,25 +280,35 @@ def free_mb_of(path, statvfs=os.statvfs):
 def failure_message(project, results):
     """The module's failure text: each failed check with its fix."""
     failed = [r for r in results if r.status == FAILED]
-    return 'Postiz stack %s is not healthy (%d of %d checks failed): %s' % (
-        project, len(failed), len([r for r in results if r.status != SKIPPED]),
-        '; '.join(r.message() for r in failed))
+    return "Postiz stack %s is not healthy (%d of %d checks failed): %s" % (
+        project,
+        len(failed),
+        len([r for r in results if r.status != SKIPPED]),
+        "; ".join(r.message() for r in failed),
+    )
 
 
 def summary_lines(project, url, results):
     failed = len([r for r in results if r.status == FAILED])
     skipped = len([r for r in results if r.status == SKIPPED])
-    head = 'Postiz stack %s at %s: %s (%d passed, %d failed, %d skipped)' % (
-        project, url, 'healthy' if not failed else 'NOT healthy', len(results) - failed - skipped, failed, skipped)
+    head = "Postiz stack %s at %s: %s (%d passed, %d failed, %d skipped)" % (
+        project,
+        url,
+        "healthy" if not failed else "NOT healthy",
+        len(results) - failed - skipped,
+        failed,
+        skipped,
+    )
     return [head] + [r.line() for r in results]
 
 
 # -- the checks -------------------------------------------------------------------
 
-class Docker(object):
+
+class Docker:
     """The docker CLI through a ``run(args) -> (rc, stdout, stderr)`` callable."""
 
-    def __init__(self, run, docker='docker', timeout_bin=None, timeout=30):
+    def __init__(self, run, docker="docker", timeout_bin=None, timeout=30):
         self._run = run
         self.docker = docker
         self.timeout_bin = timeout_bin
@@ -276,29 +318,45 @@ class Docker(object):
         if not self.docker:
             # No docker CLI yet (a dry run of the first deploy on a fresh host): every check
             # that needs it fails with this, instead of the whole module failing.
-            return 127, '', 'the docker CLI is not installed on this host'
-        command = [self.docker] + list(args)
+            return 127, "", "the docker CLI is not installed on this host"
+        command = [self.docker, *list(args)]
         if self.timeout_bin:
             # A hung `docker exec` (a wedged server) must not hang the play.
-            command = [self.timeout_bin, '--kill-after=5', str(self.timeout)] + command
+            command = [self.timeout_bin, "--kill-after=5", str(self.timeout), *command]
         rc, out, err = self._run(command)
         if rc == 124 and self.timeout_bin:
-            err = 'no answer within %d s' % self.timeout
-        return rc, out or '', (err or '').strip()
+            err = "no answer within %d s" % self.timeout
+        return rc, out or "", (err or "").strip()
 
 
-class HealthCheck(object):
+class HealthCheck:
     """Runs the selected checks against one Compose project and keeps their results."""
 
-    def __init__(self, docker, project_name, project_dir, url, api_key=None, mcp_auth='path',
-                 max_latency_ms=3000, latency_limit_name='max_latency_ms', memory_budget_mb=0,
-                 min_free_disk_mb=2048, disk_paths=None, app_service=APP_SERVICE, temporal_namespace='default',
-                 app_targets=None, http=None, statvfs=os.statvfs, clock=time.monotonic):
+    def __init__(
+        self,
+        docker,
+        project_name,
+        project_dir,
+        url,
+        api_key=None,
+        mcp_auth="path",
+        max_latency_ms=3000,
+        latency_limit_name="max_latency_ms",
+        memory_budget_mb=0,
+        min_free_disk_mb=2048,
+        disk_paths=None,
+        app_service=APP_SERVICE,
+        temporal_namespace="default",
+        app_targets=None,
+        http=None,
+        statvfs=os.statvfs,
+        clock=time.monotonic,
+    ):
         self.docker = docker
         self.project = project_name
         self.project_dir = project_dir
-        self.url = url.rstrip('/')
-        self.api_key = api_key or ''
+        self.url = url.rstrip("/")
+        self.api_key = api_key or ""
         self.mcp_auth = mcp_auth
         self.max_latency_ms = max_latency_ms
         self.latency_limit_name = latency_limit_name
@@ -325,42 +383,52 @@ class HealthCheck(object):
 
     @property
     def compose(self):
-        return 'docker compose -p %s' % self.project
+        return f"docker compose -p {self.project}"
 
     def _logs(self, service):
-        return '%s logs --tail 100 %s' % (self.compose, service)
+        return f"{self.compose} logs --tail 100 {service}"
 
     def _ms(self, started):
-        return int(round((self._clock() - started) * 1000))
+        return round((self._clock() - started) * 1000)
 
-    def _add(self, name, label, started, ok, detail, fix=''):
-        result = CheckResult(name, label, OK if ok else FAILED, self._ms(started) if started else 0, detail,
-                             '' if ok else fix)
+    def _add(self, name, label, started, ok, detail, fix=""):
+        result = CheckResult(
+            name, label, OK if ok else FAILED, self._ms(started) if started else 0, detail, "" if ok else fix
+        )
         self.results.append(result)
         return result
 
     def _skip(self, name, label, reason):
-        self.results.append(CheckResult(name, label, SKIPPED, 0, 'skipped: %s' % reason))
+        self.results.append(CheckResult(name, label, SKIPPED, 0, f"skipped: {reason}"))
 
     def containers(self):
         """{service: container} of the project (cached); {} and an error text when Compose fails."""
         if self._containers is None:
-            rc, out, err = self.docker('compose', '-p', self.project, 'ps', '-a', '--format', 'json')
+            rc, out, err = self.docker("compose", "-p", self.project, "ps", "-a", "--format", "json")
             if rc != 0:
-                self._containers, self._containers_error = {}, err or 'exit status %d' % rc
+                self._containers, self._containers_error = {}, err or "exit status %d" % rc
             else:
                 try:
                     self._containers = parse_compose_ps(out)
                 except ValueError as exc:
-                    self._containers, self._containers_error = {}, 'unreadable output of compose ps: %s' % exc
+                    self._containers, self._containers_error = {}, f"unreadable output of compose ps: {exc}"
         return self._containers
 
     def services(self):
         """Services the project's compose file defines; those with containers when it cannot be read."""
         if self._services is None:
-            compose_file = os.path.join(self.project_dir, 'compose.yaml')
-            rc, out, _err = self.docker('compose', '--project-directory', self.project_dir, '-f', compose_file,
-                                        '-p', self.project, 'config', '--services')
+            compose_file = os.path.join(self.project_dir, "compose.yaml")
+            rc, out, _err = self.docker(
+                "compose",
+                "--project-directory",
+                self.project_dir,
+                "-f",
+                compose_file,
+                "-p",
+                self.project,
+                "config",
+                "--services",
+            )
             if rc == 0 and out.strip():
                 self._services = sorted(line.strip() for line in out.splitlines() if line.strip())
             else:
@@ -369,10 +437,10 @@ class HealthCheck(object):
 
     def inspected(self):
         if self._inspected is None:
-            ids = [c['id'] for c in self.containers().values() if c['id']]
+            ids = [c["id"] for c in self.containers().values() if c["id"]]
             self._inspected = {}
             if ids:
-                rc, out, _err = self.docker('inspect', *ids)
+                rc, out, _err = self.docker("inspect", *ids)
                 if rc == 0:
                     try:
                         self._inspected = parse_inspect(out)
@@ -382,29 +450,28 @@ class HealthCheck(object):
 
     def _running(self, service):
         container = self.containers().get(service)
-        return container if container and container['state'] == 'running' else None
+        return container if container and container["state"] == "running" else None
 
     def _exec(self, service, *command):
         container = self._running(service)
-        return self.docker('exec', container['id'], *command)
+        return self.docker("exec", container["id"], *command)
 
     def _not_running_detail(self, service):
         container = self.containers().get(service)
         if container is None:
-            return 'no %s container' % service
-        return '%s is %s (%s)' % (service, container['state'] or 'unknown', container['status'])
+            return f"no {service} container"
+        return "{} is {} ({})".format(service, container["state"] or "unknown", container["status"])
 
     def _up(self):
-        return 'docker compose --project-directory %s -p %s up -d --wait' % (self.project_dir, self.project)
+        return f"docker compose --project-directory {self.project_dir} -p {self.project} up -d --wait"
 
     def _start_fix(self, service):
         if service not in self.containers():
-            fix = 'create it: %s (or re-run site.yml)' % self._up()
+            fix = f"create it: {self._up()} (or re-run site.yml)"
         else:
-            fix = 'start it: %s start %s; if it stops again, read %s' % (self.compose, service, self._logs(service))
-        if service in (TEMPORAL_SERVICE, model.name_of('workflow_database')):
-            fix += '; then, as %s, restart the app once Temporal is healthy: %s restart %s' % (
-                TEMPORAL_PITFALL, self.compose, self.app_service)
+            fix = f"start it: {self.compose} start {service}; if it stops again, read {self._logs(service)}"
+        if service in (TEMPORAL_SERVICE, model.name_of("workflow_database")):
+            fix += f"; then, as {TEMPORAL_PITFALL}, restart the app once Temporal is healthy: {self.compose} restart {self.app_service}"
         return fix
 
     # -- containers -----------------------------------------------------------
@@ -413,58 +480,73 @@ class HealthCheck(object):
         started = self._clock()
         containers = self.containers()
         if self._containers_error:
-            self._add('containers', 'Containers', started, False,
-                      'cannot list the containers of project %s: %s' % (self.project, self._containers_error),
-                      'check that Docker runs and Compose v2 is installed (docker compose version); '
-                      'the docker_host role installs both')
+            self._add(
+                "containers",
+                "Containers",
+                started,
+                False,
+                f"cannot list the containers of project {self.project}: {self._containers_error}",
+                "check that Docker runs and Compose v2 is installed (docker compose version); "
+                "the docker_host role installs both",
+            )
             return
         expected = self.services()
         if not expected:
-            self._add('containers', 'Containers', started, False,
-                      'project %s has no containers and %s/compose.yaml lists no services' % (self.project, self.project_dir),
-                      'deploy it: run site.yml with postiz_stack_project_dir=%s and postiz_stack_project_name=%s'
-                      % (self.project_dir, self.project))
+            self._add(
+                "containers",
+                "Containers",
+                started,
+                False,
+                f"project {self.project} has no containers and {self.project_dir}/compose.yaml lists no services",
+                f"deploy it: run site.yml with postiz_stack_project_dir={self.project_dir} and postiz_stack_project_name={self.project}",
+            )
             return
         problems, fixes = [], []
         inspected = self.inspected()
         for service in expected:
             container = containers.get(service)
-            info = by_short_id(inspected, container['id']) if container else None
+            info = by_short_id(inspected, container["id"]) if container else None
             # The stack's one rule says what is wrong; this adds the evidence and the fix.
-            kind, sentence = model.container_problem(service, _ps_entry(container)) or (None, '')
-            if kind == 'missing':
+            kind, sentence = model.container_problem(service, _ps_entry(container)) or (None, "")
+            if kind == "missing":
                 problems.append(sentence)
-                fixes.append('create it: %s (or re-run site.yml)' % self._up())
-            elif kind == 'stopped':
-                problems.append(sentence + (', OOM-killed' if info and info['oom_killed'] else ''))
+                fixes.append(f"create it: {self._up()} (or re-run site.yml)")
+            elif kind == "stopped":
+                problems.append(sentence + (", OOM-killed" if info and info["oom_killed"] else ""))
                 fixes.append(self._start_fix(service))
-            elif kind == 'health':
-                output = info['health_output'] if info else ''
-                problems.append(sentence + (' (last healthcheck: %s)' % excerpt(output) if output else ''))
-                if container['health'] == 'starting':
-                    fixes.append('%s is still starting: wait, then run this check again' % service)
-                elif 'exceeded timeout' in output:
-                    fixes.append('its healthcheck timed out, so %s or the host is overloaded: see docker stats and '
-                                 'the load average (uptime), then %s' % (service, self._logs(service)))
+            elif kind == "health":
+                output = info["health_output"] if info else ""
+                problems.append(sentence + (f" (last healthcheck: {excerpt(output)})" if output else ""))
+                if container["health"] == "starting":
+                    fixes.append(f"{service} is still starting: wait, then run this check again")
+                elif "exceeded timeout" in output:
+                    fixes.append(
+                        f"its healthcheck timed out, so {service} or the host is overloaded: see docker stats and "
+                        f"the load average (uptime), then {self._logs(service)}"
+                    )
                 else:
-                    fixes.append('read why its healthcheck fails: %s' % self._logs(service))
-            if info and info['oom_killed'] and container['state'] == 'running':
-                problems.append('%s was OOM-killed earlier (%d restarts)' % (service, info['restarts']))
-                fixes.append('raise postiz_stack_memory_limits_mb[%s] (within postiz_memory_budget_mb)' % service)
+                    fixes.append(f"read why its healthcheck fails: {self._logs(service)}")
+            if info and info["oom_killed"] and container["state"] == "running":
+                problems.append("%s was OOM-killed earlier (%d restarts)" % (service, info["restarts"]))
+                fixes.append(
+                    f"raise postiz_stack_memory_limits_mb[{service}] (within postiz_memory_budget_mb)"
+                )
         extra = sorted(set(containers) - set(expected))
         if problems:
-            self._add('containers', 'Containers', started, False, '; '.join(problems), '; '.join(_unique(fixes)))
+            self._add(
+                "containers", "Containers", started, False, "; ".join(problems), "; ".join(_unique(fixes))
+            )
         else:
-            detail = 'all %d running and healthy: %s' % (len(expected), ', '.join(expected))
+            detail = "all %d running and healthy: %s" % (len(expected), ", ".join(expected))
             if extra:
-                detail += '; also %s, not in compose.yaml' % ', '.join(extra)
-            self._add('containers', 'Containers', started, True, detail)
+                detail += "; also {}, not in compose.yaml".format(", ".join(extra))
+            self._add("containers", "Containers", started, True, detail)
 
     # -- HTTP -----------------------------------------------------------------
 
     def _get(self, path, headers=None):
         """(status, text) of GET url+path; raises TransportError."""
-        response = self.http.send('GET', self.url + path, headers=headers)
+        response = self.http.send("GET", self.url + path, headers=headers)
         try:
             return response.status, response.text()
         finally:
@@ -472,126 +554,165 @@ class HealthCheck(object):
 
     def _http_fix(self, exc_or_status):
         if isinstance(exc_or_status, TransportError):
-            if exc_or_status.kind == 'refused':
-                return ('nothing listens on %s: check that the app container runs and is published there '
-                        '(%s ps); url must be the address site.yml publishes (postiz_stack_local_url)'
-                        % (self.url, self.compose))
-            return 'check that %s is the app\'s address on this host and the app answers: %s' % (
-                self.url, self._logs(self.app_service))
+            if exc_or_status.kind == "refused":
+                return (
+                    f"nothing listens on {self.url}: check that the app container runs and is published there "
+                    f"({self.compose} ps); url must be the address site.yml publishes (postiz_stack_local_url)"
+                )
+            return f"check that {self.url} is the app's address on this host and the app answers: {self._logs(self.app_service)}"
         if exc_or_status in (502, 503, 504):
-            return ('the backend behind nginx is down or still starting: read %s (a Temporal or database '
-                    'problem at boot is the usual cause)' % self._logs(self.app_service))
+            return (
+                f"the backend behind nginx is down or still starting: read {self._logs(self.app_service)} (a Temporal or database "
+                "problem at boot is the usual cause)"
+            )
         if exc_or_status == 404:
-            return 'url must be the base URL of the app without /api (for example http://127.0.0.1:4007)'
-        return 'read %s' % self._logs(self.app_service)
+            return "url must be the base URL of the app without /api (for example http://127.0.0.1:4007)"
+        return f"read {self._logs(self.app_service)}"
 
     def check_http(self, name, label, path, want):
         started = self._clock()
         try:
             status, text = self._get(path)
         except TransportError as exc:
-            self._add(name, label, started, False, 'GET %s failed: %s' % (path, exc.reason), self._http_fix(exc))
+            self._add(name, label, started, False, f"GET {path} failed: {exc.reason}", self._http_fix(exc))
             return
         ok = status == 200 and (want is None or want in text)
-        detail = 'GET %s: HTTP %d' % (path, status)
+        detail = "GET %s: HTTP %d" % (path, status)
         if status == 200 and want and not ok:
-            detail += ', but the body is not %r: %s' % (want, excerpt(text, self.http.secrets))
+            detail += f", but the body is not {want!r}: {excerpt(text, self.http.secrets)}"
         self._add(name, label, started, ok, detail, self._http_fix(status))
 
     def check_public_api(self):
-        label = 'Public API'
+        label = "Public API"
         if not self.api_key:
-            self._skip('public_api', label, 'no key')
+            self._skip("public_api", label, "no key")
             return
         started = self._clock()
-        path = '/api/public/v1/is-connected'
+        path = "/api/public/v1/is-connected"
         try:
-            status, text = self._get(path, headers={'Authorization': self.api_key, 'Accept': 'application/json'})
+            status, text = self._get(
+                path, headers={"Authorization": self.api_key, "Accept": "application/json"}
+            )
         except TransportError as exc:
-            self._add('public_api', label, started, False, 'GET %s failed: %s' % (path, exc.reason), self._http_fix(exc))
+            self._add(
+                "public_api", label, started, False, f"GET {path} failed: {exc.reason}", self._http_fix(exc)
+            )
             return
         connected = False
         if status == 200:
             try:
-                connected = json.loads(text).get('connected') is True
+                connected = json.loads(text).get("connected") is True
             except (ValueError, AttributeError):
                 connected = False
-        detail = 'GET %s with the key: HTTP %d %s' % (path, status, excerpt(text, self.http.secrets))
+        detail = "GET %s with the key: HTTP %d %s" % (path, status, excerpt(text, self.http.secrets))
         if status == 401:
-            fix = 'the API key was refused: read it again with %s (it changes when rotated)' % ADMIN_MODULE
+            fix = f"the API key was refused: read it again with {ADMIN_MODULE} (it changes when rotated)"
         else:
             fix = self._http_fix(status)
-        self._add('public_api', label, started, connected, detail, fix)
+        self._add("public_api", label, started, connected, detail, fix)
 
     def check_mcp(self):
-        label = 'MCP'
+        label = "MCP"
         if not self.api_key:
-            self._skip('mcp', label, 'no key')
+            self._skip("mcp", label, "no key")
             return
         started = self._clock()
-        probe = McpProbe(self.url + '/api/mcp', self.api_key, auth=self.mcp_auth, http=self.http,
-                         max_latency_ms=self.max_latency_ms, latency_limit_name=self.latency_limit_name)
+        probe = McpProbe(
+            self.url + "/api/mcp",
+            self.api_key,
+            auth=self.mcp_auth,
+            http=self.http,
+            max_latency_ms=self.max_latency_ms,
+            latency_limit_name=self.latency_limit_name,
+        )
         result = probe.run()
-        steps = ', '.join('%s %d ms' % (step.name, step.ms) for step in result.steps if step.ms or step.ok)
+        steps = ", ".join("%s %d ms" % (step.name, step.ms) for step in result.steps if step.ms or step.ok)
         if result.ok:
-            detail = '%s, %d tools; %s; slowest %d ms of %d allowed' % (
-                result.server_info.get('name') or 'server', len(result.tools), steps, result.max_ms, self.max_latency_ms)
-            self._add('mcp', label, started, True, detail)
+            detail = "%s, %d tools; %s; slowest %d ms of %d allowed" % (
+                result.server_info.get("name") or "server",
+                len(result.tools),
+                steps,
+                result.max_ms,
+                self.max_latency_ms,
+            )
+            self._add("mcp", label, started, True, detail)
             return
-        detail = '; '.join(result.failures)
-        if any(' took ' in failure for failure in result.failures):
-            fix = ('find what slows the app (docker stats, %s); raise %s only if this latency is acceptable'
-                   % (self._logs(self.app_service), self.latency_limit_name))
-        elif any('API key was refused' in failure for failure in result.failures):
-            fix = 'read the key again with %s (it changes when rotated)' % ADMIN_MODULE
+        detail = "; ".join(result.failures)
+        if any(" took " in failure for failure in result.failures):
+            fix = f"find what slows the app (docker stats, {self._logs(self.app_service)}); raise {self.latency_limit_name} only if this latency is acceptable"
+        elif any("API key was refused" in failure for failure in result.failures):
+            fix = f"read the key again with {ADMIN_MODULE} (it changes when rotated)"
         else:
-            fix = 'read %s' % self._logs(self.app_service)
-        self._add('mcp', label, started, False, detail, fix)
+            fix = f"read {self._logs(self.app_service)}"
+        self._add("mcp", label, started, False, detail, fix)
 
     # -- inside the stack -------------------------------------------------------
 
     def _in_stack(self, name, label, service, command, healthy_text, fix):
         if not self.services():
-            self._skip(name, label, 'project %s is not deployed (no services, no containers)' % self.project)
+            self._skip(name, label, f"project {self.project} is not deployed (no services, no containers)")
             return
         if service not in self.services():
-            self._skip(name, label, '%s is not part of this project (an external service)' % service)
+            self._skip(name, label, f"{service} is not part of this project (an external service)")
             return
         started = self._clock()
         if not self._running(service):
-            self._add(name, label, started, False, self._not_running_detail(service), self._start_fix(service))
+            self._add(
+                name, label, started, False, self._not_running_detail(service), self._start_fix(service)
+            )
             return
         rc, out, err = self._exec(service, *command)
-        text = ' '.join((out.strip() or err).split())
+        text = " ".join((out.strip() or err).split())
         ok = rc == 0 and (healthy_text is None or healthy_text in out)
-        detail = text if ok else '%s (exit status %d)' % (excerpt(text or 'no output'), rc)
-        self._add(name, label, started, ok, '%s: %s' % (service, detail or 'answers'), fix)
+        detail = text if ok else "%s (exit status %d)" % (excerpt(text or "no output"), rc)
+        self._add(name, label, started, ok, "{}: {}".format(service, detail or "answers"), fix)
 
     def check_postgres(self):
         for service in POSTGRES_SERVICES:
-            fix = 'read %s, then restart it: %s restart %s' % (self._logs(service), self.compose, service)
-            if service == model.name_of('workflow_database'):
-                fix += '; then restart %s and, once it is healthy, %s (%s)' % (
-                    TEMPORAL_SERVICE, self.app_service, TEMPORAL_PITFALL)
+            fix = f"read {self._logs(service)}, then restart it: {self.compose} restart {service}"
+            if service == model.name_of("workflow_database"):
+                fix += f"; then restart {TEMPORAL_SERVICE} and, once it is healthy, {self.app_service} ({TEMPORAL_PITFALL})"
             # pg_isready does not log in, so the user only names the default database; the
             # variable is the one the healthcheck uses.
-            self._in_stack('postgres:%s' % service, 'PostgreSQL %s' % service, service,
-                           ['sh', '-c', 'pg_isready -U "${POSTGRES_USER:-postgres}"'], 'accepting connections', fix)
+            self._in_stack(
+                f"postgres:{service}",
+                f"PostgreSQL {service}",
+                service,
+                ["sh", "-c", 'pg_isready -U "${POSTGRES_USER:-postgres}"'],
+                "accepting connections",
+                fix,
+            )
 
     def check_redis(self):
-        fix = 'read %s, then restart it: %s restart %s' % (self._logs(REDIS_SERVICE), self.compose, REDIS_SERVICE)
-        self._in_stack('redis', 'Redis', REDIS_SERVICE, ['redis-cli', 'ping'], 'PONG', fix)
+        fix = f"read {self._logs(REDIS_SERVICE)}, then restart it: {self.compose} restart {REDIS_SERVICE}"
+        self._in_stack("redis", "Redis", REDIS_SERVICE, ["redis-cli", "ping"], "PONG", fix)
 
     def check_temporal(self):
-        fix = ('read %s (it needs %s), restart it: %s restart %s, then restart the app once '
-               'Temporal is healthy, because %s: %s restart %s' % (
-                   self._logs(TEMPORAL_SERVICE), model.name_of('workflow_database'), self.compose, TEMPORAL_SERVICE,
-                   TEMPORAL_PITFALL, self.compose, self.app_service))
+        fix = (
+            "read {} (it needs {}), restart it: {} restart {}, then restart the app once "
+            "Temporal is healthy, because {}: {} restart {}".format(
+                self._logs(TEMPORAL_SERVICE),
+                model.name_of("workflow_database"),
+                self.compose,
+                TEMPORAL_SERVICE,
+                TEMPORAL_PITFALL,
+                self.compose,
+                self.app_service,
+            )
+        )
         # The container's own address, as its healthcheck: auto-setup does not bind 127.0.0.1.
-        describe = ('temporal operator namespace describe --namespace "$1" '
-                    '--address "$(hostname -i | cut -d" " -f1):7233" >/dev/null && echo "namespace $1 exists"')
-        self._in_stack('temporal', 'Temporal', TEMPORAL_SERVICE, ['sh', '-c', describe, 'sh', self.temporal_namespace],
-                       'exists', fix)
+        describe = (
+            'temporal operator namespace describe --namespace "$1" '
+            '--address "$(hostname -i | cut -d" " -f1):7233" >/dev/null && echo "namespace $1 exists"'
+        )
+        self._in_stack(
+            "temporal",
+            "Temporal",
+            TEMPORAL_SERVICE,
+            ["sh", "-c", describe, "sh", self.temporal_namespace],
+            "exists",
+            fix,
+        )
         self.check_temporal_order()
 
     def check_temporal_order(self):
@@ -601,16 +722,16 @@ class HealthCheck(object):
             return  # reported as not running elsewhere
         started = self._clock()
         inspected = self.inspected()
-        app_info, temporal_info = by_short_id(inspected, app['id']), by_short_id(inspected, temporal['id'])
-        if not (app_info and temporal_info and app_info['started_at'] and temporal_info['started_at']):
-            self._skip('temporal:start_order', 'Temporal', 'start times unknown')
+        app_info, temporal_info = by_short_id(inspected, app["id"]), by_short_id(inspected, temporal["id"])
+        if not (app_info and temporal_info and app_info["started_at"] and temporal_info["started_at"]):
+            self._skip("temporal:start_order", "Temporal", "start times unknown")
             return
-        later = temporal_info['started_at'] > app_info['started_at']
-        detail = 'Temporal started %s the app (%s, app %s)' % (
-            'after' if later else 'before', _iso(temporal_info['started_at']), _iso(app_info['started_at']))
-        fix = ('%s, so scheduled posts may sit in QUEUE: restart the app now that Temporal is healthy: %s restart %s'
-               % (TEMPORAL_PITFALL, self.compose, self.app_service))
-        self._add('temporal:start_order', 'Temporal', started, not later, detail, fix)
+        later = temporal_info["started_at"] > app_info["started_at"]
+        detail = "Temporal started {} the app ({}, app {})".format(
+            "after" if later else "before", _iso(temporal_info["started_at"]), _iso(app_info["started_at"])
+        )
+        fix = f"{TEMPORAL_PITFALL}, so scheduled posts may sit in QUEUE: restart the app now that Temporal is healthy: {self.compose} restart {self.app_service}"
+        self._add("temporal:start_order", "Temporal", started, not later, detail, fix)
 
     def app_network_targets(self):
         """[(name, host, port, label)] the app must reach: project services, then app_targets."""
@@ -618,61 +739,81 @@ class HealthCheck(object):
         services = self.services()
         for service, port, label in APP_DEPENDENCIES:
             if service in services:
-                targets.append(('app_network:%s' % service, service, port, label))
+                targets.append((f"app_network:{service}", service, port, label))
         for target in self.app_targets:
-            host, _sep, port = target.rpartition(':')
-            targets.append(('app_network:%s' % target, host.strip('[]'), int(port), target))
+            host, _sep, port = target.rpartition(":")
+            targets.append((f"app_network:{target}", host.strip("[]"), int(port), target))
         return targets
 
     def check_app_network(self):
         targets = self.app_network_targets()
         if not targets:
-            self._skip('app_network', 'App network', 'no dependencies to reach')
+            self._skip("app_network", "App network", "no dependencies to reach")
             return
         started = self._clock()
         if not self._running(self.app_service):
             for name, _host, _port, label in targets:
-                self._add(name, label, started, False, 'cannot test from the app container: %s'
-                          % self._not_running_detail(self.app_service), self._start_fix(self.app_service))
+                self._add(
+                    name,
+                    label,
+                    started,
+                    False,
+                    f"cannot test from the app container: {self._not_running_detail(self.app_service)}",
+                    self._start_fix(self.app_service),
+                )
             return
         wanted = json.dumps([[host, port] for _name, host, port, _label in targets])
-        rc, out, err = self._exec(self.app_service, 'sh', '-c', _CONNECT_SCRIPT, 'sh', _NODE_CONNECT, _PYTHON_CONNECT,
-                                  wanted)
+        rc, out, err = self._exec(
+            self.app_service, "sh", "-c", _CONNECT_SCRIPT, "sh", _NODE_CONNECT, _PYTHON_CONNECT, wanted
+        )
         try:
             answers = json.loads(out.strip().splitlines()[-1]) if rc == 0 else None
         except (ValueError, IndexError):
             answers = None
         if not isinstance(answers, list) or len(answers) != len(targets):
             for name, _host, _port, label in targets:
-                self._add(name, label, started, False, 'the TCP probe could not run in the app container: %s'
-                          % excerpt(err or out or 'exit status %d' % rc), 'the app image needs node or python3 and sh')
+                self._add(
+                    name,
+                    label,
+                    started,
+                    False,
+                    "the TCP probe could not run in the app container: {}".format(
+                        excerpt(err or out or "exit status %d" % rc)
+                    ),
+                    "the app image needs node or python3 and sh",
+                )
             return
         for (name, host, port, label), answer in zip(targets, answers):
             ok, ms, error = bool(answer[2]), int(answer[3]), answer[4]
             if ok:
-                detail = 'the app container reaches %s:%d' % (host, port)
+                detail = "the app container reaches %s:%d" % (host, port)
             else:
-                detail = 'not reachable from the app container (%s:%d: %s)' % (host, port, error)
+                detail = "not reachable from the app container (%s:%d: %s)" % (host, port, error)
             # The connect time, not the exec's: starting node in the container dominates that.
-            self.results.append(CheckResult(name, label, OK if ok else FAILED, ms, detail,
-                                            '' if ok else self._reach_fix(host, label)))
+            self.results.append(
+                CheckResult(
+                    name, label, OK if ok else FAILED, ms, detail, "" if ok else self._reach_fix(host, label)
+                )
+            )
 
     def _reach_fix(self, host, label):
-        if host == TEMPORAL_SERVICE or label == 'Temporal':
-            return ('%s: make Temporal healthy (%s ps -a %s; %s), then restart the app container: %s restart %s'
-                    % (TEMPORAL_PITFALL, self.compose, TEMPORAL_SERVICE, self._logs(TEMPORAL_SERVICE), self.compose,
-                       self.app_service))
+        if host == TEMPORAL_SERVICE or label == "Temporal":
+            return f"{TEMPORAL_PITFALL}: make Temporal healthy ({self.compose} ps -a {TEMPORAL_SERVICE}; {self._logs(TEMPORAL_SERVICE)}), then restart the app container: {self.compose} restart {self.app_service}"
         if host in self.services():
-            return ('start %s (%s start %s); if it runs, the app and it no longer share the internal network: '
-                    're-run site.yml' % (host, self.compose, host))
-        return ('the app container cannot open a TCP connection to %s: check the address, the firewall, and that '
-                'the app joins its network (postiz_stack_external_networks)' % label)
+            return (
+                f"start {host} ({self.compose} start {host}); if it runs, the app and it no longer share the internal network: "
+                "re-run site.yml"
+            )
+        return (
+            f"the app container cannot open a TCP connection to {label}: check the address, the firewall, and that "
+            "the app joins its network (postiz_stack_external_networks)"
+        )
 
     # -- host resources ---------------------------------------------------------
 
     def docker_root(self):
-        rc, out, _err = self.docker('info', '--format', '{{.DockerRootDir}}')
-        return out.strip() if rc == 0 and out.strip().startswith('/') else None
+        rc, out, _err = self.docker("info", "--format", "{{.DockerRootDir}}")
+        return out.strip() if rc == 0 and out.strip().startswith("/") else None
 
     def check_disk(self):
         started = self._clock()
@@ -682,78 +823,103 @@ class HealthCheck(object):
             try:
                 free, _probe = free_mb_of(path, self._statvfs)
             except OSError as exc:
-                unreadable.append('%s: %s' % (path, exc.strerror or exc))
+                unreadable.append(f"{path}: {exc.strerror or exc}")
                 continue
             measured.append((path, free))
         if measured:
             self.disk_free_mb = int(min(free for _path, free in measured))
-        low = ['%s has %s' % (path, fmt_mb(free)) for path, free in measured if free < self.min_free_disk_mb]
-        parts = ['%s %s free' % (path, fmt_mb(free)) for path, free in measured] + unreadable
-        detail = ', '.join(parts) or 'no path to measure'
+        low = [f"{path} has {fmt_mb(free)}" for path, free in measured if free < self.min_free_disk_mb]
+        parts = [f"{path} {fmt_mb(free)} free" for path, free in measured] + unreadable
+        detail = ", ".join(parts) or "no path to measure"
         if low:
-            detail = '%s, under the %d MiB minimum (min_free_disk_mb)' % ('; '.join(low), self.min_free_disk_mb)
-        fix = ('free space on that filesystem: docker system df, docker image prune, delete old backups; '
-               'PostgreSQL and Redis stop writing when the disk is full')
+            detail = "%s, under the %d MiB minimum (min_free_disk_mb)" % (
+                "; ".join(low),
+                self.min_free_disk_mb,
+            )
+        fix = (
+            "free space on that filesystem: docker system df, docker image prune, delete old backups; "
+            "PostgreSQL and Redis stop writing when the disk is full"
+        )
         if unreadable and not low:
-            fix = 'give readable paths in disk_paths'
-        self._add('disk', 'Disk', started, not low and not unreadable, detail, fix)
+            fix = "give readable paths in disk_paths"
+        self._add("disk", "Disk", started, not low and not unreadable, detail, fix)
 
     def check_memory(self):
         started = self._clock()
-        running = [c for c in self.containers().values() if c['state'] == 'running']
+        running = [c for c in self.containers().values() if c["state"] == "running"]
         if not running:
-            self._add('memory', 'Memory', started, False, 'no running container of project %s to measure' % self.project,
-                      'start the stack: %s (or re-run site.yml)' % self._up())
+            self._add(
+                "memory",
+                "Memory",
+                started,
+                False,
+                f"no running container of project {self.project} to measure",
+                f"start the stack: {self._up()} (or re-run site.yml)",
+            )
             return
-        rc, out, err = self.docker('stats', '--no-stream', '--format', '{{json .}}', *[c['id'] for c in running])
+        rc, out, err = self.docker(
+            "stats", "--no-stream", "--format", "{{json .}}", *[c["id"] for c in running]
+        )
         try:
             usage = parse_stats(out) if rc == 0 else None
         except ValueError as exc:
             usage, err = None, str(exc)
         if usage is None:
-            self._add('memory', 'Memory', started, False, 'docker stats failed: %s' % excerpt(err or 'exit status %d' % rc),
-                      'check that Docker runs (docker info)')
+            self._add(
+                "memory",
+                "Memory",
+                started,
+                False,
+                "docker stats failed: {}".format(excerpt(err or "exit status %d" % rc)),
+                "check that Docker runs (docker info)",
+            )
             return
         total, per_service = sum_memory(usage, self.containers())
-        self.memory_used_mb = int(round(total))
-        parts = ', '.join('%s %s' % (service, fmt_mb(used)) for service, used in per_service)
+        self.memory_used_mb = round(total)
+        parts = ", ".join(f"{service} {fmt_mb(used)}" for service, used in per_service)
         if self.memory_budget_mb:
             ok = total <= self.memory_budget_mb
-            detail = '%s used of the %d MiB budget (%d%%): %s' % (
-                fmt_mb(total), self.memory_budget_mb, int(round(100.0 * total / self.memory_budget_mb)), parts)
+            detail = "%s used of the %d MiB budget (%d%%): %s" % (
+                fmt_mb(total),
+                self.memory_budget_mb,
+                round(100.0 * total / self.memory_budget_mb),
+                parts,
+            )
         else:
-            ok, detail = True, '%s used (no budget set): %s' % (fmt_mb(total), parts)
-        fix = ('the stack uses more than memory_budget_mb (postiz_memory_budget_mb): the largest user is %s; lower '
-               'its limit in postiz_stack_memory_limits_mb, restart it to release memory, or raise the budget if '
-               'the host has room' % (per_service[0][0] if per_service else '?'))
-        self._add('memory', 'Memory', started, ok, detail, fix)
+            ok, detail = True, f"{fmt_mb(total)} used (no budget set): {parts}"
+        fix = (
+            "the stack uses more than memory_budget_mb (postiz_memory_budget_mb): the largest user is %s; lower "
+            "its limit in postiz_stack_memory_limits_mb, restart it to release memory, or raise the budget if "
+            "the host has room" % (per_service[0][0] if per_service else "?")
+        )
+        self._add("memory", "Memory", started, ok, detail, fix)
 
     # -- all ------------------------------------------------------------------------
 
     def run(self, checks=CHECKS):
         selected = [name for name in CHECKS if name in checks]
         for name in selected:
-            if name == 'containers':
+            if name == "containers":
                 self.check_containers()
-            elif name == 'api':
-                self.check_http('api', 'Backend', '/api/', 'App is running')
-            elif name == 'frontend':
-                self.check_http('frontend', 'Frontend', '/auth', None)
-            elif name == 'public_api':
+            elif name == "api":
+                self.check_http("api", "Backend", "/api/", "App is running")
+            elif name == "frontend":
+                self.check_http("frontend", "Frontend", "/auth", None)
+            elif name == "public_api":
                 self.check_public_api()
-            elif name == 'mcp':
+            elif name == "mcp":
                 self.check_mcp()
-            elif name == 'postgres':
+            elif name == "postgres":
                 self.check_postgres()
-            elif name == 'redis':
+            elif name == "redis":
                 self.check_redis()
-            elif name == 'temporal':
+            elif name == "temporal":
                 self.check_temporal()
-            elif name == 'app_network':
+            elif name == "app_network":
                 self.check_app_network()
-            elif name == 'disk':
+            elif name == "disk":
                 self.check_disk()
-            elif name == 'memory':
+            elif name == "memory":
                 self.check_memory()
         return self.results
 
@@ -763,12 +929,12 @@ class HealthCheck(object):
 
     def as_dict(self):
         return {
-            'checks': [result.as_dict() for result in self.results],
-            'healthy': self.healthy,
-            'memory_used_mb': self.memory_used_mb,
-            'disk_free_mb': self.disk_free_mb,
-            'summary': summary_lines(self.project, self.url, self.results),
-            'failures': [result.message() for result in self.results if result.status == FAILED],
+            "checks": [result.as_dict() for result in self.results],
+            "healthy": self.healthy,
+            "memory_used_mb": self.memory_used_mb,
+            "disk_free_mb": self.disk_free_mb,
+            "summary": summary_lines(self.project, self.url, self.results),
+            "failures": [result.message() for result in self.results if result.status == FAILED],
         }
 
 
@@ -782,4 +948,4 @@ def _unique(items):
 
 
 def _iso(moment):
-    return moment.astimezone(datetime.timezone.utc).strftime('%Y-%m-%d %H:%M:%S UTC')
+    return moment.astimezone(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")

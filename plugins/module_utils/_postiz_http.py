@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: selfhosted.postiz contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """What the Postiz API clients add to ``ansible.module_utils.urls``.
@@ -38,9 +37,9 @@ BODY_EXCERPT_CHARS = 300
 _REFUSED_ERRNOS = (errno.ECONNREFUSED,)
 _RESET_ERRNOS = (errno.ECONNRESET, errno.ECONNABORTED, errno.EPIPE)
 
-REDACTED = '<redacted>'
+REDACTED = "<redacted>"
 
-USER_AGENT = 'selfhosted.postiz'
+USER_AGENT = "selfhosted.postiz"
 
 
 class TransportError(Exception):
@@ -77,13 +76,13 @@ class HttpResponse:
     @property
     def content_type(self):
         """The media type without parameters, lower-cased (``''`` when absent)."""
-        return self.header('Content-Type', '').split(';', 1)[0].strip().lower()
+        return self.header("Content-Type", "").split(";", 1)[0].strip().lower()
 
     def read(self):
         """The whole body as bytes (read once, then cached); TransportError if it breaks off."""
         if self._body is None:
             try:
-                self._body = self._stream.read() if self._stream is not None else b''
+                self._body = self._stream.read() if self._stream is not None else b""
             except (OSError, http.client.HTTPException) as exc:
                 raise _body_error(exc)
             finally:
@@ -91,7 +90,7 @@ class HttpResponse:
         return self._body
 
     def text(self):
-        return self.read().decode('utf-8', 'replace')
+        return self.read().decode("utf-8", "replace")
 
     def json(self):
         """The body parsed as JSON; ValueError when it is not JSON."""
@@ -108,7 +107,7 @@ class HttpResponse:
                 raise _body_error(exc)
             if not raw:
                 return
-            yield raw.decode('utf-8', 'replace').rstrip('\r\n')
+            yield raw.decode("utf-8", "replace").rstrip("\r\n")
 
     def close(self):
         if self._stream is not None:
@@ -122,8 +121,8 @@ class HttpResponse:
 def _body_error(exc):
     """A TransportError for a body that broke off after the headers arrived."""
     if isinstance(exc, socket.timeout):
-        return TransportError('timeout', 'the answer stopped arriving (timed out while reading it)')
-    return TransportError('reset', 'the answer broke off: %s' % type(exc).__name__)
+        return TransportError("timeout", "the answer stopped arriving (timed out while reading it)")
+    return TransportError("reset", f"the answer broke off: {type(exc).__name__}")
 
 
 def redact(text, secrets):
@@ -139,9 +138,9 @@ def redact(text, secrets):
 
 def excerpt(text, secrets=()):
     """A short, redacted, single-line excerpt of a response body for messages."""
-    text = redact(' '.join((text or '').split()), secrets)
+    text = redact(" ".join((text or "").split()), secrets)
     if len(text) > BODY_EXCERPT_CHARS:
-        text = text[:BODY_EXCERPT_CHARS] + '...'
+        text = text[:BODY_EXCERPT_CHARS] + "..."
     return text
 
 
@@ -160,12 +159,18 @@ class HttpClient:
             if validate_certs and ca_path:
                 context.load_verify_locations(cafile=ca_path)
         except (OSError, ssl.SSLError) as exc:
-            raise TransportError('tls', f'cannot load the CA bundle {ca_path}: {exc}')
+            raise TransportError("tls", f"cannot load the CA bundle {ca_path}: {exc}")
         # No cookies are kept and no ~/.netrc is read: the session travels in the
         # auth header the caller sets, and nothing is sent that the caller did not give.
         no_cookies = cookiejar.CookieJar(cookiejar.DefaultCookiePolicy(allowed_domains=[]))
-        self._request = Request(timeout=timeout, context=context, follow_redirects='none', http_agent=USER_AGENT,
-                                use_netrc=False, cookies=no_cookies)
+        self._request = Request(
+            timeout=timeout,
+            context=context,
+            follow_redirects="none",
+            http_agent=USER_AGENT,
+            use_netrc=False,
+            cookies=no_cookies,
+        )
 
     def redact(self, text):
         return redact(text, self.secrets)
@@ -175,12 +180,17 @@ class HttpClient:
         data = None
         all_headers = {}
         if body is not None:
-            data = json.dumps(body).encode('utf-8')
-            all_headers['Content-Type'] = 'application/json'
+            data = json.dumps(body).encode("utf-8")
+            all_headers["Content-Type"] = "application/json"
         all_headers.update(headers or {})
         try:
-            answer = self._request.open(method, url, data=data, headers=all_headers,
-                                        timeout=self.timeout if timeout is None else timeout)
+            answer = self._request.open(
+                method,
+                url,
+                data=data,
+                headers=all_headers,
+                timeout=self.timeout if timeout is None else timeout,
+            )
         except urllib_error.HTTPError as exc:
             # 4xx/5xx, and 3xx because redirects are not followed: still an answer.
             return HttpResponse(exc.code, exc.headers, exc)
@@ -193,15 +203,18 @@ class HttpClient:
 
     def _transport_error(self, reason):
         text = self.redact(reason)
-        if isinstance(reason, socket.timeout) or 'timed out' in text:
-            return TransportError('timeout', 'no answer within %s s' % self.timeout)
-        if isinstance(reason, ssl.SSLError) or isinstance(reason, ssl.CertificateError):
-            return TransportError('tls', 'TLS failed: %s' % text)
+        if isinstance(reason, socket.timeout) or "timed out" in text:
+            return TransportError("timeout", f"no answer within {self.timeout} s")
+        if isinstance(reason, (ssl.SSLError, ssl.CertificateError)):
+            return TransportError("tls", f"TLS failed: {text}")
         if isinstance(reason, socket.gaierror):
-            return TransportError('dns', 'the host name does not resolve: %s' % text)
-        if isinstance(reason, ConnectionRefusedError) or getattr(reason, 'errno', None) in _REFUSED_ERRNOS:
-            return TransportError('refused', 'connection refused')
-        if isinstance(reason, (ConnectionResetError, ConnectionAbortedError, BrokenPipeError)) or \
-                getattr(reason, 'errno', None) in _RESET_ERRNOS or 'RemoteDisconnected' in type(reason).__name__:
-            return TransportError('reset', 'the connection was closed before an answer arrived')
-        return TransportError('other', text)
+            return TransportError("dns", f"the host name does not resolve: {text}")
+        if isinstance(reason, ConnectionRefusedError) or getattr(reason, "errno", None) in _REFUSED_ERRNOS:
+            return TransportError("refused", "connection refused")
+        if (
+            isinstance(reason, (ConnectionResetError, ConnectionAbortedError, BrokenPipeError))
+            or getattr(reason, "errno", None) in _RESET_ERRNOS
+            or "RemoteDisconnected" in type(reason).__name__
+        ):
+            return TransportError("reset", "the connection was closed before an answer arrived")
+        return TransportError("other", text)

@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: selfhosted.postiz contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """What the collection's modules do the same way around their own logic.
@@ -19,9 +18,9 @@ from ansible_collections.selfhosted.postiz.plugins.module_utils._postiz_http imp
 
 # The options the doc fragment selfhosted.postiz.http_client documents.
 HTTP_CLIENT_ARGUMENT_SPEC = dict(
-    timeout=dict(type='int', default=30),
-    validate_certs=dict(type='bool', default=True),
-    ca_path=dict(type='path'),
+    timeout=dict(type="int", default=30),
+    validate_certs=dict(type="bool", default=True),
+    ca_path=dict(type="path"),
 )
 
 
@@ -32,8 +31,12 @@ def http_client(module, secrets=()):
     """
     params = module.params
     try:
-        return HttpClient(timeout=params['timeout'], validate_certs=params['validate_certs'],
-                          ca_path=params['ca_path'], secrets=list(secrets))
+        return HttpClient(
+            timeout=params["timeout"],
+            validate_certs=params["validate_certs"],
+            ca_path=params["ca_path"],
+            secrets=list(secrets),
+        )
     except TransportError as exc:
         module.fail_json(msg=str(exc))
 
@@ -54,4 +57,4 @@ def at_least(module, minimum, *names):
     """Fail, naming the option, when an int option is below ``minimum``."""
     for name in names:
         if module.params[name] < minimum:
-            module.fail_json(msg=f'{name} must be at least {minimum}, got {module.params[name]}')
+            module.fail_json(msg=f"{name} must be at least {minimum}, got {module.params[name]}")

@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: selfhosted.postiz contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """The Postiz stack in one place: its services, and when its containers are healthy.
@@ -31,158 +30,211 @@ from __future__ import annotations
 
 import json
 
-ONEOFF_LABEL = 'com.docker.compose.oneoff'
+ONEOFF_LABEL = "com.docker.compose.oneoff"
 
 # Switches (keys of the settings given to ``services``) and the role variable that sets each.
 SWITCH_VARIABLES = {
-    'external_database': 'postiz_stack_external_database_url',
-    'external_redis': 'postiz_stack_external_redis_url',
-    'temporal_cloud': 'postiz_stack_temporal_cloud',
-    'temporal_ui': 'postiz_stack_temporal_ui_enabled',
-    'elasticsearch': 'postiz_stack_elasticsearch_enabled',
-    'proxy': 'postiz_public_url (https://)',
+    "external_database": "postiz_stack_external_database_url",
+    "external_redis": "postiz_stack_external_redis_url",
+    "temporal_cloud": "postiz_stack_temporal_cloud",
+    "temporal_ui": "postiz_stack_temporal_ui_enabled",
+    "elasticsearch": "postiz_stack_elasticsearch_enabled",
+    "proxy": "postiz_public_url (https://)",
 }
 
 
-def _service(name, role, health, volumes=(), external=None, enabled=None, port=None, label=''):
-    return {'name': name, 'role': role, 'image_key': name, 'health': health, 'volumes': list(volumes),
-            'external': external, 'enabled': enabled, 'port': port, 'label': label or name}
+def _service(name, role, health, volumes=(), external=None, enabled=None, port=None, label=""):
+    return {
+        "name": name,
+        "role": role,
+        "image_key": name,
+        "health": health,
+        "volumes": list(volumes),
+        "external": external,
+        "enabled": enabled,
+        "port": port,
+        "label": label or name,
+    }
 
 
 # The app first, because everything else exists for it. The two optional Temporal add-ons need
 # the local Temporal: the role refuses them together with postiz_stack_temporal_cloud.
 SERVICES = (
-    _service('postiz', 'app', 'GET /api/ is 200 and / answers below 500', ['postiz-uploads'], label='Postiz'),
-    _service('postiz-postgres', 'database', 'pg_isready', ['postgres-volume'], external='external_database',
-             port=5432, label='PostgreSQL'),
-    _service('postiz-redis', 'cache', 'redis-cli ping answers PONG', ['postiz-redis-data'], external='external_redis',
-             port=6379, label='Redis'),
-    _service('temporal-postgresql', 'workflow_database', 'pg_isready', ['temporal-postgres-data'],
-             external='temporal_cloud', label="Temporal's PostgreSQL"),
-    _service('temporal', 'workflow', 'the namespace answers temporal operator namespace describe',
-             external='temporal_cloud', port=7233, label='Temporal'),
-    _service('temporal-ui', 'workflow_ui', 'GET /healthz', enabled='temporal_ui', label='Temporal UI'),
-    _service('temporal-elasticsearch', 'workflow_search', 'cluster health yellow or better',
-             ['temporal-elasticsearch-data'], enabled='elasticsearch', label='Elasticsearch'),
-    _service('postiz-proxy', 'proxy', "Caddy's admin API answers", ['caddy-data', 'caddy-config'], enabled='proxy',
-             label='the HTTPS proxy'),
+    _service("postiz", "app", "GET /api/ is 200 and / answers below 500", ["postiz-uploads"], label="Postiz"),
+    _service(
+        "postiz-postgres",
+        "database",
+        "pg_isready",
+        ["postgres-volume"],
+        external="external_database",
+        port=5432,
+        label="PostgreSQL",
+    ),
+    _service(
+        "postiz-redis",
+        "cache",
+        "redis-cli ping answers PONG",
+        ["postiz-redis-data"],
+        external="external_redis",
+        port=6379,
+        label="Redis",
+    ),
+    _service(
+        "temporal-postgresql",
+        "workflow_database",
+        "pg_isready",
+        ["temporal-postgres-data"],
+        external="temporal_cloud",
+        label="Temporal's PostgreSQL",
+    ),
+    _service(
+        "temporal",
+        "workflow",
+        "the namespace answers temporal operator namespace describe",
+        external="temporal_cloud",
+        port=7233,
+        label="Temporal",
+    ),
+    _service("temporal-ui", "workflow_ui", "GET /healthz", enabled="temporal_ui", label="Temporal UI"),
+    _service(
+        "temporal-elasticsearch",
+        "workflow_search",
+        "cluster health yellow or better",
+        ["temporal-elasticsearch-data"],
+        enabled="elasticsearch",
+        label="Elasticsearch",
+    ),
+    _service(
+        "postiz-proxy",
+        "proxy",
+        "Caddy's admin API answers",
+        ["caddy-data", "caddy-config"],
+        enabled="proxy",
+        label="the HTTPS proxy",
+    ),
 )
 
-BY_NAME = {service['name']: service for service in SERVICES}
-BY_ROLE = {service['role']: service for service in SERVICES}
+BY_NAME = {service["name"]: service for service in SERVICES}
+BY_ROLE = {service["role"]: service for service in SERVICES}
 # The app must not start before these are healthy (Temporal's workers never retry).
-APP_DEPENDENCY_ROLES = ('database', 'cache', 'workflow')
+APP_DEPENDENCY_ROLES = ("database", "cache", "workflow")
 
 
 def name_of(role):
     """The service name of a role (``'database'`` -> ``'postiz-postgres'``)."""
-    return BY_ROLE[role]['name']
+    return BY_ROLE[role]["name"]
 
 
 def names_by_role():
     """{role: service name} of every service the model knows."""
-    return {service['role']: service['name'] for service in SERVICES}
+    return {service["role"]: service["name"] for service in SERVICES}
 
 
-APP_SERVICE = name_of('app')
+APP_SERVICE = name_of("app")
 # PostgreSQL services of the stack: their data directory only their own major version reads.
-POSTGRES_SERVICES = (name_of('database'), name_of('workflow_database'))
-REDIS_SERVICE = name_of('cache')
-TEMPORAL_SERVICE = name_of('workflow')
-PROXY_SERVICE = name_of('proxy')
+POSTGRES_SERVICES = (name_of("database"), name_of("workflow_database"))
+REDIS_SERVICE = name_of("cache")
+TEMPORAL_SERVICE = name_of("workflow")
+PROXY_SERVICE = name_of("proxy")
 # Core services: they run unless a switch says they run elsewhere.
-CORE_SERVICES = tuple(s['name'] for s in SERVICES if not s['enabled'])
+CORE_SERVICES = tuple(s["name"] for s in SERVICES if not s["enabled"])
 # What the app container must reach on the project network: service, port, label.
-APP_DEPENDENCIES = tuple((BY_ROLE[role]['name'], BY_ROLE[role]['port'], BY_ROLE[role]['label'])
-                         for role in APP_DEPENDENCY_ROLES)
+APP_DEPENDENCIES = tuple(
+    (BY_ROLE[role]["name"], BY_ROLE[role]["port"], BY_ROLE[role]["label"]) for role in APP_DEPENDENCY_ROLES
+)
 
 
 def _on(switches, key):
     value = (switches or {}).get(key)
     if isinstance(value, str):
-        return value.strip().lower() not in ('', 'false', 'no', 'off', '0')
+        return value.strip().lower() not in ("", "false", "no", "off", "0")
     return bool(value)
 
 
 def service_state(service, switches=None):
     """``'running'`` (the stack runs it), ``'external'`` (it runs elsewhere) or ``'off'``."""
-    if service['external'] and _on(switches, service['external']):
-        return 'external'
-    if service['enabled'] and not _on(switches, service['enabled']):
-        return 'off'
-    return 'running'
+    if service["external"] and _on(switches, service["external"]):
+        return "external"
+    if service["enabled"] and not _on(switches, service["enabled"]):
+        return "off"
+    return "running"
 
 
-def services(switches=None, state='running', role=None):
+def services(switches=None, state="running", role=None):
     """Service records for the settings, in the model's order.
 
     ``switches``: {switch: value} (see SWITCH_VARIABLES); a true or non-empty value turns the
     switch on, a missing one is off. ``state``: ``running``, ``external``, ``off`` or ``all``.
     ``role``: only the services of that role (or of these roles, given a list).
     """
-    if state not in ('running', 'external', 'off', 'all'):
+    if state not in ("running", "external", "off", "all"):
         raise ValueError(f"state must be running, external, off or all, not {state!r}")
     roles = [role] if isinstance(role, str) else role
     found = []
     for service in SERVICES:
-        if roles and service['role'] not in roles:
+        if roles and service["role"] not in roles:
             continue
         current = service_state(service, switches)
-        if state in ('all', current):
+        if state in ("all", current):
             found.append(dict(service, state=current))
     return found
 
 
-def service_names(switches=None, state='running', role=None):
+def service_names(switches=None, state="running", role=None):
     """Names of ``services(...)``."""
-    return [service['name'] for service in services(switches, state, role)]
+    return [service["name"] for service in services(switches, state, role)]
 
 
-def volumes(switches=None, state='running'):
+def volumes(switches=None, state="running"):
     """Named volumes of those services, in the model's order."""
-    return [volume for service in services(switches, state) for volume in service['volumes']]
+    return [volume for service in services(switches, state) for volume in service["volumes"]]
 
 
 # -- the health rule ----------------------------------------------------------------------
 
+
 def json_documents(text):
     """Objects from Docker's JSON output: one array, or one object per line (Compose >= 2.21)."""
-    text = (text or '').strip()
+    text = (text or "").strip()
     if not text:
         return []
-    if text.startswith('['):
+    if text.startswith("["):
         return [item for item in json.loads(text) if isinstance(item, dict)]
     return [json.loads(line) for line in text.splitlines() if line.strip()]
 
 
 def _labels(entry):
     """A ps entry's labels as a dict: Compose prints ``k=v,k=v``; docker inspect gives a dict."""
-    labels = entry.get('Labels') or {}
+    labels = entry.get("Labels") or {}
     if isinstance(labels, dict):
         return labels
     found = {}
-    for part in str(labels).split(','):
-        key, _sep, value = part.partition('=')
+    for part in str(labels).split(","):
+        key, _sep, value = part.partition("=")
         found[key.strip()] = value
     return found
 
 
 def is_oneoff(entry):
     """Whether a ps entry is a ``docker compose run`` container (not the service's own)."""
-    return str(_labels(entry).get(ONEOFF_LABEL, '')).lower() == 'true'
+    return str(_labels(entry).get(ONEOFF_LABEL, "")).lower() == "true"
 
 
 def _state(entry):
-    return str(entry.get('State') or '').lower()
+    return str(entry.get("State") or "").lower()
 
 
 def _health(entry):
-    return str(entry.get('Health') or '').lower()
+    return str(entry.get("Health") or "").lower()
 
 
 def _rank(entry, image):
-    return (_state(entry) != 'running', _health(entry) not in ('', 'healthy'),
-            bool(image) and entry.get('Image') != image, str(entry.get('Name') or entry.get('Names') or ''))
+    return (
+        _state(entry) != "running",
+        _health(entry) not in ("", "healthy"),
+        bool(image) and entry.get("Image") != image,
+        str(entry.get("Name") or entry.get("Names") or ""),
+    )
 
 
 def select_containers(entries, images=None):
@@ -190,7 +242,7 @@ def select_containers(entries, images=None):
     images = images if isinstance(images, dict) else {}
     chosen = {}
     for entry in entries or []:
-        service = entry.get('Service')
+        service = entry.get("Service")
         if not service or is_oneoff(entry):
             continue
         known = chosen.get(service)
@@ -205,16 +257,16 @@ def container_problem(service, entry, image=None):
     kind: ``missing``, ``stopped``, ``image`` or ``health``.
     """
     if entry is None:
-        return 'missing', f'{service} has no container'
+        return "missing", f"{service} has no container"
     state = _state(entry)
-    if state != 'running':
-        status = entry.get('Status') or ''
-        return 'stopped', f"{service} is {state or 'unknown'}" + (f' ({status})' if status else '')
-    if image and entry.get('Image') != image:
-        return 'image', f"{service} runs {entry.get('Image') or 'no image'}, not {image}"
+    if state != "running":
+        status = entry.get("Status") or ""
+        return "stopped", f"{service} is {state or 'unknown'}" + (f" ({status})" if status else "")
+    if image and entry.get("Image") != image:
+        return "image", f"{service} runs {entry.get('Image') or 'no image'}, not {image}"
     health = _health(entry)
-    if health not in ('', 'healthy'):
-        return 'health', f'{service} is {health}'
+    if health not in ("", "healthy"):
+        return "health", f"{service} is {health}"
     return None
 
 

@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: selfhosted.postiz contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Who besides root could change the files a job of root's runs?
@@ -29,16 +28,16 @@ ROOT = (0,)
 
 def _user(uid):
     try:
-        return '%s (uid %d)' % (pwd.getpwuid(uid).pw_name, uid)
+        return "%s (uid %d)" % (pwd.getpwuid(uid).pw_name, uid)
     except KeyError:
-        return 'uid %d' % uid
+        return "uid %d" % uid
 
 
 def _group(gid):
     try:
-        return '%s (gid %d)' % (grp.getgrgid(gid).gr_name, gid)
+        return "%s (gid %d)" % (grp.getgrgid(gid).gr_name, gid)
     except KeyError:
-        return 'gid %d' % gid
+        return "gid %d" % gid
 
 
 def judge(path, info, trusted=ROOT, above=False):
@@ -49,17 +48,18 @@ def judge(path, info, trusted=ROOT, above=False):
     there only an entry's owner may rename or delete it.
     """
     if info.st_uid not in trusted:
-        return '%s belongs to %s' % (path, _user(info.st_uid))
+        return f"{path} belongs to {_user(info.st_uid)}"
     if stat.S_ISLNK(info.st_mode):
         # A link's own mode means nothing; who can replace it is its directory's business.
         return None
     if above and stat.S_ISDIR(info.st_mode) and info.st_mode & stat.S_ISVTX:
         return None
     if info.st_mode & stat.S_IWOTH:
-        return '%s is writable by everyone (mode %04o)' % (path, stat.S_IMODE(info.st_mode))
+        return f"{path} is writable by everyone (mode {stat.S_IMODE(info.st_mode):04o})"
     if info.st_mode & stat.S_IWGRP:
-        return '%s is writable by the group %s (mode %04o)' % (
-            path, _group(info.st_gid), stat.S_IMODE(info.st_mode))
+        return (
+            f"{path} is writable by the group {_group(info.st_gid)} (mode {stat.S_IMODE(info.st_mode):04o})"
+        )
     return None
 
 
@@ -77,7 +77,7 @@ def _inside(path, tree):
     return path == tree or path.startswith(tree.rstrip(os.sep) + os.sep)
 
 
-class Check(object):
+class Check:
     """Collects the sentences; stops looking once ``limit`` are found."""
 
     def __init__(self, trusted=None, limit=20):
@@ -104,7 +104,7 @@ class Check(object):
         except FileNotFoundError:
             return None
         except OSError as exc:
-            self._add('%s cannot be inspected (%s)' % (path, exc.strerror))
+            self._add(f"{path} cannot be inspected ({exc.strerror})")
             return None
         if (path, above) not in self.seen:
             self.seen.add((path, above))
@@ -117,14 +117,14 @@ class Check(object):
         A missing path is a problem unless ``must_exist`` is false (the target of a
         dangling link): then the last directory that exists must not let others add names."""
         if not os.path.isabs(path):
-            self._add('%s is not an absolute path' % path)
+            self._add(f"{path} is not an absolute path")
             return
         for written in (path, os.path.realpath(path)):
             names = chain(written)
             for index, name in enumerate(names):
                 if self._one(name, above=index < len(names) - 1) is None:
                     if must_exist:
-                        self._add('%s does not exist' % path)
+                        self._add(f"{path} does not exist")
                     elif index:
                         # Whoever may add names to the last directory that exists can create it.
                         self._one(names[index - 1])
@@ -156,7 +156,7 @@ class Check(object):
                             pending.append(target)
 
     def _walk_error(self, exc):
-        self._add('%s cannot be read (%s)' % (exc.filename, exc.strerror))
+        self._add(f"{exc.filename} cannot be read ({exc.strerror})")
 
 
 def problems(paths=(), trees=(), trusted=None, limit=20):

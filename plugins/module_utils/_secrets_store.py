@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: selfhosted.postiz contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """A JSON file of generated secrets that are created once and then kept.
@@ -35,16 +34,16 @@ from ansible_collections.selfhosted.postiz.plugins.module_utils._postiz_files im
     write_atomic,
 )
 
-NAME_PATTERN = re.compile(r'^[A-Za-z_][A-Za-z0-9_]*\Z')
+NAME_PATTERN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*\Z")
 
 # Letters and digits only: the values end up inside database URLs and env
 # files, where any punctuation would need escaping.
 ALPHABETS = {
-    'alnum': string.ascii_letters + string.digits,
-    'hex': '0123456789abcdef',
+    "alnum": string.ascii_letters + string.digits,
+    "hex": "0123456789abcdef",
 }
 
-DEFAULT_ALPHABET = 'alnum'
+DEFAULT_ALPHABET = "alnum"
 DEFAULT_LENGTH = 48
 # 32 alphanumeric characters are ~190 bits; anything shorter is refused.
 MIN_LENGTH = 32
@@ -55,40 +54,43 @@ FILE_MODE = 0o600
 DIR_MODE = 0o700
 
 # What the diff shows instead of a value.
-MASK_SET = '<set>'
-MASK_GENERATED = '<generated>'
-MASK_ROTATED = '<rotated>'
+MASK_SET = "<set>"
+MASK_GENERATED = "<generated>"
+MASK_ROTATED = "<rotated>"
 
 
 class SecretsStoreError(Exception):
     """A problem the user has to fix; the message says what and how."""
 
 
-class SecretSpec(object):
+class SecretSpec:
     """One secret the store must hold."""
 
-    __slots__ = ('name', 'length', 'alphabet')
+    __slots__ = ("alphabet", "length", "name")
 
     def __init__(self, name, length=DEFAULT_LENGTH, alphabet=DEFAULT_ALPHABET):
         validate_name(name)
         if alphabet not in ALPHABETS:
             raise SecretsStoreError(
-                'Secret %s asks for alphabet %r; use one of: %s.'
-                % (name, alphabet, ', '.join(sorted(ALPHABETS))))
+                "Secret {} asks for alphabet {!r}; use one of: {}.".format(
+                    name, alphabet, ", ".join(sorted(ALPHABETS))
+                )
+            )
         if isinstance(length, bool) or not isinstance(length, int):
-            raise SecretsStoreError('Secret %s has length %r; it must be a whole number.' % (name, length))
+            raise SecretsStoreError(f"Secret {name} has length {length!r}; it must be a whole number.")
         if length < MIN_LENGTH or length > MAX_LENGTH:
             raise SecretsStoreError(
-                'Secret %s has length %d; use %d to %d characters.' % (name, length, MIN_LENGTH, MAX_LENGTH))
+                "Secret %s has length %d; use %d to %d characters." % (name, length, MIN_LENGTH, MAX_LENGTH)
+            )
         self.name = name
         self.length = length
         self.alphabet = alphabet
 
     def __repr__(self):
-        return 'SecretSpec(%r, %r, %r)' % (self.name, self.length, self.alphabet)
+        return f"SecretSpec({self.name!r}, {self.length!r}, {self.alphabet!r})"
 
 
-class SyncResult(object):
+class SyncResult:
     """What :meth:`SecretsStore.sync` did, or would do in check mode."""
 
     def __init__(self, secrets_, generated, rotated, changed, actions, diff, previous_values):
@@ -106,34 +108,35 @@ def validate_name(name):
     """Raise SecretsStoreError unless ``name`` is usable as an env variable name."""
     if not isinstance(name, str) or not NAME_PATTERN.match(name):
         raise SecretsStoreError(
-            'Secret name %r is not valid: use letters, digits and underscores, '
-            'not starting with a digit (like JWT_SECRET).' % (name,))
+            f"Secret name {name!r} is not valid: use letters, digits and underscores, "
+            "not starting with a digit (like JWT_SECRET)."
+        )
 
 
 def generate_secret(length=DEFAULT_LENGTH, alphabet=DEFAULT_ALPHABET):
     """Return a new random value from the ``secrets`` CSPRNG."""
     chars = ALPHABETS[alphabet]
-    return ''.join(secrets.choice(chars) for dummy in range(length))
+    return "".join(secrets.choice(chars) for dummy in range(length))
 
 
 def serialize(data):
     """Deterministic JSON text: sorted keys, two-space indent, final newline."""
-    return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=True) + '\n'
+    return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=True) + "\n"
 
 
 def _json_kind(value):
     """What a parsed JSON value is, without showing it (it may be a secret)."""
     if isinstance(value, bool):
-        return 'a boolean'
+        return "a boolean"
     if isinstance(value, (int, float)):
-        return 'a number'
+        return "a number"
     if isinstance(value, list):
-        return 'an array'
+        return "an array"
     if isinstance(value, dict):
-        return 'an object'
+        return "an object"
     if isinstance(value, str):
-        return 'a string'
-    return 'null'
+        return "a string"
+    return "null"
 
 
 def parse(text, path):
@@ -144,12 +147,14 @@ def parse(text, path):
         data = json.loads(text)
     except ValueError as exc:
         raise SecretsStoreError(
-            '%s is not valid JSON (%s). It may hold secrets that running services use, '
-            'so it is left untouched: repair it, or move it away to start over.' % (path, exc))
+            f"{path} is not valid JSON ({exc}). It may hold secrets that running services use, "
+            "so it is left untouched: repair it, or move it away to start over."
+        )
     if not isinstance(data, dict):
         raise SecretsStoreError(
-            '%s must hold a JSON object of name -> value, but holds %s. It is left untouched: '
-            'repair it, or move it away to start over.' % (path, _json_kind(data)))
+            f"{path} must hold a JSON object of name -> value, but holds {_json_kind(data)}. It is left untouched: "
+            "repair it, or move it away to start over."
+        )
     return data
 
 
@@ -162,14 +167,17 @@ def plan(existing, specs, rotate=(), generator=generate_secret):
     values of the rotated names.
     """
     names = [spec.name for spec in specs]
-    duplicates = sorted(set(name for name in names if names.count(name) > 1))
+    duplicates = sorted({name for name in names if names.count(name) > 1})
     if duplicates:
-        raise SecretsStoreError('Secrets are listed more than once: %s.' % ', '.join(duplicates))
+        raise SecretsStoreError("Secrets are listed more than once: {}.".format(", ".join(duplicates)))
     for name in rotate:
         validate_name(name)
         if name not in names:
             raise SecretsStoreError(
-                'Cannot rotate %s: it is not one of the secrets listed (%s).' % (name, ', '.join(names) or 'none'))
+                "Cannot rotate {}: it is not one of the secrets listed ({}).".format(
+                    name, ", ".join(names) or "none"
+                )
+            )
 
     data = dict(existing)
     generated = []
@@ -177,11 +185,11 @@ def plan(existing, specs, rotate=(), generator=generate_secret):
     previous = {}
     for spec in specs:
         current = existing.get(spec.name)
-        present = isinstance(current, str) and current != ''
+        present = isinstance(current, str) and current != ""
         if current is not None and not isinstance(current, str) and spec.name not in rotate:
             raise SecretsStoreError(
-                'Secret %s in the store is %s, not a string. Fix the file, or rotate %s to replace it.'
-                % (spec.name, _json_kind(current), spec.name))
+                f"Secret {spec.name} in the store is {_json_kind(current)}, not a string. Fix the file, or rotate {spec.name} to replace it."
+            )
         if spec.name in rotate and present:
             previous[spec.name] = current
             data[spec.name] = generator(spec.length, spec.alphabet)
@@ -192,14 +200,14 @@ def plan(existing, specs, rotate=(), generator=generate_secret):
     return data, generated, rotated, previous
 
 
-class PathState(object):
+class PathState:
     """Mode and ownership of an existing path, or ``exists=False``.
 
     ``follow`` follows a symbolic link, as chmod and chown do: a secrets
     directory may be a link to storage elsewhere (the file itself may not).
     """
 
-    __slots__ = ('exists', 'mode', 'uid', 'gid')
+    __slots__ = ("exists", "gid", "mode", "uid")
 
     def __init__(self, path, follow=False):
         try:
@@ -220,16 +228,16 @@ def _owner_drift(state, uid, gid):
 
 
 def _describe(data, file_mode, dir_mode, owner, markers):
-    lines = ["mode: '%04o'" % file_mode, "directory_mode: '%04o'" % dir_mode]
+    lines = [f"mode: '{file_mode:04o}'", f"directory_mode: '{dir_mode:04o}'"]
     if owner is not None:
-        lines.append('owner: %s' % owner)
-    lines.append('secrets:' if data else 'secrets: {}')
+        lines.append(f"owner: {owner}")
+    lines.append("secrets:" if data else "secrets: {}")
     for name in sorted(data):
-        lines.append('  %s: %s' % (name, markers.get(name, MASK_SET)))
-    return '\n'.join(lines) + '\n'
+        lines.append(f"  {name}: {markers.get(name, MASK_SET)}")
+    return "\n".join(lines) + "\n"
 
 
-class SecretsStore(object):
+class SecretsStore:
     """The secrets file at ``path`` (and its directory)."""
 
     def __init__(self, path, owner=None, group=None):
@@ -243,33 +251,37 @@ class SecretsStore(object):
     def _check_paths(self):
         if os.path.islink(self.path):
             raise SecretsStoreError(
-                '%s is a symbolic link; point path at the real file (it is replaced atomically, '
-                'which would turn the link into a regular file).' % self.path)
+                f"{self.path} is a symbolic link; point path at the real file (it is replaced atomically, "
+                "which would turn the link into a regular file)."
+            )
         if os.path.isdir(self.path):
-            raise SecretsStoreError('%s is a directory; path must name the JSON file inside it.' % self.path)
+            raise SecretsStoreError(f"{self.path} is a directory; path must name the JSON file inside it.")
         if self.directory == os.path.dirname(self.directory):
-            raise SecretsStoreError('Refusing to keep secrets directly in %s: use a dedicated directory.' % self.directory)
+            raise SecretsStoreError(
+                f"Refusing to keep secrets directly in {self.directory}: use a dedicated directory."
+            )
         if os.path.isdir(self.directory):
             # A sticky directory is a shared one like /tmp or /dev/shm; making it 0700
             # (as this store does with its directory) would break the host. A
             # non-sticky 0777 directory is treated as drift and repaired instead.
             if os.stat(self.directory).st_mode & stat.S_ISVTX:
                 raise SecretsStoreError(
-                    'Refusing to keep secrets in the shared directory %s (sticky bit set, like /tmp): '
-                    'use a dedicated directory, which will be made 0700.' % self.directory)
+                    f"Refusing to keep secrets in the shared directory {self.directory} (sticky bit set, like /tmp): "
+                    "use a dedicated directory, which will be made 0700."
+                )
 
     def read(self):
         """Current content of the store, ``{}`` when the file does not exist."""
         self._check_paths()
         try:
-            with open(self.path, 'r', encoding='utf-8') as handle:
+            with open(self.path, encoding="utf-8") as handle:
                 text = handle.read()
-        except (IOError, OSError) as exc:
+        except OSError as exc:
             if exc.errno == errno.ENOENT:
                 return {}
-            raise SecretsStoreError('Cannot read %s: %s.' % (self.path, exc.strerror or exc))
+            raise SecretsStoreError(f"Cannot read {self.path}: {exc.strerror or exc}.")
         except UnicodeDecodeError as exc:
-            raise SecretsStoreError('%s is not UTF-8 text (%s); it is left untouched.' % (self.path, exc))
+            raise SecretsStoreError(f"{self.path} is not UTF-8 text ({exc}); it is left untouched.")
         return parse(text, self.path)
 
     # -- syncing -----------------------------------------------------------
@@ -291,32 +303,32 @@ class SecretsStore(object):
 
         actions = []
         if not dir_state.exists:
-            actions.append('create directory')
+            actions.append("create directory")
         else:
             if dir_state.mode != DIR_MODE:
-                actions.append('set directory mode')
+                actions.append("set directory mode")
             if _owner_drift(dir_state, self.uid, self.gid):
-                actions.append('set directory owner')
+                actions.append("set directory owner")
         if content_changed or not file_state.exists:
-            actions.append('write file')
+            actions.append("write file")
         else:
             if file_state.mode != FILE_MODE:
-                actions.append('set file mode')
+                actions.append("set file mode")
             if _owner_drift(file_state, self.uid, self.gid):
-                actions.append('set file owner')
+                actions.append("set file owner")
 
         diff = {
-            'before_header': self.path,
-            'after_header': self.path,
-            'before': self._describe_before(existing, file_state, dir_state),
-            'after': self._describe_after(data, file_state, generated, rotated),
+            "before_header": self.path,
+            "after_header": self.path,
+            "before": self._describe_before(existing, file_state, dir_state),
+            "after": self._describe_after(data, file_state, generated, rotated),
         }
 
         if actions and not check_mode:
             self._apply(data, content_changed or not file_state.exists, dir_state, file_state)
 
         return SyncResult(
-            secrets_=dict((spec.name, data[spec.name]) for spec in specs),
+            secrets_={spec.name: data[spec.name] for spec in specs},
             generated=generated,
             rotated=rotated,
             changed=bool(actions),
@@ -329,16 +341,15 @@ class SecretsStore(object):
 
     def _describe_before(self, data, file_state, dir_state):
         if not file_state.exists:
-            return 'state: absent\n'
-        owner = '%s:%s' % (file_state.uid, file_state.gid) if self._manages_owner() else None
+            return "state: absent\n"
+        owner = f"{file_state.uid}:{file_state.gid}" if self._manages_owner() else None
         return _describe(data, file_state.mode, dir_state.mode, owner, {})
 
     def _describe_after(self, data, file_state, generated, rotated):
         owner = None
         if self._manages_owner():
-            owner = '%s:%s' % (self.uid if self.uid is not None else (file_state.uid if file_state.exists else os.geteuid()),
-                               self.gid if self.gid is not None else (file_state.gid if file_state.exists else os.getegid()))
-        markers = dict((name, MASK_GENERATED) for name in generated)
+            owner = f"{self.uid if self.uid is not None else (file_state.uid if file_state.exists else os.geteuid())}:{self.gid if self.gid is not None else (file_state.gid if file_state.exists else os.getegid())}"
+        markers = dict.fromkeys(generated, MASK_GENERATED)
         markers.update((name, MASK_ROTATED) for name in rotated)
         return _describe(data, FILE_MODE, DIR_MODE, owner, markers)
 
@@ -352,15 +363,15 @@ class SecretsStore(object):
                 self._write_atomic(serialize(data))
             else:
                 self._fix_file(file_state)
-        except (IOError, OSError) as exc:
+        except OSError as exc:
             # A name relative to the directory descriptor (the temporary file) is shown by its full path.
             where = os.path.join(self.directory, exc.filename) if exc.filename else self.path
-            raise SecretsStoreError('Cannot update %s: %s.' % (where, exc.strerror or exc))
+            raise SecretsStoreError(f"Cannot update {where}: {exc.strerror or exc}.")
 
     def _fix_file(self, state):
         # On a descriptor opened without following a link: whoever owns the directory
         # could swap a link in after the check, and chmod(path) would follow it.
-        fd = os.open(self.path, os.O_RDONLY | getattr(os, 'O_NOFOLLOW', 0) | os.O_NONBLOCK)
+        fd = os.open(self.path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0) | os.O_NONBLOCK)
         try:
             if state.mode != FILE_MODE:
                 os.fchmod(fd, FILE_MODE)
@@ -389,8 +400,10 @@ class SecretsStore(object):
     def _write_atomic(self, text):
         # The directory may be a link to storage elsewhere (it is followed, as chmod and
         # chown do); the file is created 0600 inside it and renamed there (_postiz_files).
-        dir_fd = os.open(self.directory, os.O_RDONLY | getattr(os, 'O_DIRECTORY', 0))
+        dir_fd = os.open(self.directory, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
         try:
-            write_atomic(dir_fd, os.path.basename(self.path), text.encode('utf-8'), FILE_MODE, self.uid, self.gid)
+            write_atomic(
+                dir_fd, os.path.basename(self.path), text.encode("utf-8"), FILE_MODE, self.uid, self.gid
+            )
         finally:
             os.close(dir_fd)

@@ -1,5 +1,4 @@
 #!/usr/bin/python
-# -*- coding: utf-8 -*-
 # Copyright: selfhosted.postiz contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
@@ -209,7 +208,6 @@ backup_file:
   sample: /home/alice/.claude.json.12345.2026-11-28@10:00:00~
 """
 
-from ansible_collections.selfhosted.postiz.plugins.module_utils._postiz_module import execute
 from ansible_collections.selfhosted.postiz.plugins.module_utils._mcp_config import (
     AUTH_MODES,
     CLIENT_IDS,
@@ -222,42 +220,61 @@ from ansible_collections.selfhosted.postiz.plugins.module_utils._mcp_config impo
     resolve_target,
     run,
 )
+from ansible_collections.selfhosted.postiz.plugins.module_utils._postiz_module import execute
 
 ARGUMENT_SPEC = dict(
-    client=dict(type='str', required=True, choices=list(CLIENT_IDS)),
-    scope=dict(type='str', default='user', choices=list(SCOPES)),
-    home=dict(type='path', default='~'),
-    project_dir=dict(type='path'),
-    path=dict(type='path'),
-    server_name=dict(type='str', default=DEFAULT_SERVER_NAME),
-    url=dict(type='str'),
-    api_key=dict(type='str', no_log=True),
-    auth=dict(type='str', default='auto', choices=list(AUTH_MODES)),
-    extra=dict(type='dict', default={}),
-    mcp_remote_package=dict(type='str', default=DEFAULT_MCP_REMOTE_PACKAGE),
-    state=dict(type='str', default='present', choices=['present', 'absent']),
-    owner=dict(type='str'),
-    group=dict(type='str'),
-    backup=dict(type='bool', default=False),
+    client=dict(type="str", required=True, choices=list(CLIENT_IDS)),
+    scope=dict(type="str", default="user", choices=list(SCOPES)),
+    home=dict(type="path", default="~"),
+    project_dir=dict(type="path"),
+    path=dict(type="path"),
+    server_name=dict(type="str", default=DEFAULT_SERVER_NAME),
+    url=dict(type="str"),
+    api_key=dict(type="str", no_log=True),
+    auth=dict(type="str", default="auto", choices=list(AUTH_MODES)),
+    extra=dict(type="dict", default={}),
+    mcp_remote_package=dict(type="str", default=DEFAULT_MCP_REMOTE_PACKAGE),
+    state=dict(type="str", default="present", choices=["present", "absent"]),
+    owner=dict(type="str"),
+    group=dict(type="str"),
+    backup=dict(type="bool", default=False),
 )
 
 
 def run_module(module):
     """Resolve, merge, write; every decision lives in module_utils._mcp_config."""
     params = module.params
-    present = params['state'] == 'present'
+    present = params["state"] == "present"
     try:
-        target = resolve_target(params['client'], params['scope'], home=params['home'],
-                                project_dir=params['project_dir'], server_name=params['server_name'],
-                                path=params['path'])
+        target = resolve_target(
+            params["client"],
+            params["scope"],
+            home=params["home"],
+            project_dir=params["project_dir"],
+            server_name=params["server_name"],
+            path=params["path"],
+        )
         entry, auth = None, None
         if present:
-            entry, auth = build_entry(params['client'], params['url'], params['api_key'],
-                                      server_name=params['server_name'], auth=params['auth'],
-                                      extra=params['extra'], mcp_remote_package=params['mcp_remote_package'])
-        config_file = ConfigFile(target.path, owner=params['owner'], group=params['group'], base=target.base)
-        result = run(target, config_file, entry, auth=auth, api_key=params['api_key'],
-                     check_mode=module.check_mode, backup=params['backup'])
+            entry, auth = build_entry(
+                params["client"],
+                params["url"],
+                params["api_key"],
+                server_name=params["server_name"],
+                auth=params["auth"],
+                extra=params["extra"],
+                mcp_remote_package=params["mcp_remote_package"],
+            )
+        config_file = ConfigFile(target.path, owner=params["owner"], group=params["group"], base=target.base)
+        result = run(
+            target,
+            config_file,
+            entry,
+            auth=auth,
+            api_key=params["api_key"],
+            check_mode=module.check_mode,
+            backup=params["backup"],
+        )
     except McpConfigError as exc:
         module.fail_json(msg=str(exc))
 
@@ -272,15 +289,15 @@ def run_module(module):
         next_step=target.client.next_step,
     )
     if result.backup_file:
-        output['backup_file'] = result.backup_file
+        output["backup_file"] = result.backup_file
     if module._diff:
-        output['diff'] = result.diff
+        output["diff"] = result.diff
     module.exit_json(**output)
 
 
 def main():
-    execute(ARGUMENT_SPEC, run_module, required_if=[('state', 'present', ('url', 'api_key'))])
+    execute(ARGUMENT_SPEC, run_module, required_if=[("state", "present", ("url", "api_key"))])
 
 
-if __name__ == '__main__':
+if __name__ == "__main__":
     main()

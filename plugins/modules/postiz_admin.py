@@ -1,5 +1,4 @@
 #!/usr/bin/python
-# -*- coding: utf-8 -*-
 # Copyright: selfhosted.postiz contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
@@ -154,11 +153,11 @@ from ansible_collections.selfhosted.postiz.plugins.module_utils._postiz_module i
 )
 
 ARGUMENT_SPEC = dict(
-    url=dict(type='str', required=True),
-    email=dict(type='str', required=True),
-    password=dict(type='str', required=True, no_log=True),
-    company=dict(type='str', default='Postiz'),
-    wait_timeout=dict(type='int', default=300),
+    url=dict(type="str", required=True),
+    email=dict(type="str", required=True),
+    password=dict(type="str", required=True, no_log=True),
+    company=dict(type="str", default="Postiz"),
+    wait_timeout=dict(type="int", default=300),
     **HTTP_CLIENT_ARGUMENT_SPEC,
 )
 
@@ -167,20 +166,28 @@ def run_module(module):
     """Ensure the account and exit; every decision lives in module_utils._postiz_api."""
     params = module.params
     # The password is given to the client so that no text it builds can carry it.
-    api = PostizApi(params['url'], http=http_client(module, secrets=[params['password']]))
+    api = PostizApi(params["url"], http=http_client(module, secrets=[params["password"]]))
     try:
-        result = ensure_admin(api, params['email'], params['password'], params['company'],
-                              check_mode=module.check_mode, wait_timeout=params['wait_timeout'])
+        result = ensure_admin(
+            api,
+            params["email"],
+            params["password"],
+            params["company"],
+            check_mode=module.check_mode,
+            wait_timeout=params["wait_timeout"],
+        )
     except PostizApiError as exc:
         module.fail_json(msg=str(exc))
 
     if result.unreachable:
-        module.warn('Check mode: %s; taken as not deployed yet, so the account is reported as to be created'
-                    % result.unreachable)
+        module.warn(
+            f"Check mode: {result.unreachable}; taken as not deployed yet, so the account is reported as to be created"
+        )
     if result.unchecked:
-        module.warn('Check mode: %s' % result.unchecked)
-    output = dict(changed=result.changed, created=result.created, email=result.email,
-                  checked=result.unchecked is None)
+        module.warn(f"Check mode: {result.unchecked}")
+    output = dict(
+        changed=result.changed, created=result.created, email=result.email, checked=result.unchecked is None
+    )
     if result.api_key is not None:
         # Not added to no_log_values: AnsibleModule would replace it with '********'
         # in this very result. It is read last, so no failure message can follow it,
@@ -193,5 +200,5 @@ def main():
     execute(ARGUMENT_SPEC, run_module)
 
 
-if __name__ == '__main__':
+if __name__ == "__main__":
     main()

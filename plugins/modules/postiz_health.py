@@ -1,5 +1,4 @@
 #!/usr/bin/python
-# -*- coding: utf-8 -*-
 # Copyright: selfhosted.postiz contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
@@ -241,35 +240,35 @@ from ansible_collections.selfhosted.postiz.plugins.module_utils._postiz_module i
 )
 
 ARGUMENT_SPEC = dict(
-    project_name=dict(type='str', required=True),
-    project_dir=dict(type='path', required=True),
-    url=dict(type='str', required=True),
-    api_key=dict(type='str', no_log=True),
-    mcp_auth=dict(type='str', choices=['path', 'bearer'], default='path'),
-    max_latency_ms=dict(type='int', default=3000),
-    latency_limit_name=dict(type='str', default='max_latency_ms'),
-    memory_budget_mb=dict(type='int', default=0),
-    min_free_disk_mb=dict(type='int', default=2048),
-    disk_paths=dict(type='list', elements='path', default=[]),
-    checks=dict(type='list', elements='str', choices=list(CHECKS), default=list(CHECKS)),
-    app_service=dict(type='str', default='postiz'),
-    temporal_namespace=dict(type='str', default='default'),
-    app_targets=dict(type='list', elements='str', default=[]),
-    fail_on_unhealthy=dict(type='bool', default=True),
-    timeout=dict(type='int', default=30),
+    project_name=dict(type="str", required=True),
+    project_dir=dict(type="path", required=True),
+    url=dict(type="str", required=True),
+    api_key=dict(type="str", no_log=True),
+    mcp_auth=dict(type="str", choices=["path", "bearer"], default="path"),
+    max_latency_ms=dict(type="int", default=3000),
+    latency_limit_name=dict(type="str", default="max_latency_ms"),
+    memory_budget_mb=dict(type="int", default=0),
+    min_free_disk_mb=dict(type="int", default=2048),
+    disk_paths=dict(type="list", elements="path", default=[]),
+    checks=dict(type="list", elements="str", choices=list(CHECKS), default=list(CHECKS)),
+    app_service=dict(type="str", default="postiz"),
+    temporal_namespace=dict(type="str", default="default"),
+    app_targets=dict(type="list", elements="str", default=[]),
+    fail_on_unhealthy=dict(type="bool", default=True),
+    timeout=dict(type="int", default=30),
 )
 
 
 def validate(module):
     params = module.params
-    at_least(module, 1, 'max_latency_ms', 'timeout')
-    for name in ('memory_budget_mb', 'min_free_disk_mb'):
+    at_least(module, 1, "max_latency_ms", "timeout")
+    for name in ("memory_budget_mb", "min_free_disk_mb"):
         if params[name] < 0:
-            module.fail_json(msg='%s must not be negative, got %d' % (name, params[name]))
-    for target in params['app_targets']:
-        host, _sep, port = target.rpartition(':')
+            module.fail_json(msg="%s must not be negative, got %d" % (name, params[name]))
+    for target in params["app_targets"]:
+        host, _sep, port = target.rpartition(":")
         if not host or not port.isdigit() or not 0 < int(port) < 65536:
-            module.fail_json(msg='app_targets entries must be host:port, got %r' % target)
+            module.fail_json(msg=f"app_targets entries must be host:port, got {target!r}")
 
 
 def run_module(module):
@@ -277,22 +276,38 @@ def run_module(module):
     validate(module)
     params = module.params
     # Not required: a host without Docker yet gets a report that says so, check by check.
-    docker = Docker(module.run_command, docker=module.get_bin_path('docker'),
-                    timeout_bin=module.get_bin_path('timeout'), timeout=params['timeout'])
-    health = HealthCheck(docker, params['project_name'], params['project_dir'], params['url'],
-                         api_key=params['api_key'], mcp_auth=params['mcp_auth'],
-                         max_latency_ms=params['max_latency_ms'], latency_limit_name=params['latency_limit_name'],
-                         memory_budget_mb=params['memory_budget_mb'], min_free_disk_mb=params['min_free_disk_mb'],
-                         disk_paths=params['disk_paths'], app_service=params['app_service'],
-                         temporal_namespace=params['temporal_namespace'], app_targets=params['app_targets'])
-    health.run(params['checks'])
-    failed = not health.healthy and params['fail_on_unhealthy']
-    exit_report(module, health.as_dict(), failure=failed and failure_message(params['project_name'], health.results))
+    docker = Docker(
+        module.run_command,
+        docker=module.get_bin_path("docker"),
+        timeout_bin=module.get_bin_path("timeout"),
+        timeout=params["timeout"],
+    )
+    health = HealthCheck(
+        docker,
+        params["project_name"],
+        params["project_dir"],
+        params["url"],
+        api_key=params["api_key"],
+        mcp_auth=params["mcp_auth"],
+        max_latency_ms=params["max_latency_ms"],
+        latency_limit_name=params["latency_limit_name"],
+        memory_budget_mb=params["memory_budget_mb"],
+        min_free_disk_mb=params["min_free_disk_mb"],
+        disk_paths=params["disk_paths"],
+        app_service=params["app_service"],
+        temporal_namespace=params["temporal_namespace"],
+        app_targets=params["app_targets"],
+    )
+    health.run(params["checks"])
+    failed = not health.healthy and params["fail_on_unhealthy"]
+    exit_report(
+        module, health.as_dict(), failure=failed and failure_message(params["project_name"], health.results)
+    )
 
 
 def main():
     execute(ARGUMENT_SPEC, run_module)
 
 
-if __name__ == '__main__':
+if __name__ == "__main__":
     main()

@@ -1,5 +1,4 @@
 #!/usr/bin/python
-# -*- coding: utf-8 -*-
 # Copyright: selfhosted.postiz contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
@@ -179,15 +178,17 @@ from ansible_collections.selfhosted.postiz.plugins.module_utils._postiz_module i
 )
 
 ARGUMENT_SPEC = dict(
-    url=dict(type='str', required=True),
-    api_key=dict(type='str', required=True, no_log=True),
-    auth=dict(type='str', choices=['path', 'bearer'], default='path'),
-    max_latency_ms=dict(type='int', default=3000),
-    latency_limit_name=dict(type='str', default='max_latency_ms'),
-    expected_tools=dict(type='list', elements='str', default=list(POSTIZ_CORE_TOOLS)),
-    read_only_tool=dict(type='str', default=DEFAULT_READ_ONLY_TOOL),
-    read_only_tool_arguments=dict(type='dict', default={}),
-    protocol_version=dict(type='str', choices=list(SUPPORTED_PROTOCOL_VERSIONS), default=DEFAULT_PROTOCOL_VERSION),
+    url=dict(type="str", required=True),
+    api_key=dict(type="str", required=True, no_log=True),
+    auth=dict(type="str", choices=["path", "bearer"], default="path"),
+    max_latency_ms=dict(type="int", default=3000),
+    latency_limit_name=dict(type="str", default="max_latency_ms"),
+    expected_tools=dict(type="list", elements="str", default=list(POSTIZ_CORE_TOOLS)),
+    read_only_tool=dict(type="str", default=DEFAULT_READ_ONLY_TOOL),
+    read_only_tool_arguments=dict(type="dict", default={}),
+    protocol_version=dict(
+        type="str", choices=list(SUPPORTED_PROTOCOL_VERSIONS), default=DEFAULT_PROTOCOL_VERSION
+    ),
     **HTTP_CLIENT_ARGUMENT_SPEC,
 )
 
@@ -195,18 +196,27 @@ ARGUMENT_SPEC = dict(
 def run_module(module):
     """Run the probe and exit; every decision lives in module_utils._mcp_probe."""
     params = module.params
-    at_least(module, 1, 'max_latency_ms')
-    probe = McpProbe(params['url'], params['api_key'], auth=params['auth'], http=http_client(module),
-                     max_latency_ms=params['max_latency_ms'], latency_limit_name=params['latency_limit_name'],
-                     protocol_version=params['protocol_version'])
-    result = probe.run(expected_tools=params['expected_tools'], read_only_tool=params['read_only_tool'],
-                       read_only_arguments=params['read_only_tool_arguments'])
-    exit_report(module, result.as_dict(), failure='; '.join(result.failures))
+    at_least(module, 1, "max_latency_ms")
+    probe = McpProbe(
+        params["url"],
+        params["api_key"],
+        auth=params["auth"],
+        http=http_client(module),
+        max_latency_ms=params["max_latency_ms"],
+        latency_limit_name=params["latency_limit_name"],
+        protocol_version=params["protocol_version"],
+    )
+    result = probe.run(
+        expected_tools=params["expected_tools"],
+        read_only_tool=params["read_only_tool"],
+        read_only_arguments=params["read_only_tool_arguments"],
+    )
+    exit_report(module, result.as_dict(), failure="; ".join(result.failures))
 
 
 def main():
     execute(ARGUMENT_SPEC, run_module)
 
 
-if __name__ == '__main__':
+if __name__ == "__main__":
     main()

@@ -1,5 +1,4 @@
 #!/usr/bin/python
-# -*- coding: utf-8 -*-
 # Copyright: selfhosted.postiz contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
@@ -88,18 +87,18 @@ from ansible_collections.selfhosted.postiz.plugins.module_utils._postiz_module i
 from ansible_collections.selfhosted.postiz.plugins.module_utils._root_only import problems
 
 ARGUMENT_SPEC = dict(
-    paths=dict(type='list', elements='path', default=[]),
-    trees=dict(type='list', elements='path', default=[]),
-    limit=dict(type='int', default=20),
+    paths=dict(type="list", elements="path", default=[]),
+    trees=dict(type="list", elements="path", default=[]),
+    limit=dict(type="int", default=20),
 )
 
 
 def run_module(module):
     """Look and report; every decision lives in module_utils._root_only."""
     params = module.params
-    if params['limit'] < 1:
-        module.fail_json(msg='limit must be at least 1, not %d.' % params['limit'])
-    found, checked = problems(params['paths'], params['trees'], limit=params['limit'])
+    if params["limit"] < 1:
+        module.fail_json(msg="limit must be at least 1, not %d." % params["limit"])
+    found, checked = problems(params["paths"], params["trees"], limit=params["limit"])
     module.exit_json(changed=False, problems=found, checked=checked)
 
 
@@ -107,5 +106,5 @@ def main():
     execute(ARGUMENT_SPEC, run_module)
 
 
-if __name__ == '__main__':
+if __name__ == "__main__":
     main()

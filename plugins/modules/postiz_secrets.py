@@ -1,5 +1,4 @@
 #!/usr/bin/python
-# -*- coding: utf-8 -*-
 # Copyright: selfhosted.postiz contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 
@@ -167,28 +166,28 @@ from ansible_collections.selfhosted.postiz.plugins.module_utils._secrets_store i
 )
 
 JWT_ROTATION_WARNING = (
-    'Rotating JWT_SECRET logs every Postiz user out and makes the data Postiz encrypted with the old '
-    'value unreadable (custom-instance provider credentials such as Bluesky or Lemmy, OAuth-app client '
-    'secrets, MCP OAuth tokens): those must be entered again. Organisation API keys keep working.'
+    "Rotating JWT_SECRET logs every Postiz user out and makes the data Postiz encrypted with the old "
+    "value unreadable (custom-instance provider credentials such as Bluesky or Lemmy, OAuth-app client "
+    "secrets, MCP OAuth tokens): those must be entered again. Organisation API keys keep working."
 )
 
 ARGUMENT_SPEC = dict(
-    path=dict(type='path', required=True),
+    path=dict(type="path", required=True),
     # Holds names and lengths, not values; no_log here would mask the names everywhere.
     secrets=dict(
-        type='list',
-        elements='dict',
+        type="list",
+        elements="dict",
         required=True,
         no_log=False,
         options=dict(
-            name=dict(type='str', required=True),
-            length=dict(type='int', default=DEFAULT_LENGTH),
-            alphabet=dict(type='str', choices=['alnum', 'hex'], default=DEFAULT_ALPHABET),
+            name=dict(type="str", required=True),
+            length=dict(type="int", default=DEFAULT_LENGTH),
+            alphabet=dict(type="str", choices=["alnum", "hex"], default=DEFAULT_ALPHABET),
         ),
     ),
-    rotate=dict(type='list', elements='str', default=[]),
-    owner=dict(type='str'),
-    group=dict(type='str'),
+    rotate=dict(type="list", elements="str", default=[]),
+    owner=dict(type="str"),
+    group=dict(type="str"),
 )
 
 
@@ -196,21 +195,21 @@ def run_module(module):
     """Sync the store and exit; every decision lives in module_utils._secrets_store."""
     params = module.params
     try:
-        specs = [SecretSpec(item['name'], item['length'], item['alphabet']) for item in params['secrets']]
-        rotate = sorted(set(params['rotate']))
-        store = SecretsStore(params['path'], owner=params['owner'], group=params['group'])
+        specs = [SecretSpec(item["name"], item["length"], item["alphabet"]) for item in params["secrets"]]
+        rotate = sorted(set(params["rotate"]))
+        store = SecretsStore(params["path"], owner=params["owner"], group=params["group"])
         result = store.sync(specs, rotate=rotate, check_mode=module.check_mode)
     except SecretsStoreError as exc:
         module.fail_json(msg=str(exc))
 
-    values = set(value for value in result.secrets.values() if value)
+    values = {value for value in result.secrets.values() if value}
     # Registered so that any failure output from here on masks them.
     module.no_log_values.update(values)
     # Old values of rotated secrets appear nowhere in the result; a hand-made
     # very short one would only mangle ordinary words in the output if masked.
     module.no_log_values.update(value for value in result.previous_values.values() if len(value) >= 8)
 
-    if 'JWT_SECRET' in result.rotated:
+    if "JWT_SECRET" in result.rotated:
         module.warn(JWT_ROTATION_WARNING)
 
     output = dict(
@@ -220,7 +219,7 @@ def run_module(module):
         rotated=result.rotated,
     )
     if module._diff:
-        output['diff'] = result.diff
+        output["diff"] = result.diff
 
     # AnsibleModule replaces every registered value anywhere in the result with
     # '********', which would blank the 'secrets' return this module exists for.
@@ -233,5 +232,5 @@ def main():
     execute(ARGUMENT_SPEC, run_module)
 
 
-if __name__ == '__main__':
+if __name__ == "__main__":
     main()

@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: selfhosted.postiz contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Which Postiz release may start on a database: the rules, written once so they can be tested.
@@ -21,29 +20,32 @@ import re
 from collections.abc import Mapping
 
 from ansible_collections.selfhosted.postiz.plugins.module_utils._postiz_stack_model import APP_SERVICE
-VERSION_RE = re.compile(r'^v?(\d+(?:\.\d+)*)$')
+
+VERSION_RE = re.compile(r"^v?(\d+(?:\.\d+)*)$")
 # How Docker names an image that has no name left: its id.
-IMAGE_ID = re.compile(r'^(sha256:)?[0-9a-f]{12,64}$')
-OVERRIDE = 'postiz_stack_allow_downgrade'
-SCHEMA_PUSH = ('every Postiz start pushes its own database schema (prisma db push --accept-data-loss) and an older '
-               'release drops the columns it does not know, with their data')
+IMAGE_ID = re.compile(r"^(sha256:)?[0-9a-f]{12,64}$")
+OVERRIDE = "postiz_stack_allow_downgrade"
+SCHEMA_PUSH = (
+    "every Postiz start pushes its own database schema (prisma db push --accept-data-loss) and an older "
+    "release drops the columns it does not know, with their data"
+)
 PIN = "postiz_version (or postiz_images['postiz'])"
 
 
 def image_tag(image):
     """The tag of an image reference ('' without one); the digest when pinned by digest only."""
-    image = str(image or '')
-    name, digest = image.partition('@')[::2]
-    last = name.rsplit('/', 1)[-1]
-    if ':' in last:
-        return last.split(':', 1)[1]
+    image = str(image or "")
+    name, digest = image.partition("@")[::2]
+    last = name.rsplit("/", 1)[-1]
+    if ":" in last:
+        return last.split(":", 1)[1]
     return digest
 
 
 def parse_version(text):
     """(2, 23, 0) for v2.23.0 or 2.23.0; None for anything else (test tags, digests, 'latest')."""
     match = VERSION_RE.match(str(text))
-    return tuple(int(part) for part in match.group(1).split('.')) if match else None
+    return tuple(int(part) for part in match.group(1).split(".")) if match else None
 
 
 def compare_versions(left, right):
@@ -75,39 +77,54 @@ def running_app_image(containers, service=APP_SERVICE):
     rebuilt or newly pulled image): such a container says no version, images.json does."""
     found = []
     for container in containers or []:
-        labels = container.get('Labels') or {}
-        if labels and labels.get('com.docker.compose.service') != service:
+        labels = container.get("Labels") or {}
+        if labels and labels.get("com.docker.compose.service") != service:
             continue
-        if container.get('Image') and not IMAGE_ID.match(str(container['Image'])):
+        if container.get("Image") and not IMAGE_ID.match(str(container["Image"])):
             found.append(container)
-    found.sort(key=lambda container: container.get('State') != 'running')
-    return str(found[0]['Image']) if found else ''
+    found.sort(key=lambda container: container.get("State") != "running")
+    return str(found[0]["Image"]) if found else ""
 
 
 def marker_problem(text, path, project):
     """The sentence refusing a deploy over an unfinished upgrade; '' without a record. ``text``
     is the content of <project>/upgrade-in-progress.json ('' when it does not exist)."""
-    if text is None or text == '':
-        return ''
+    if text is None or text == "":
+        return ""
     record = _json_object(text) or {}
-    old, new = record.get('from'), record.get('to')
-    old = old.get(APP_SERVICE, '?') if isinstance(old, Mapping) else '?'
-    new = new.get(APP_SERVICE, '?') if isinstance(new, Mapping) else '?'
-    backup = record.get('backup') if isinstance(record.get('backup'), Mapping) else {}
-    backup_id = backup.get('id') or '<id>'
+    old, new = record.get("from"), record.get("to")
+    old = old.get(APP_SERVICE, "?") if isinstance(old, Mapping) else "?"
+    new = new.get(APP_SERVICE, "?") if isinstance(new, Mapping) else "?"
+    backup = record.get("backup") if isinstance(record.get("backup"), Mapping) else {}
+    backup_id = backup.get("id") or "<id>"
     return (
-        'An upgrade of project %s did not finish: %s records it (app %s to %s, backup %s, started %s). site.yml '
-        'refuses to deploy over it, because the database may hold either release\'s schema and that record is the '
-        'way back. The stack was not touched. Run playbooks/upgrade.yml with the same settings: it reads the record '
+        "An upgrade of project {} did not finish: {} records it (app {} to {}, backup {}, started {}). site.yml "
+        "refuses to deploy over it, because the database may hold either release's schema and that record is the "
+        "way back. The stack was not touched. Run playbooks/upgrade.yml with the same settings: it reads the record "
         'and says how to finish. To go back, set postiz_images to the record\'s "from" map and run '
-        'playbooks/restore.yml -e backup_cron_restore_backup=%s; to keep what runs, set the inventory to the images '
-        'that run. Then delete %s and run site.yml again.'
-        % (project, path, image_tag(old) or old, image_tag(new) or new, backup.get('id') or 'none',
-           record.get('started') or '?', backup_id, path))
+        "playbooks/restore.yml -e backup_cron_restore_backup={}; to keep what runs, set the inventory to the images "
+        "that run. Then delete {} and run site.yml again.".format(
+            project,
+            path,
+            image_tag(old) or old,
+            image_tag(new) or new,
+            backup.get("id") or "none",
+            record.get("started") or "?",
+            backup_id,
+            path,
+        )
+    )
 
 
-def deploy_version_guard(target_image, containers=None, images_record='', marker='', allow_downgrade=False,
-                         project='postiz', project_dir='/opt/postiz'):
+def deploy_version_guard(
+    target_image,
+    containers=None,
+    images_record="",
+    marker="",
+    allow_downgrade=False,
+    project="postiz",
+    project_dir="/opt/postiz",
+):
     """What a deploy of ``target_image`` (the app image) must refuse or warn about.
 
     The release the database last ran is the app container's image when the project has one
@@ -116,52 +133,56 @@ def deploy_version_guard(target_image, containers=None, images_record='', marker
     Returns {'from', 'to', 'source', 'order', 'problems', 'warnings'}; ``order`` is
     'first', 'same', 'newer', 'older' or 'unknown' (the target against the last release).
     """
-    record_path = project_dir.rstrip('/') + '/images.json'
-    marker_path = project_dir.rstrip('/') + '/upgrade-in-progress.json'
+    record_path = project_dir.rstrip("/") + "/images.json"
+    marker_path = project_dir.rstrip("/") + "/upgrade-in-progress.json"
     problems, warnings = [], []
     refusal = marker_problem(marker, marker_path, project)
     if refusal:
         problems.append(refusal)
 
     running = running_app_image(containers)
-    recorded = (_json_object(images_record) or {}).get(APP_SERVICE) or ''
+    recorded = (_json_object(images_record) or {}).get(APP_SERVICE) or ""
     if running:
-        last_image, source = running, 'the app container of project %s runs %s' % (project, running)
+        last_image, source = running, f"the app container of project {project} runs {running}"
     elif recorded:
-        last_image, source = str(recorded), '%s records %s as the app that last ran' % (record_path, recorded)
+        last_image, source = str(recorded), f"{record_path} records {recorded} as the app that last ran"
     else:
-        last_image, source = '', ''
+        last_image, source = "", ""
     old, new = image_tag(last_image), image_tag(target_image)
-    result = {'from': old, 'to': new, 'source': source, 'problems': problems, 'warnings': warnings}
+    result = {"from": old, "to": new, "source": source, "problems": problems, "warnings": warnings}
     if not last_image:
-        result['order'] = 'first'
+        result["order"] = "first"
         return result
     order = compare_versions(new, old)
-    result['order'] = {0: 'same', 1: 'newer', -1: 'older', None: 'unknown'}[order]
+    result["order"] = {0: "same", 1: "newer", -1: "older", None: "unknown"}[order]
     if order in (0, 1):
         return result
 
     if allow_downgrade:
         warnings.append(
-            '%s is true: deploying Postiz %s over %s (%s). If %s is older, its first start drops the columns it does '
-            'not know, with their data. Back up first (playbooks/backup.yml), and remove %s from the inventory once '
-            'this is done.' % (OVERRIDE, new, old, source, new, OVERRIDE))
+            f"{OVERRIDE} is true: deploying Postiz {new} over {old} ({source}). If {new} is older, its first start drops the columns it does "
+            f"not know, with their data. Back up first (playbooks/backup.yml), and remove {OVERRIDE} from the inventory once "
+            "this is done."
+        )
         return result
     if order == -1:
-        why = 'so the database holds %s\'s schema; %s' % (old, SCHEMA_PUSH)
-        forward = ('To go back to %s, restore a backup taken under %s together with its images: %s %s in the '
-                   'inventory, then playbooks/restore.yml -e backup_cron_restore_backup=<id> '
-                   '-e backup_cron_restore_config=true.' % (new, new, PIN, new))
+        why = f"so the database holds {old}'s schema; {SCHEMA_PUSH}"
+        forward = (
+            f"To go back to {new}, restore a backup taken under {new} together with its images: {PIN} {new} in the "
+            "inventory, then playbooks/restore.yml -e backup_cron_restore_backup=<id> "
+            "-e backup_cron_restore_config=true."
+        )
     else:
-        why = ('and %s and %s are not both release versions (like v2.23.0), so which one is older cannot be told; %s'
-               % (new, old, SCHEMA_PUSH))
-        forward = ('If %s is the newer one, move to it with playbooks/upgrade.yml (a backup first, a rollback on '
-                   'failure); if it is older, restore a backup taken under it together with its images '
-                   '(playbooks/restore.yml -e backup_cron_restore_config=true).' % new)
+        why = f"and {new} and {old} are not both release versions (like v2.23.0), so which one is older cannot be told; {SCHEMA_PUSH}"
+        forward = (
+            f"If {new} is the newer one, move to it with playbooks/upgrade.yml (a backup first, a rollback on "
+            "failure); if it is older, restore a backup taken under it together with its images "
+            "(playbooks/restore.yml -e backup_cron_restore_config=true)."
+        )
     problems.append(
-        'Refusing to deploy Postiz %s over %s: %s, %s. The stack was not touched. To stay on %s, set %s to %s. '
-        '%s Only if you know that %s has the same schema, set %s: true (dangerous: it can drop data).'
-        % (new, old, source, why, old, PIN, old, forward, new, OVERRIDE))
+        f"Refusing to deploy Postiz {new} over {old}: {source}, {why}. The stack was not touched. To stay on {old}, set {PIN} to {old}. "
+        f"{forward} Only if you know that {new} has the same schema, set {OVERRIDE}: true (dangerous: it can drop data)."
+    )
     return result
 
 
@@ -170,18 +191,20 @@ def backup_app_version(manifest):
     The app container's image is what ran; the manifest's postiz_version (the setting at backup
     time) only stands in when no app container was recorded."""
     manifest = manifest if isinstance(manifest, Mapping) else {}
-    images = manifest.get('images') if isinstance(manifest.get('images'), Mapping) else {}
+    images = manifest.get("images") if isinstance(manifest.get("images"), Mapping) else {}
     app = images.get(APP_SERVICE) if isinstance(images.get(APP_SERVICE), Mapping) else {}
-    tag = image_tag(app.get('image') or '')
+    tag = image_tag(app.get("image") or "")
     if tag:
-        return tag, 'its app container ran %s' % app['image']
-    declared = str(manifest.get('postiz_version') or '')
+        return tag, "its app container ran {}".format(app["image"])
+    declared = str(manifest.get("postiz_version") or "")
     if declared:
-        return declared, 'its manifest records postiz_version %s' % declared
-    return '', ''
+        return declared, f"its manifest records postiz_version {declared}"
+    return "", ""
 
 
-def restore_version_guard(manifest, pinned_image='', start_image='', allow_downgrade=False, compose_path='compose.yaml'):
+def restore_version_guard(
+    manifest, pinned_image="", start_image="", allow_downgrade=False, compose_path="compose.yaml"
+):
     """What a restore of the backup described by ``manifest`` must refuse or warn about.
 
     ``pinned_image`` is the app image the inventory pins (postiz_images['postiz']);
@@ -191,23 +214,27 @@ def restore_version_guard(manifest, pinned_image='', start_image='', allow_downg
     Returns {'version', 'problems', 'warnings'}.
     """
     manifest = manifest if isinstance(manifest, Mapping) else {}
-    backup_id = manifest.get('id') or '?'
+    backup_id = manifest.get("id") or "?"
     version, how = backup_app_version(manifest)
     problems, warnings = [], []
-    result = {'version': version, 'problems': problems, 'warnings': warnings}
+    result = {"version": version, "problems": problems, "warnings": warnings}
     pinned, start = image_tag(pinned_image), image_tag(start_image)
     targets = []
     if pinned:
-        targets.append((pinned, 'the version the inventory pins (%s)' % pinned_image))
+        targets.append((pinned, f"the version the inventory pins ({pinned_image})"))
     if start and start != pinned:
-        targets.append((start, 'the app %s on this host starts (%s)' % (compose_path, start_image)))
+        targets.append((start, f"the app {compose_path} on this host starts ({start_image})"))
         warnings.append(
-            'The restore starts the app of %s on this host, %s, not %s that the inventory pins; site.yml would then '
-            'deploy %s. To restore under the backup\'s own images, run with -e backup_cron_restore_config=true.'
-            % (compose_path, start, pinned, pinned))
+            f"The restore starts the app of {compose_path} on this host, {start}, not {pinned} that the inventory pins; site.yml would then "
+            f"deploy {pinned}. To restore under the backup's own images, run with -e backup_cron_restore_config=true."
+        )
     if not version:
-        warnings.append('Backup %s records no Postiz version (no app image, no postiz_version): whether it is newer '
-                        'than %s cannot be checked.' % (backup_id, ' or '.join(target[0] for target in targets) or 'the app'))
+        warnings.append(
+            "Backup {} records no Postiz version (no app image, no postiz_version): whether it is newer "
+            "than {} cannot be checked.".format(
+                backup_id, " or ".join(target[0] for target in targets) or "the app"
+            )
+        )
         return result
     # The first release the data would meet that is older, or cannot be ordered: one sentence.
     for tag, what in targets:
@@ -215,20 +242,24 @@ def restore_version_guard(manifest, pinned_image='', start_image='', allow_downg
         if order in (0, 1):
             continue
         if allow_downgrade:
-            warnings.append('%s is true: restoring backup %s, taken under Postiz %s, under %s. If %s is older, its first '
-                            'start drops the columns it does not know, with their data.' % (OVERRIDE, backup_id, version, tag, tag))
+            warnings.append(
+                f"{OVERRIDE} is true: restoring backup {backup_id}, taken under Postiz {version}, under {tag}. If {tag} is older, its first "
+                "start drops the columns it does not know, with their data."
+            )
             continue
         if order == -1:
-            relation = 'newer than %s, %s' % (tag, what)
+            relation = f"newer than {tag}, {what}"
         else:
-            relation = ('and %s, %s, cannot be ordered against it (only release versions like v2.23.0 can), so it may '
-                        'be the older one' % (tag, what))
+            relation = (
+                f"and {tag}, {what}, cannot be ordered against it (only release versions like v2.23.0 can), so it may "
+                "be the older one"
+            )
         problems.append(
-            'Refusing to restore backup %s: it was taken under Postiz %s (%s), %s. Restored under %s, the app\'s first '
-            'start would push %s\'s schema onto that data: %s. Nothing was changed. Restore it with its own images: '
-            'set %s to %s in the inventory and run again with -e backup_cron_restore_config=true (the backup\'s '
-            'compose.yaml then starts %s). Only if you know that both releases have the same schema, set %s: true '
-            '(dangerous: it can drop data).'
-            % (backup_id, version, how, relation, tag, tag, SCHEMA_PUSH, PIN, version, version, OVERRIDE))
+            f"Refusing to restore backup {backup_id}: it was taken under Postiz {version} ({how}), {relation}. Restored under {tag}, the app's first "
+            f"start would push {tag}'s schema onto that data: {SCHEMA_PUSH}. Nothing was changed. Restore it with its own images: "
+            f"set {PIN} to {version} in the inventory and run again with -e backup_cron_restore_config=true (the backup's "
+            f"compose.yaml then starts {version}). Only if you know that both releases have the same schema, set {OVERRIDE}: true "
+            "(dangerous: it can drop data)."
+        )
         break
     return result

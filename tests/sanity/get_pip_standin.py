@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: selfhosted.postiz contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Offline stand-in for the get-pip.py that ``ansible-test --requirements`` downloads.
@@ -33,37 +32,37 @@ import subprocess
 import sys
 
 # get-pip options that are not pip install options.
-GET_PIP_FLAGS = {'--no-setuptools': 'setuptools', '--no-wheel': 'wheel'}
+GET_PIP_FLAGS = {"--no-setuptools": "setuptools", "--no-wheel": "wheel"}
 
 
 def run(*args):
     """Run this interpreter with args; exit with its status on failure."""
-    command = [sys.executable] + list(args)
+    command = [sys.executable, *list(args)]
     status = subprocess.call(command)
     if status != 0:
-        sys.stderr.write('get_pip_standin: %s failed with status %d\n' % (' '.join(command), status))
+        sys.stderr.write("get_pip_standin: %s failed with status %d\n" % (" ".join(command), status))
         sys.exit(status)
 
 
 def installed(name):
     """Ask a fresh interpreter: this process's import caches predate ensurepip."""
-    probe = 'import importlib.util, sys; sys.exit(importlib.util.find_spec(%r) is None)' % name
-    return subprocess.call([sys.executable, '-c', probe]) == 0
+    probe = f"import importlib.util, sys; sys.exit(importlib.util.find_spec({name!r}) is None)"
+    return subprocess.call([sys.executable, "-c", probe]) == 0
 
 
 def main(argv):
     unwanted = [GET_PIP_FLAGS[arg] for arg in argv if arg in GET_PIP_FLAGS]
     pip_args = [arg for arg in argv if arg not in GET_PIP_FLAGS]
-    present_before = set(name for name in unwanted if importlib.util.find_spec(name) is not None)
+    present_before = {name for name in unwanted if importlib.util.find_spec(name) is not None}
 
-    run('-m', 'ensurepip', '--upgrade', '--default-pip')
+    run("-m", "ensurepip", "--upgrade", "--default-pip")
     if pip_args:
-        run('-m', 'pip', 'install', *pip_args)
+        run("-m", "pip", "install", *pip_args)
 
     brought_in = [name for name in unwanted if name not in present_before and installed(name)]
     if brought_in:
-        run('-m', 'pip', 'uninstall', '--yes', '--disable-pip-version-check', *brought_in)
+        run("-m", "pip", "uninstall", "--yes", "--disable-pip-version-check", *brought_in)
 
 
-if __name__ == '__main__':
+if __name__ == "__main__":
     main(sys.argv[1:])

@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: selfhosted.postiz contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Make ``ansible_collections.selfhosted.postiz`` importable from a clone.
@@ -15,7 +14,12 @@ from __future__ import annotations
 import os
 import sys
 
-_COLLECTIONS_DIR = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..', 'collections'))
+_COLLECTIONS_DIR = os.path.normpath(
+    os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "collections")
+)
 
-if os.path.isdir(os.path.join(_COLLECTIONS_DIR, 'ansible_collections', 'selfhosted', 'postiz')) and _COLLECTIONS_DIR not in sys.path:
+if (
+    os.path.isdir(os.path.join(_COLLECTIONS_DIR, "ansible_collections", "selfhosted", "postiz"))
+    and _COLLECTIONS_DIR not in sys.path
+):
     sys.path.insert(0, _COLLECTIONS_DIR)

@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: selfhosted.postiz contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Evaluate one ``ansible.builtin.assert`` task of a role, as Ansible would, for many inputs.
@@ -18,9 +17,9 @@ import sys
 
 import yaml
 
-ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..'))
+ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
 
-_CHILD = r'''
+_CHILD = r"""
 import json, sys
 from ansible.utils.collection_loader._collection_finder import _AnsibleCollectionFinder
 _AnsibleCollectionFinder(paths=[sys.argv[1]])._install()
@@ -62,38 +61,42 @@ for case in job['cases']:
     message = None if passed else templar.template(trusted(args['fail_msg']))
     out.append({'passed': passed, 'message': message})
 json.dump(out, sys.stdout)
-'''
+"""
 
 
 def _find(tasks, name, inherited):
     """The task named ``name``, with the vars of the blocks around it under its own."""
     for task in tasks or []:
-        if task.get('name') == name and 'block' not in task:
-            return dict(task, vars=dict(inherited, **(task.get('vars') or {})))
-        for part in ('block', 'rescue', 'always'):
-            found = _find(task.get(part), name, dict(inherited, **(task.get('vars') or {})))
+        if task.get("name") == name and "block" not in task:
+            return dict(task, vars=dict(inherited, **(task.get("vars") or {})))
+        for part in ("block", "rescue", "always"):
+            found = _find(task.get(part), name, dict(inherited, **(task.get("vars") or {})))
             if found is not None:
                 return found
     return None
 
 
 def load_task(relative_path, name):
-    with open(os.path.join(ROOT, relative_path), encoding='utf-8') as handle:
+    with open(os.path.join(ROOT, relative_path), encoding="utf-8") as handle:
         task = _find(yaml.safe_load(handle), name, {})
     if task is None:
-        raise LookupError('%s has no task named %r' % (relative_path, name))
+        raise LookupError(f"{relative_path} has no task named {name!r}")
     return task
 
 
 def evaluate(relative_path, name, cases):
     """[{'passed': bool, 'message': str or None}] for each dict of variables in ``cases``."""
     task = load_task(relative_path, name)
-    job = json.dumps({'task': task, 'cases': cases})
+    job = json.dumps({"task": task, "cases": cases})
     proc = subprocess.run(
-        [sys.executable, '-c', _CHILD, os.path.join(ROOT, 'collections')],
-        input=job, capture_output=True, text=True, check=False, cwd=ROOT,
-        env=dict(os.environ, ANSIBLE_COLLECTIONS_PATH=os.path.join(ROOT, 'collections')),
+        [sys.executable, "-c", _CHILD, os.path.join(ROOT, "collections")],
+        input=job,
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=ROOT,
+        env=dict(os.environ, ANSIBLE_COLLECTIONS_PATH=os.path.join(ROOT, "collections")),
     )
     if proc.returncode != 0:
-        raise AssertionError('evaluating %s failed:\n%s' % (name, proc.stderr))
+        raise AssertionError(f"evaluating {name} failed:\n{proc.stderr}")
     return json.loads(proc.stdout)

@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: selfhosted.postiz contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """The compose template drops every capability of the data services and the proxy and
@@ -16,73 +15,75 @@ import yaml
 
 from ansible_collections.selfhosted.postiz.plugins.module_utils import _postiz_stack_model as model
 
-ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..'))
-TEMPLATE = os.path.join(ROOT, 'roles', 'postiz_stack', 'templates', 'compose.yaml.j2')
-SWITCHES = {'proxy': True}
+ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
+TEMPLATE = os.path.join(ROOT, "roles", "postiz_stack", "templates", "compose.yaml.j2")
+SWITCHES = {"proxy": True}
 SERVICES = model.service_names(SWITCHES)
-DATA_SERVICES = model.service_names(role=['database', 'cache', 'workflow_database', 'workflow'])
+DATA_SERVICES = model.service_names(role=["database", "cache", "workflow_database", "workflow"])
 PROXY = model.PROXY_SERVICE
 
 
-@pytest.fixture(scope='module')
+@pytest.fixture(scope="module")
 def project():
-    with open(TEMPLATE, encoding='utf-8') as handle:
+    with open(TEMPLATE, encoding="utf-8") as handle:
         env = jinja2.Environment(trim_blocks=True, undefined=jinja2.StrictUndefined)
-        env.filters['bool'] = bool
-        env.filters['quote'] = shlex.quote
-        env.filters['hash'] = lambda text, _algorithm: str(hash(text))
+        env.filters["bool"] = bool
+        env.filters["quote"] = shlex.quote
+        env.filters["hash"] = lambda text, _algorithm: str(hash(text))
         rendered = env.from_string(handle.read()).render(
-            ansible_managed='managed',
-            postiz_stack_project_name='postiz',
-            postiz_images=collections.defaultdict(lambda: 'example/image:1'),
+            ansible_managed="managed",
+            postiz_stack_project_name="postiz",
+            postiz_images=collections.defaultdict(lambda: "example/image:1"),
             postiz_stack_memory_limits_mb=collections.defaultdict(lambda: 256),
-            postiz_stack_http_bind='127.0.0.1',
+            postiz_stack_http_bind="127.0.0.1",
             postiz_stack_http_port=5000,
-            postiz_stack_temporal_namespace='default',
+            postiz_stack_temporal_namespace="default",
             postiz_stack_temporal_ui_enabled=False,
             postiz_stack_elasticsearch_enabled=False,
             postiz_stack_external_networks=[],
             __postiz_stack_external_network_keys=[],
             __postiz_stack_running_services=SERVICES,
-            __postiz_stack_app_needs=model.service_names(SWITCHES, role=['database', 'cache', 'workflow']),
+            __postiz_stack_app_needs=model.service_names(SWITCHES, role=["database", "cache", "workflow"]),
             __postiz_stack_volumes=model.volumes(SWITCHES),
             __postiz_stack_proxy_enabled=True,
-            __postiz_stack_frontend_url='https://postiz.example.com',
-            __postiz_stack_caddyfile='postiz.example.com { }',
-            postiz_stack_proxy_bind='0.0.0.0',
+            __postiz_stack_frontend_url="https://postiz.example.com",
+            __postiz_stack_caddyfile="postiz.example.com { }",
+            postiz_stack_proxy_bind="0.0.0.0",
             postiz_stack_proxy_http_port=80,
             postiz_stack_proxy_https_port=443,
         )
     return yaml.safe_load(rendered)
 
 
-@pytest.fixture(scope='module')
+@pytest.fixture(scope="module")
 def services(project):
-    return project['services']
+    return project["services"]
 
 
 def test_the_template_renders_every_service_and_volume(project):
-    assert sorted(project['services']) == sorted(SERVICES)
-    assert sorted(project['volumes']) == sorted(model.volumes(SWITCHES))
-    assert sorted(project['services']['postiz']['depends_on']) == sorted(DATA_SERVICES[:2] + [model.TEMPORAL_SERVICE])
+    assert sorted(project["services"]) == sorted(SERVICES)
+    assert sorted(project["volumes"]) == sorted(model.volumes(SWITCHES))
+    assert sorted(project["services"]["postiz"]["depends_on"]) == sorted(
+        [*DATA_SERVICES[:2], model.TEMPORAL_SERVICE]
+    )
 
 
-@pytest.mark.parametrize('service', DATA_SERVICES)
+@pytest.mark.parametrize("service", DATA_SERVICES)
 def test_data_services_keep_only_what_their_entrypoint_needs(services, service):
-    assert services[service]['cap_drop'] == ['ALL']
-    assert services[service]['cap_add'] == ['CHOWN', 'DAC_OVERRIDE', 'FOWNER', 'SETGID', 'SETUID']
+    assert services[service]["cap_drop"] == ["ALL"]
+    assert services[service]["cap_add"] == ["CHOWN", "DAC_OVERRIDE", "FOWNER", "SETGID", "SETUID"]
 
 
-@pytest.mark.parametrize('service', DATA_SERVICES + [PROXY])
+@pytest.mark.parametrize("service", [*DATA_SERVICES, PROXY])
 def test_the_merge_keeps_the_common_hardening(services, service):
-    assert services[service]['security_opt'] == ['no-new-privileges:true']
-    assert services[service]['restart'] == 'always'
+    assert services[service]["security_opt"] == ["no-new-privileges:true"]
+    assert services[service]["restart"] == "always"
 
 
 def test_the_proxy_may_only_bind_low_ports(services):
-    assert services[PROXY]['cap_drop'] == ['ALL']
-    assert services[PROXY]['cap_add'] == ['NET_BIND_SERVICE']
+    assert services[PROXY]["cap_drop"] == ["ALL"]
+    assert services[PROXY]["cap_add"] == ["NET_BIND_SERVICE"]
 
 
 def test_the_app_keeps_the_default_set(services):
-    assert 'cap_drop' not in services['postiz']
+    assert "cap_drop" not in services["postiz"]

@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: selfhosted.postiz contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """No task prints a container's environment (JWT_SECRET, database passwords, OAuth and AI
@@ -16,21 +15,21 @@ import os
 import pytest
 import yaml
 
-ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', '..'))
+ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
 # Modules whose result carries the container's environment.
 ENV_MODULES = {
-    'community.docker.docker_container_info',
-    'community.docker.docker_container',
+    "community.docker.docker_container_info",
+    "community.docker.docker_container",
 }
-LOOP_KEYS = ('loop', 'with_items', 'with_list', 'with_dict', 'with_subelements')
+LOOP_KEYS = ("loop", "with_items", "with_list", "with_dict", "with_subelements")
 
 
 def _task_files():
-    for top in ('roles', 'playbooks'):
+    for top in ("roles", "playbooks"):
         for directory, dirnames, filenames in os.walk(os.path.join(ROOT, top)):
             dirnames.sort()
             for name in sorted(filenames):
-                if name.endswith(('.yml', '.yaml')) and os.sep + 'files' + os.sep not in directory + os.sep:
+                if name.endswith((".yml", ".yaml")) and os.sep + "files" + os.sep not in directory + os.sep:
                     yield os.path.join(directory, name)
 
 
@@ -40,8 +39,8 @@ def _tasks(node):
         for item in node:
             yield from _tasks(item)
     elif isinstance(node, dict):
-        if any(key in node for key in ('block', 'tasks', 'pre_tasks', 'post_tasks', 'handlers')):
-            for key in ('block', 'rescue', 'always', 'tasks', 'pre_tasks', 'post_tasks', 'handlers'):
+        if any(key in node for key in ("block", "tasks", "pre_tasks", "post_tasks", "handlers")):
+            for key in ("block", "rescue", "always", "tasks", "pre_tasks", "post_tasks", "handlers"):
                 yield from _tasks(node.get(key) or [])
         else:
             yield node
@@ -50,7 +49,7 @@ def _tasks(node):
 def _all_tasks():
     found = []
     for path in _task_files():
-        with open(path, encoding='utf-8') as handle:
+        with open(path, encoding="utf-8") as handle:
             data = yaml.safe_load(handle)
         if isinstance(data, list):
             found.extend((os.path.relpath(path, ROOT), task) for task in _tasks(data))
@@ -61,12 +60,12 @@ def _returns_env(task):
     for module in ENV_MODULES:
         if module in task:
             args = task[module] or {}
-            return not (module == 'community.docker.docker_container' and args.get('state') == 'absent')
+            return not (module == "community.docker.docker_container" and args.get("state") == "absent")
     return False
 
 
 def _silent(task):
-    return task.get('no_log') not in (None, False, 'false', 'no')
+    return task.get("no_log") not in (None, False, "false", "no")
 
 
 TASKS = _all_tasks()
@@ -77,16 +76,16 @@ def test_the_scan_finds_tasks():
     assert len(TASKS) > 100
 
 
-@pytest.mark.parametrize('path, task', ENV_TASKS, ids=[task.get('name', '?') for dummy, task in ENV_TASKS])
+@pytest.mark.parametrize("path, task", ENV_TASKS, ids=[task.get("name", "?") for dummy, task in ENV_TASKS])
 def test_a_task_reading_a_containers_environment_is_no_log(path, task):
-    assert _silent(task), '%s: "%s" returns Config.Env without no_log' % (path, task.get('name'))
+    assert _silent(task), '{}: "{}" returns Config.Env without no_log'.format(path, task.get("name"))
 
 
 def test_no_loop_prints_the_items_of_such_a_result():
-    registered = set(task['register'] for dummy, task in ENV_TASKS if task.get('register'))
+    registered = {task["register"] for dummy, task in ENV_TASKS if task.get("register")}
     loud = []
     for path, task in TASKS:
-        loop = ' '.join(str(task.get(key, '')) for key in LOOP_KEYS)
+        loop = " ".join(str(task.get(key, "")) for key in LOOP_KEYS)
         if any(name in loop for name in registered) and not _silent(task):
-            loud.append('%s: "%s"' % (path, task.get('name')))
-    assert loud == [], 'loops print inspect results (Config.Env) at -v: %s' % loud
+            loud.append('{}: "{}"'.format(path, task.get("name")))
+    assert loud == [], f"loops print inspect results (Config.Env) at -v: {loud}"

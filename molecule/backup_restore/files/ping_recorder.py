@@ -1,5 +1,4 @@
 #!/usr/bin/env python3
-# -*- coding: utf-8 -*-
 # Copyright: selfhosted.postiz contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """A healthchecks.io stand-in for the backup_restore scenario: answers every GET/POST on
@@ -31,7 +30,9 @@ def main() -> None:
         def record(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
             body = self.rfile.read(length).decode("utf-8", "replace") if length else ""
-            line = json.dumps({"time": time.time(), "method": self.command, "path": self.path, "body": body[-4000:]})
+            line = json.dumps(
+                {"time": time.time(), "method": self.command, "path": self.path, "body": body[-4000:]}
+            )
             with lock, open(args.log, "a", encoding="utf-8") as handle:
                 handle.write(line + "\n")
             self.send_response(200)
@@ -39,7 +40,7 @@ def main() -> None:
             self.end_headers()
             self.wfile.write(b"OK")
 
-        do_GET = do_POST = do_HEAD = record  # noqa: N815 (http.server's naming)
+        do_GET = do_POST = do_HEAD = record
 
         def log_message(self, *_args) -> None:
             return

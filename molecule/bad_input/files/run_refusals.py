@@ -25,19 +25,41 @@ TAIL_LINES = 150
 
 
 def run_case(spec, case):
-    env = dict(os.environ, **spec["env"],
-               # Messages as JSON strings: never folded across lines.
-               ANSIBLE_CALLBACK_RESULT_FORMAT="json")
+    env = dict(
+        os.environ,
+        **spec["env"],
+        # Messages as JSON strings: never folded across lines.
+        ANSIBLE_CALLBACK_RESULT_FORMAT="json",
+    )
     if spec.get("fact_cache"):
-        env.update(ANSIBLE_GATHERING="smart", ANSIBLE_CACHE_PLUGIN="ansible.builtin.jsonfile",
-                   ANSIBLE_CACHE_PLUGIN_CONNECTION=spec["fact_cache"])
-    command = list(spec["argv"]) + ["--extra-vars", json.dumps(dict(spec["base_vars"], **case["vars"])),
-                                    spec["playbook"]]
+        env.update(
+            ANSIBLE_GATHERING="smart",
+            ANSIBLE_CACHE_PLUGIN="ansible.builtin.jsonfile",
+            ANSIBLE_CACHE_PLUGIN_CONNECTION=spec["fact_cache"],
+        )
+    command = [
+        *list(spec["argv"]),
+        "--extra-vars",
+        json.dumps(dict(spec["base_vars"], **case["vars"])),
+        spec["playbook"],
+    ]
     started = time.monotonic()
-    done = subprocess.run(command, cwd=spec["cwd"], env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                          text=True, timeout=900, check=False)
-    return {"name": case["name"], "rc": done.returncode, "seconds": round(time.monotonic() - started, 1),
-            "tail": done.stdout.splitlines()[-TAIL_LINES:]}
+    done = subprocess.run(
+        command,
+        cwd=spec["cwd"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        timeout=900,
+        check=False,
+    )
+    return {
+        "name": case["name"],
+        "rc": done.returncode,
+        "seconds": round(time.monotonic() - started, 1),
+        "tail": done.stdout.splitlines()[-TAIL_LINES:],
+    }
 
 
 def main():
@@ -46,7 +68,7 @@ def main():
     cases = spec["cases"]
     first = [run_case(spec, case) for case in cases[:1]] if spec.get("fact_cache") else []
     with concurrent.futures.ThreadPoolExecutor(max_workers=jobs) as pool:
-        futures = [pool.submit(run_case, spec, case) for case in cases[len(first):]]
+        futures = [pool.submit(run_case, spec, case) for case in cases[len(first) :]]
         results = first + [future.result() for future in futures]
     json.dump(results, sys.stdout)
 

@@ -160,13 +160,17 @@ def claude_code(e: dict[str, Any]) -> dict[str, Any]:
         return http(e.get("url"), e.get("headers"), CLAUDE_VARS)
     if kind == "sse":
         raise sse_refused("Claude Code")
-    raise ConfigProblem(f"has type {kind!r}: Claude Code would start it as a stdio command, not connect to a URL")
+    raise ConfigProblem(
+        f"has type {kind!r}: Claude Code would start it as a stdio command, not connect to a URL"
+    )
 
 
 def claude_desktop(e: dict[str, Any]) -> dict[str, Any]:
     # The file takes stdio servers only; remote entries are ignored or rejected by the app.
     if "url" in e or "command" not in e:
-        raise ConfigProblem("is not a stdio entry (command, args, env), the only kind Claude Desktop runs from this file")
+        raise ConfigProblem(
+            "is not a stdio entry (command, args, env), the only kind Claude Desktop runs from this file"
+        )
     args, env = e.get("args", []), e.get("env", {})
     if not all(isinstance(a, str) for a in args) or not all(isinstance(v, str) for v in env.values()):
         raise ConfigProblem("has args or env values that are not strings")
@@ -221,7 +225,11 @@ def zed(e: dict[str, Any]) -> dict[str, Any]:
 
 def continue_entry(e: dict[str, Any]) -> dict[str, Any]:
     if e.get("type") != "streamable-http":
-        raise sse_refused("Continue") if e.get("type") == "sse" else ConfigProblem(f"has type {e.get('type')!r}")
+        raise (
+            sse_refused("Continue")
+            if e.get("type") == "sse"
+            else ConfigProblem(f"has type {e.get('type')!r}")
+        )
     if "${{" in json.dumps(e):
         raise ConfigProblem("uses ${{ secrets.… }}, which needs Continue's secret store")
     return http(e.get("url"), (e.get("requestOptions") or {}).get("headers"))
@@ -265,7 +273,11 @@ def keyed(*keys: str) -> Any:
 CLIENTS: dict[str, dict[str, Any]] = {
     "claude_code": {
         "format": "json",
-        "paths": {"user": ("home", ".claude.json"), "local": ("home", ".claude.json"), "project": ("project", ".mcp.json")},
+        "paths": {
+            "user": ("home", ".claude.json"),
+            "local": ("home", ".claude.json"),
+            "project": ("project", ".mcp.json"),
+        },
         "read": claude_code,
     },
     "claude_desktop": {
@@ -302,13 +314,19 @@ CLIENTS: dict[str, dict[str, Any]] = {
     },
     "zed": {
         "format": "jsonc",
-        "paths": {"user": ("home", ".config/zed/settings.json"), "project": ("project", ".zed/settings.json")},
+        "paths": {
+            "user": ("home", ".config/zed/settings.json"),
+            "project": ("project", ".zed/settings.json"),
+        },
         "read": zed,
         "container": "context_servers",
     },
     "continue": {
         "format": "yaml",
-        "paths": {"user": ("home", ".continue/config.yaml"), "project": ("project", ".continue/mcpServers/postiz.yaml")},
+        "paths": {
+            "user": ("home", ".continue/config.yaml"),
+            "project": ("project", ".continue/mcpServers/postiz.yaml"),
+        },
         "read": continue_entry,
         "locate": locate_list("name"),
     },
@@ -336,7 +354,9 @@ def on_root(root: str, path: str) -> str:
     return os.path.join(root, os.path.relpath(path, "/")) if root != "/" else path
 
 
-def connection_for(client: str, scope: str, home: str, project: str, root: str) -> tuple[str, int, dict[str, Any]]:
+def connection_for(
+    client: str, scope: str, home: str, project: str, root: str
+) -> tuple[str, int, dict[str, Any]]:
     """(file, mode, connection) for one target, as that client would read it."""
     spec = CLIENTS[client]
     base, relative = spec["paths"][scope]
@@ -370,7 +390,9 @@ def structured(result: Any) -> Any:
     return json.loads(result.content[0].text)
 
 
-async def exercise(session: ClientSession, expect: list[str], schedule: dict[str, Any] | None) -> dict[str, Any]:
+async def exercise(
+    session: ClientSession, expect: list[str], schedule: dict[str, Any] | None
+) -> dict[str, Any]:
     timings: dict[str, float] = {}
 
     async def timed(step: str, call: Any) -> Any:
@@ -408,20 +430,32 @@ async def exercise(session: ClientSession, expect: list[str], schedule: dict[str
             for c in channels
         ]
         output = structured(
-            await timed("integrationSchedulePostTool", session.call_tool("integrationSchedulePostTool", {"socialPost": posts}))
+            await timed(
+                "integrationSchedulePostTool",
+                session.call_tool("integrationSchedulePostTool", {"socialPost": posts}),
+            )
         )["output"]
         if not isinstance(output, list) or len(output) != len(channels):
             raise RuntimeError(f"integrationSchedulePostTool did not schedule every channel: {output}")
-        report["scheduled"] = {"content": schedule["content"], "date": schedule["date"], "post_ids": [o["postId"] for o in output]}
+        report["scheduled"] = {
+            "content": schedule["content"],
+            "date": schedule["date"],
+            "post_ids": [o["postId"] for o in output],
+        }
     report["ms"] = timings
     return report
 
 
-async def connect(conn: dict[str, Any], home: str, errlog: Any, expect: list[str], schedule: Any) -> dict[str, Any]:
+async def connect(
+    conn: dict[str, Any], home: str, errlog: Any, expect: list[str], schedule: Any
+) -> dict[str, Any]:
     if conn["transport"] == "http":
-        async with streamablehttp_client(conn["url"], headers=conn["headers"], timeout=30) as (read, write, _):
-            async with ClientSession(read, write) as session:
-                return await exercise(session, expect, schedule)
+        async with streamablehttp_client(conn["url"], headers=conn["headers"], timeout=30) as (
+            read,
+            write,
+            _,
+        ), ClientSession(read, write) as session:
+            return await exercise(session, expect, schedule)
     # What a desktop app does: its own environment (HOME is the user's), plus the entry's env.
     env = {**os.environ, "HOME": home, **conn["env"]}
     params = StdioServerParameters(command=conn["command"], args=conn["args"], env=env)
@@ -462,7 +496,7 @@ def preserved(items: list[dict[str, str]], seed_dir: str, root: str) -> list[dic
 async def drive(args: argparse.Namespace) -> list[dict[str, Any]]:
     targets = json.loads(args.targets)
     schedule_targets = set(args.schedule.split(",")) if args.schedule else set()
-    tomorrow = (datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(days=1)).replace(
+    tomorrow = (datetime.datetime.now(datetime.UTC) + datetime.timedelta(days=1)).replace(
         hour=10, minute=0, second=0, microsecond=0
     )
     run_id = secrets.token_hex(4)
@@ -493,7 +527,7 @@ async def drive(args: argparse.Namespace) -> list[dict[str, Any]]:
                 result["ok"] = True
             except ConfigProblem as exc:
                 result["error"] = masked(f"the written configuration {exc}")
-            except BaseException as exc:  # noqa: BLE001 - one client's failure must not hide the others
+            except BaseException as exc:
                 if isinstance(exc, (KeyboardInterrupt, SystemExit)):
                     raise
                 detail = exc
@@ -501,8 +535,12 @@ async def drive(args: argparse.Namespace) -> list[dict[str, Any]]:
                     detail = detail.exceptions[0]
                 result["error"] = masked(f"{type(detail).__name__}: {detail}")
             results.append(result)
-            print(("ok    " if result["ok"] else "FAIL  ") + label + ("" if result["ok"] else ": " + result["error"]),
-                  file=sys.stderr)
+            print(
+                ("ok    " if result["ok"] else "FAIL  ")
+                + label
+                + ("" if result["ok"] else ": " + result["error"]),
+                file=sys.stderr,
+            )
     return results
 
 
@@ -511,13 +549,19 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--home", required=True, help="the throw-away HOME the role wrote into")
     parser.add_argument("--project", required=True, help="project directory of the project-scope targets")
     parser.add_argument("--targets", required=True, help='JSON list of {"client": …, "scope": …}')
-    parser.add_argument("--expect-platforms", required=True, help="comma-separated platforms integrationList must show")
-    parser.add_argument("--schedule", default="", help="comma-separated client:scope labels that schedule a post")
+    parser.add_argument(
+        "--expect-platforms", required=True, help="comma-separated platforms integrationList must show"
+    )
+    parser.add_argument(
+        "--schedule", default="", help="comma-separated client:scope labels that schedule a post"
+    )
     parser.add_argument("--report", required=True, help="where to write the JSON report")
     parser.add_argument("--stderr-log", default=os.devnull, help="where spawned bridges write their stderr")
     parser.add_argument("--preserved", default="[]", help='JSON list of {"seed", "format", "dest"}')
     parser.add_argument("--seed-dir", default=".", help="directory of the seed files")
-    parser.add_argument("--root", default="/", help="a copy of the machine's files (home, project, preserved)")
+    parser.add_argument(
+        "--root", default="/", help="a copy of the machine's files (home, project, preserved)"
+    )
     args = parser.parse_args(argv)
     report = {
         "targets": asyncio.run(drive(args)),

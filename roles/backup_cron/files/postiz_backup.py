@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: selfhosted.postiz contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 # The role installs this file with a `#!/usr/bin/python3` line on top (tasks/install.yml).
@@ -58,7 +57,7 @@ from typing import Any, Iterable, Iterator
 # and Python looks first in the directory of the script it runs. No bytecode cache beside
 # the command: a __pycache__ directory in /usr/local/sbin would be litter.
 sys.dont_write_bytecode = True
-import postiz_stack_model as model  # noqa: E402  pylint: disable=wrong-import-position
+import postiz_stack_model as model
 
 VERSION = "1.0.0"
 MANIFEST_FORMAT = 1
@@ -230,7 +229,13 @@ def record_run(
         {
             "format": 1,
             "history": history,
-            "last_run": {"time": iso(when), "ok": ok, "backup": backup, "error": error, "durations": durations},
+            "last_run": {
+                "time": iso(when),
+                "ok": ok,
+                "backup": backup,
+                "error": error,
+                "durations": durations,
+            },
             "consecutive_successful_days": consecutive_days(history),
         }
     )
@@ -278,7 +283,9 @@ def verify_entries(root: str, entries: list[dict[str, Any]]) -> list[str]:
         if not os.path.isfile(path):
             problems.append(f"{entry['path']} is missing")
         elif os.path.getsize(path) != entry["size"]:
-            problems.append(f"{entry['path']} has {os.path.getsize(path)} bytes, the manifest says {entry['size']}")
+            problems.append(
+                f"{entry['path']} has {os.path.getsize(path)} bytes, the manifest says {entry['size']}"
+            )
         elif sha256_file(path) != entry["sha256"]:
             problems.append(f"{entry['path']} does not match its sha256 in the manifest")
     return problems
@@ -289,7 +296,9 @@ def differing_secrets(host: dict[str, str], backup: dict[str, str]) -> list[str]
     return sorted(name for name in set(host) | set(backup) if host.get(name) != backup.get(name))
 
 
-def count_mismatches(expected: dict[str, int | None], actual: dict[str, int | None]) -> dict[str, list[int | None]]:
+def count_mismatches(
+    expected: dict[str, int | None], actual: dict[str, int | None]
+) -> dict[str, list[int | None]]:
     """Tables whose row counts differ: {table: [expected, actual]}."""
     return {
         table: [expected.get(table), actual.get(table)]
@@ -336,8 +345,12 @@ def free_space_needed(previous_archive_size: int | None) -> int:
 # --------------------------------------------------------------------------------------------
 
 DEFAULTS: dict[str, Any] = {
-    "services": {"app": model.APP_SERVICE, "postgres": model.name_of("database"),
-                 "temporal_postgres": model.name_of("workflow_database"), "temporal": model.TEMPORAL_SERVICE},
+    "services": {
+        "app": model.APP_SERVICE,
+        "postgres": model.name_of("database"),
+        "temporal_postgres": model.name_of("workflow_database"),
+        "temporal": model.TEMPORAL_SERVICE,
+    },
     "postgres": {"user": "postiz-user", "database": "postiz-db-local"},
     "temporal_postgres": {"user": "temporal"},
     # Databases that run outside the stack (postiz_stack_external_database_url, Temporal
@@ -345,14 +358,22 @@ DEFAULTS: dict[str, Any] = {
     "external": {"postgres": False, "temporal_postgres": False},
     "uploads_volume": "postiz-uploads",
     "uploads_path": "/uploads",
-    "secrets_services": {"POSTIZ_POSTGRES_PASSWORD": "postgres", "TEMPORAL_POSTGRES_PASSWORD": "temporal_postgres"},
+    "secrets_services": {
+        "POSTIZ_POSTGRES_PASSWORD": "postgres",
+        "TEMPORAL_POSTGRES_PASSWORD": "temporal_postgres",
+    },
     "quiesce": "pause",
     "health_timeout": 300,
     "command_timeout": 3600,
     "lock_wait_timeout_ms": 60000,
     "retention": {"daily": 7, "weekly": 4, "monthly": 6},
     "age_recipients": [],
-    "drill": {"enabled": True, "tables": ["Organization", "User", "Integration", "Post", "Media"], "memory": "512m", "timeout": 300},
+    "drill": {
+        "enabled": True,
+        "tables": ["Organization", "User", "Integration", "Post", "Media"],
+        "memory": "512m",
+        "timeout": 300,
+    },
     "healthchecks_url": "",
     "ping_timeout": 10,
     "restic": {"repository": "", "password_file": "", "env": {}, "forget": True},
@@ -364,7 +385,11 @@ DEFAULTS: dict[str, Any] = {
 def merge(defaults: dict[str, Any], given: dict[str, Any]) -> dict[str, Any]:
     merged = dict(defaults)
     for key, value in given.items():
-        merged[key] = merge(defaults[key], value) if isinstance(value, dict) and isinstance(defaults.get(key), dict) else value
+        merged[key] = (
+            merge(defaults[key], value)
+            if isinstance(value, dict) and isinstance(defaults.get(key), dict)
+            else value
+        )
     return merged
 
 
@@ -389,17 +414,29 @@ def load_config(path: str) -> dict[str, Any]:
 # --------------------------------------------------------------------------------------------
 
 
-def run_command(argv: list[str], *, input_bytes: bytes | None = None, timeout: float = 600, env: dict[str, str] | None = None) -> str:
+def run_command(
+    argv: list[str],
+    *,
+    input_bytes: bytes | None = None,
+    timeout: float = 600,
+    env: dict[str, str] | None = None,
+) -> str:
     """Run a command, return stdout as text; raise BackupError with its stderr on failure."""
     LOG.debug("run: %s", mask_urls(" ".join(argv)))
     try:
-        proc = subprocess.run(argv, input=input_bytes, capture_output=True, timeout=timeout, check=False, env=env)
+        proc = subprocess.run(
+            argv, input=input_bytes, capture_output=True, timeout=timeout, check=False, env=env
+        )
     except subprocess.TimeoutExpired as exc:
-        raise BackupError(mask_urls(f"{argv[0]} {' '.join(argv[1:3])} did not finish within {timeout:.0f} s")) from exc
+        raise BackupError(
+            mask_urls(f"{argv[0]} {' '.join(argv[1:3])} did not finish within {timeout:.0f} s")
+        ) from exc
     except OSError as exc:
         raise BackupError(f"cannot run {argv[0]}: {exc}") from exc
     if proc.returncode != 0:
-        raise BackupError(mask_urls(f"`{' '.join(argv[:4])} …` failed (exit {proc.returncode}): {tail(proc.stderr)}"))
+        raise BackupError(
+            mask_urls(f"`{' '.join(argv[:4])} …` failed (exit {proc.returncode}): {tail(proc.stderr)}")
+        )
     return proc.stdout.decode("utf-8", "replace")
 
 
@@ -434,7 +471,9 @@ def tail(data: bytes | str, limit: int = 600) -> str:
     return text[-limit:] if text else "(no output)"
 
 
-def stream_command(argv: list[str], *, source: str | None = None, dest: str | None = None, timeout: float = 3600) -> tuple[int, str]:
+def stream_command(
+    argv: list[str], *, source: str | None = None, dest: str | None = None, timeout: float = 3600
+) -> tuple[int, str]:
     """Run a command with a file as stdin and/or its stdout written to a file (binary, no
     copy in memory). Returns (bytes written, sha256 of them)."""
     LOG.debug("stream: %s", mask_urls(" ".join(argv)))
@@ -445,7 +484,9 @@ def stream_command(argv: list[str], *, source: str | None = None, dest: str | No
         stderr = stack.enter_context(tempfile.TemporaryFile())
         out = stack.enter_context(open(dest, "wb")) if dest else None
         try:
-            proc = subprocess.Popen(argv, stdin=stdin, stdout=subprocess.PIPE if out else subprocess.DEVNULL, stderr=stderr)
+            proc = subprocess.Popen(
+                argv, stdin=stdin, stdout=subprocess.PIPE if out else subprocess.DEVNULL, stderr=stderr
+            )
         except OSError as exc:
             raise BackupError(f"cannot run {argv[0]}: {exc}") from exc
         timer = threading.Timer(timeout, proc.kill)
@@ -513,21 +554,36 @@ class Docker:
 
     def compose(self, *args: str, timeout: float | None = None) -> str:
         return self.cli(
-            "compose", "--project-name", self.project, "--project-directory", self.project_dir,
-            "--file", os.path.join(self.project_dir, "compose.yaml"), *args, timeout=timeout,
+            "compose",
+            "--project-name",
+            self.project,
+            "--project-directory",
+            self.project_dir,
+            "--file",
+            os.path.join(self.project_dir, "compose.yaml"),
+            *args,
+            timeout=timeout,
         )
 
     def container(self, service: str) -> dict[str, Any] | None:
         """The service's container, inspected; None if there is none. Which one, of several
         or of one-off ``docker compose run`` containers, is the stack's rule (the model's)."""
         ids = self.cli(
-            "ps", "--all", "--quiet", "--no-trunc",
-            "--filter", f"label=com.docker.compose.project={self.project}",
-            "--filter", f"label=com.docker.compose.service={service}",
+            "ps",
+            "--all",
+            "--quiet",
+            "--no-trunc",
+            "--filter",
+            f"label=com.docker.compose.project={self.project}",
+            "--filter",
+            f"label=com.docker.compose.service={service}",
         ).split()
         if not ids:
             return None
-        found = [dict(ps_entry(inspected), inspected=inspected) for inspected in json.loads(self.cli("inspect", *ids))]
+        found = [
+            dict(ps_entry(inspected), inspected=inspected)
+            for inspected in json.loads(self.cli("inspect", *ids))
+        ]
         chosen = model.select_containers(found).get(service)
         return chosen["inspected"] if chosen else None
 
@@ -536,9 +592,13 @@ class Docker:
 
     def volume(self, name: str) -> str | None:
         found = self.cli(
-            "volume", "ls", "--quiet",
-            "--filter", f"label=com.docker.compose.project={self.project}",
-            "--filter", f"label=com.docker.compose.volume={name}",
+            "volume",
+            "ls",
+            "--quiet",
+            "--filter",
+            f"label=com.docker.compose.project={self.project}",
+            "--filter",
+            f"label=com.docker.compose.volume={name}",
         ).split()
         return found[0] if found else None
 
@@ -553,7 +613,9 @@ class Docker:
             if state["Status"] in ("exited", "dead"):
                 raise BackupError(f"{what} stopped ({state['Status']}, exit {state.get('ExitCode')})")
             if time.monotonic() > deadline:
-                raise BackupError(f"{what} is not healthy after {timeout:.0f} s (state {state['Status']}, health {health})")
+                raise BackupError(
+                    f"{what} is not healthy after {timeout:.0f} s (state {state['Status']}, health {health})"
+                )
             time.sleep(1)
 
     def wait_postgres(self, container: str, user: str, timeout: float, what: str) -> None:
@@ -564,7 +626,8 @@ class Docker:
         while True:
             probe = subprocess.run(
                 [self.binary, "exec", container, "pg_isready", "-q", "-h", "127.0.0.1", "-U", user],
-                capture_output=True, check=False,
+                capture_output=True,
+                check=False,
             )
             if probe.returncode == 0:
                 return
@@ -600,7 +663,9 @@ class Pinger:
         data = ping_body(body)
         for attempt in range(1, 4):
             try:
-                with urllib.request.urlopen(urllib.request.Request(url, data=data, method="POST"), timeout=self.timeout):
+                with urllib.request.urlopen(
+                    urllib.request.Request(url, data=data, method="POST"), timeout=self.timeout
+                ):
                     return
             except (urllib.error.URLError, OSError) as exc:
                 LOG.warning("ping %s failed (attempt %d of 3): %s", kind, attempt, exc)
@@ -615,7 +680,7 @@ def ping_body(body: str) -> bytes:
         return data
     data = data[-PING_BODY_LIMIT:]
     newline = data.find(b"\n")
-    return data[newline + 1:] if newline >= 0 else data.decode("utf-8", "ignore").encode("utf-8")
+    return data[newline + 1 :] if newline >= 0 else data.decode("utf-8", "ignore").encode("utf-8")
 
 
 def read_json(path: str, default: Any) -> Any:
@@ -757,7 +822,11 @@ def locate_backup(backup_dir: str, wanted: str, project: str) -> dict[str, Any]:
     if wanted == "latest":
         regular = [manifest for manifest in backups if manifest["kind"] == REGULAR]
         if not regular:
-            others = f" (only pre-restore backups: {', '.join(m['id'] for m in backups)}; give one by its id)" if backups else ""
+            others = (
+                f" (only pre-restore backups: {', '.join(m['id'] for m in backups)}; give one by its id)"
+                if backups
+                else ""
+            )
             raise BackupError(f"there is no complete backup of project {project} in {backup_dir}{others}")
         return regular[-1]
     if not backups:
@@ -765,7 +834,9 @@ def locate_backup(backup_dir: str, wanted: str, project: str) -> dict[str, Any]:
     for manifest in backups:
         if manifest["id"] == wanted:
             return manifest
-    raise BackupError(f"no backup {wanted} of project {project} in {backup_dir}; there are: {', '.join(m['id'] for m in backups)}")
+    raise BackupError(
+        f"no backup {wanted} of project {project} in {backup_dir}; there are: {', '.join(m['id'] for m in backups)}"
+    )
 
 
 def is_own_leftover(name: str, project: str) -> bool:
@@ -791,11 +862,15 @@ def extract_backup(manifest: dict[str, Any], dest: str, identity: str | None, ag
     with contextlib.ExitStack() as stack:
         if archive.get("encryption") == "age":
             if not identity:
-                raise BackupError(f"backup {manifest['id']} is encrypted with age; give the identity file (--identity)")
+                raise BackupError(
+                    f"backup {manifest['id']} is encrypted with age; give the identity file (--identity)"
+                )
             if not os.path.isfile(identity):
                 raise BackupError(f"the age identity file {identity} does not exist")
             stderr = stack.enter_context(tempfile.TemporaryFile())
-            proc = subprocess.Popen([age_binary, "--decrypt", "--identity", identity, path], stdout=subprocess.PIPE, stderr=stderr)
+            proc = subprocess.Popen(
+                [age_binary, "--decrypt", "--identity", identity, path], stdout=subprocess.PIPE, stderr=stderr
+            )
             source = proc.stdout
         else:
             source = stack.enter_context(open(path, "rb"))
@@ -847,7 +922,9 @@ class BackupRun:
     "<id>-pre-restore" with kind "pre-restore" in its manifest; it applies no retention and
     makes no off-site copy (the restore that follows must not wait for either)."""
 
-    def __init__(self, config: dict[str, Any], when: dt.datetime, kind: str = REGULAR, keep: Iterable[str] = ()):
+    def __init__(
+        self, config: dict[str, Any], when: dt.datetime, kind: str = REGULAR, keep: Iterable[str] = ()
+    ):
         self.config = config
         self.when = when
         self.kind = kind
@@ -884,9 +961,13 @@ class BackupRun:
             kind, _sentence = problem
             if kind in ("missing", "stopped"):
                 status = container["State"]["Status"] if container else "missing"
-                raise BackupError(f"service {service} of project {self.project} is not running ({status}); nothing was backed up")
+                raise BackupError(
+                    f"service {service} of project {self.project} is not running ({status}); nothing was backed up"
+                )
             health = (container["State"].get("Health") or {}).get("Status")
-            raise BackupError(f"service {service} of project {self.project} is {health}; nothing was backed up")
+            raise BackupError(
+                f"service {service} of project {self.project} is {health}; nothing was backed up"
+            )
         return container
 
     # -- steps ---------------------------------------------------------------------------
@@ -914,7 +995,9 @@ class BackupRun:
                 continue
             if is_own_leftover(name, self.project):
                 LOG.warning("removing %s left by an interrupted run", name)
-            elif LEGACY_LEFTOVER_RE.match(name) and time.time() - os.lstat(path).st_mtime > LEGACY_LEFTOVER_AGE:
+            elif (
+                LEGACY_LEFTOVER_RE.match(name) and time.time() - os.lstat(path).st_mtime > LEGACY_LEFTOVER_AGE
+            ):
                 LOG.warning("removing %s left by an interrupted run of an earlier version", name)
             else:
                 continue
@@ -926,7 +1009,9 @@ class BackupRun:
         needed = free_space_needed(previous)
         free = shutil.disk_usage(self.backup_dir).free
         if free < needed:
-            raise BackupError(f"{self.backup_dir} has {free // 2**20} MiB free; a backup needs about {needed // 2**20} MiB")
+            raise BackupError(
+                f"{self.backup_dir} has {free // 2**20} MiB free; a backup needs about {needed // 2**20} MiB"
+            )
 
     def image_versions(self) -> dict[str, Any]:
         images = {}
@@ -939,10 +1024,26 @@ class BackupRun:
     def temporal_databases(self, container_id: str) -> list[dict[str, str]]:
         user = self.config["temporal_postgres"]["user"]
         output = self.docker.cli(
-            "exec", container_id, "psql", "-X", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-U", user, "-d", "template1", "-c",
+            "exec",
+            container_id,
+            "psql",
+            "-X",
+            "-A",
+            "-t",
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-U",
+            user,
+            "-d",
+            "template1",
+            "-c",
             "SELECT datname || '|' || pg_get_userbyid(datdba) FROM pg_database WHERE datallowconn AND NOT datistemplate ORDER BY 1",
         )
-        return [dict(zip(("database", "owner"), line.split("|", 1))) for line in output.splitlines() if line.strip()]
+        return [
+            dict(zip(("database", "owner"), line.split("|", 1)))
+            for line in output.splitlines()
+            if line.strip()
+        ]
 
     def dump(self, container_id: str, service: str, user: str, database: str, owner: str) -> None:
         rel = f"db/{service}/{database}.dump"
@@ -950,15 +1051,41 @@ class BackupRun:
         os.makedirs(os.path.dirname(dest), mode=0o700, exist_ok=True)
         lock_wait = f"--lock-wait-timeout={int(self.config['lock_wait_timeout_ms'])}"
         size = stream_command(
-            [self.docker.binary, "exec", container_id, "pg_dump", "-Fc", lock_wait, "-U", user, "-d", database],
-            dest=dest, timeout=float(self.config["command_timeout"]),
+            [
+                self.docker.binary,
+                "exec",
+                container_id,
+                "pg_dump",
+                "-Fc",
+                lock_wait,
+                "-U",
+                user,
+                "-d",
+                database,
+            ],
+            dest=dest,
+            timeout=float(self.config["command_timeout"]),
         )[0]
         LOG.info("dumped %s/%s (%d bytes)", service, database, size)
-        self.databases.append({"service": service, "database": database, "owner": owner, "user": user, "file": rel})
+        self.databases.append(
+            {"service": service, "database": database, "owner": owner, "user": user, "file": rel}
+        )
 
     def counts(self, container_id: str, user: str, database: str) -> dict[str, int | None]:
         output = self.docker.cli(
-            "exec", "-i", container_id, "psql", "-X", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-U", user, "-d", database,
+            "exec",
+            "-i",
+            container_id,
+            "psql",
+            "-X",
+            "-A",
+            "-t",
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-U",
+            user,
+            "-d",
+            database,
             input_bytes=counts_query(self.config["drill"]["tables"]).encode(),
         )
         return parse_counts(output)
@@ -1028,7 +1155,9 @@ class BackupRun:
         and says nothing about the backup.)"""
         if self.config["quiesce"] == "stop":
             with self.timed("app_healthy_again"):
-                self.docker.wait_healthy(container_id, float(self.config["health_timeout"]), "the app after the dumps")
+                self.docker.wait_healthy(
+                    container_id, float(self.config["health_timeout"]), "the app after the dumps"
+                )
             return
         status = self.docker.state(container_id)["Status"]
         if status != "running":
@@ -1037,15 +1166,33 @@ class BackupRun:
     def archive_uploads(self, image_id: str) -> None:
         volume = self.docker.volume(self.config["uploads_volume"])
         if volume is None:
-            raise BackupError(f"the uploads volume {self.config['uploads_volume']} of project {self.project} does not exist")
+            raise BackupError(
+                f"the uploads volume {self.config['uploads_volume']} of project {self.project} does not exist"
+            )
         dest = os.path.join(self.payload, "uploads.tar")
         # The PostgreSQL image is already on the host (its container runs): no pull, no network.
         size = stream_command(
             [
-                self.docker.binary, "run", "--rm", "--pull=never", "--network=none", "--label", f"{HELPER_LABEL}={self.project}",
-                "--volume", f"{volume}:/uploads:ro", "--entrypoint", "tar", image_id, "-cf", "-", "-C", "/uploads", ".",
+                self.docker.binary,
+                "run",
+                "--rm",
+                "--pull=never",
+                "--network=none",
+                "--label",
+                f"{HELPER_LABEL}={self.project}",
+                "--volume",
+                f"{volume}:/uploads:ro",
+                "--entrypoint",
+                "tar",
+                image_id,
+                "-cf",
+                "-",
+                "-C",
+                "/uploads",
+                ".",
             ],
-            dest=dest, timeout=float(self.config["command_timeout"]),
+            dest=dest,
+            timeout=float(self.config["command_timeout"]),
         )[0]
         LOG.info("archived the uploads volume (%d bytes)", size)
 
@@ -1055,7 +1202,9 @@ class BackupRun:
         for sub in ("env", "dynamicconfig"):
             directory = os.path.join(project_dir, sub)
             if os.path.isdir(directory):
-                sources += [(f"{sub}/{name}", os.path.join(directory, name)) for name in sorted(os.listdir(directory))]
+                sources += [
+                    (f"{sub}/{name}", os.path.join(directory, name)) for name in sorted(os.listdir(directory))
+                ]
         sources.append(("secrets/secrets.json", os.path.join(self.config["secrets_dir"], "secrets.json")))
         for rel, src in sources:
             if not os.path.isfile(src):
@@ -1073,22 +1222,54 @@ class BackupRun:
         user, database = postiz_dump["user"], postiz_dump["database"]
         drill = self.config["drill"]
         self.docker.cli(
-            "run", "--detach", "--rm", "--pull=never", "--network=none", "--name", name, "--label", f"{DRILL_LABEL}={self.project}",
-            "--memory", drill["memory"], "--env", f"POSTGRES_USER={user}", "--env", f"POSTGRES_DB={database}",
-            "--env", f"POSTGRES_PASSWORD={secrets.token_hex(16)}", image_id,
+            "run",
+            "--detach",
+            "--rm",
+            "--pull=never",
+            "--network=none",
+            "--name",
+            name,
+            "--label",
+            f"{DRILL_LABEL}={self.project}",
+            "--memory",
+            drill["memory"],
+            "--env",
+            f"POSTGRES_USER={user}",
+            "--env",
+            f"POSTGRES_DB={database}",
+            "--env",
+            f"POSTGRES_PASSWORD={secrets.token_hex(16)}",
+            image_id,
         )
         try:
             self.docker.wait_postgres(name, user, float(drill["timeout"]), "the drill's PostgreSQL")
             stream_command(
-                [self.docker.binary, "exec", "-i", name, "pg_restore", "--exit-on-error", "--no-owner", "-U", user, "-d", database],
-                source=os.path.join(self.payload, *postiz_dump["file"].split("/")), timeout=float(drill["timeout"]),
+                [
+                    self.docker.binary,
+                    "exec",
+                    "-i",
+                    name,
+                    "pg_restore",
+                    "--exit-on-error",
+                    "--no-owner",
+                    "-U",
+                    user,
+                    "-d",
+                    database,
+                ],
+                source=os.path.join(self.payload, *postiz_dump["file"].split("/")),
+                timeout=float(drill["timeout"]),
             )
             restored = self.counts(name, user, database)
         finally:
-            subprocess.run([self.docker.binary, "rm", "--force", "--volumes", name], capture_output=True, check=False)
+            subprocess.run(
+                [self.docker.binary, "rm", "--force", "--volumes", name], capture_output=True, check=False
+            )
         mismatches = count_mismatches(self.live_counts, restored)
         if mismatches:
-            raise BackupError(f"restore drill: row counts differ from the live database (table: [live, restored]): {mismatches}")
+            raise BackupError(
+                f"restore drill: row counts differ from the live database (table: [live, restored]): {mismatches}"
+            )
         LOG.info("restore drill passed: %s", restored)
         return {"ok": True, "counts": restored}
 
@@ -1097,7 +1278,8 @@ class BackupRun:
         for entry in dumps:
             stream_command(
                 [self.docker.binary, "exec", "-i", container_id, "pg_restore", "--list"],
-                source=os.path.join(self.payload, *entry["file"].split("/")), timeout=600,
+                source=os.path.join(self.payload, *entry["file"].split("/")),
+                timeout=600,
             )
 
     def write_archive(self) -> tuple[dict[str, Any], list[dict[str, Any]]]:
@@ -1139,7 +1321,9 @@ class BackupRun:
 
     def _add_members(self, tar: tarfile.TarFile, members: list[dict[str, Any]]) -> None:
         for entry in members:
-            info = tar.gettarinfo(os.path.join(self.payload, *entry["path"].split("/")), arcname=entry["path"])
+            info = tar.gettarinfo(
+                os.path.join(self.payload, *entry["path"].split("/")), arcname=entry["path"]
+            )
             info.uid = info.gid = 0
             info.uname = info.gname = "root"
             with open(os.path.join(self.payload, *entry["path"].split("/")), "rb") as handle:
@@ -1156,9 +1340,18 @@ class BackupRun:
         backups = list_backups(self.backup_dir, self.project)
         regular = [m for m in backups if m["kind"] == REGULAR]
         safety = [m for m in backups if m["kind"] == PRE_RESTORE]
-        keep = select_retained([m["id"] for m in regular], int(retention["daily"]), int(retention["weekly"]), int(retention["monthly"]))
-        keep_safety = select_retained_pre_restore([m["id"] for m in safety], self.when, int(retention["daily"]))
-        going = [m for m in regular if m["id"] not in keep] + [m for m in safety if m["id"] not in keep_safety]
+        keep = select_retained(
+            [m["id"] for m in regular],
+            int(retention["daily"]),
+            int(retention["weekly"]),
+            int(retention["monthly"]),
+        )
+        keep_safety = select_retained_pre_restore(
+            [m["id"] for m in safety], self.when, int(retention["daily"])
+        )
+        going = [m for m in regular if m["id"] not in keep] + [
+            m for m in safety if m["id"] not in keep_safety
+        ]
         removed = []
         for manifest in sorted(going, key=lambda m: m["id"]):
             shutil.rmtree(manifest["path"])
@@ -1174,31 +1367,62 @@ class BackupRun:
         binary = shutil.which("restic", path=SAFE_PATH)
         if not binary:
             raise BackupError("a restic repository is configured but the restic command is not installed")
-        env = {"PATH": SAFE_PATH, "HOME": os.environ.get("HOME", "/root"), "RESTIC_REPOSITORY": restic["repository"]}
+        env = {
+            "PATH": SAFE_PATH,
+            "HOME": os.environ.get("HOME", "/root"),
+            "RESTIC_REPOSITORY": restic["repository"],
+        }
         env.update({k: str(v) for k, v in (restic.get("env") or {}).items()})
         if restic.get("password_file"):
             env["RESTIC_PASSWORD_FILE"] = restic["password_file"]
         tag = f"postiz-project={self.project}"
         local_time = self.when.astimezone().strftime("%Y-%m-%d %H:%M:%S")
         run_command(
-            [binary, "backup", "--quiet", "--tag", tag, "--host", platform.node(), "--time", local_time, final_dir],
-            env=env, timeout=float(self.config["command_timeout"]),
+            [
+                binary,
+                "backup",
+                "--quiet",
+                "--tag",
+                tag,
+                "--host",
+                platform.node(),
+                "--time",
+                local_time,
+                final_dir,
+            ],
+            env=env,
+            timeout=float(self.config["command_timeout"]),
         )
         if restic.get("forget", True):
             retention = self.config["retention"]
             run_command(
                 [
-                    binary, "forget", "--quiet", "--prune", "--tag", tag, "--group-by", "host,tags",
-                    "--keep-daily", str(retention["daily"]), "--keep-weekly", str(retention["weekly"]),
-                    "--keep-monthly", str(retention["monthly"]),
+                    binary,
+                    "forget",
+                    "--quiet",
+                    "--prune",
+                    "--tag",
+                    tag,
+                    "--group-by",
+                    "host,tags",
+                    "--keep-daily",
+                    str(retention["daily"]),
+                    "--keep-weekly",
+                    str(retention["weekly"]),
+                    "--keep-monthly",
+                    str(retention["monthly"]),
                 ],
-                env=env, timeout=float(self.config["command_timeout"]),
+                env=env,
+                timeout=float(self.config["command_timeout"]),
             )
         LOG.info("copied %s to the restic repository", self.ident)
 
     # -- the whole run -------------------------------------------------------------------
     def check_new(self) -> None:
-        if any(m["id"] == self.ident and m["kind"] == self.kind for m in list_backups(self.backup_dir, self.project)):
+        if any(
+            m["id"] == self.ident and m["kind"] == self.kind
+            for m in list_backups(self.backup_dir, self.project)
+        ):
             raise BackupError(f"backup {self.ident} already exists")
 
     def publish(self, manifest: dict[str, Any]) -> str:
@@ -1230,12 +1454,19 @@ class BackupRun:
 
         external = self.config["external"]
         postgres = None if external["postgres"] else self.service_container("postgres", required=True)
-        temporal_pg = None if external["temporal_postgres"] else self.service_container("temporal_postgres", required=True)
+        temporal_pg = (
+            None
+            if external["temporal_postgres"]
+            else self.service_container("temporal_postgres", required=True)
+        )
         app = self.service_container("app", required=False)
         helper_image = helper_image_of(postgres, temporal_pg, app)
         for key in ("postgres", "temporal_postgres"):
             if external[key]:
-                LOG.warning("the %s database runs outside the stack and is not in this backup; back it up where it runs", key)
+                LOG.warning(
+                    "the %s database runs outside the stack and is not in this backup; back it up where it runs",
+                    key,
+                )
         images = self.image_versions()
         temporal_dbs = self.temporal_databases(temporal_pg["Id"]) if temporal_pg else []
         os.makedirs(self.payload, mode=0o700)
@@ -1245,9 +1476,14 @@ class BackupRun:
             if postgres:
                 self.dump(postgres["Id"], self.config["services"]["postgres"], pg_user, pg_db, pg_user)
                 self.live_counts = self.counts(postgres["Id"], pg_user, pg_db)
-            temporal_service, temporal_user = self.config["services"]["temporal_postgres"], self.config["temporal_postgres"]["user"]
+            temporal_service, temporal_user = (
+                self.config["services"]["temporal_postgres"],
+                self.config["temporal_postgres"]["user"],
+            )
             for entry in temporal_dbs:
-                self.dump(temporal_pg["Id"], temporal_service, temporal_user, entry["database"], entry["owner"])
+                self.dump(
+                    temporal_pg["Id"], temporal_service, temporal_user, entry["database"], entry["owner"]
+                )
 
         with self.timed("uploads"):
             self.archive_uploads(helper_image)
@@ -1257,7 +1493,10 @@ class BackupRun:
             with self.timed("drill"):
                 drill = self.drill(postgres["Image"], self.databases[0])
         if temporal_pg:
-            self.check_dump_lists(temporal_pg["Id"], [d for d in self.databases if d["service"] == temporal_pg_service(self.config)])
+            self.check_dump_lists(
+                temporal_pg["Id"],
+                [d for d in self.databases if d["service"] == temporal_pg_service(self.config)],
+            )
         with self.timed("archive"):
             archive, members = self.write_archive()
         shutil.rmtree(self.payload)
@@ -1286,14 +1525,25 @@ class BackupRun:
             "durations": self.durations,
         }
         final_dir = self.publish(manifest)
-        LOG.info("%s %s complete: %s (%d bytes)", "pre-restore backup" if self.kind == PRE_RESTORE else "backup",
-                 self.ident, archive["name"], archive["size"])
+        LOG.info(
+            "%s %s complete: %s (%d bytes)",
+            "pre-restore backup" if self.kind == PRE_RESTORE else "backup",
+            self.ident,
+            archive["name"],
+            archive["size"],
+        )
         removed = self.apply_retention()
         with self.timed("offsite"):
             self.offsite(final_dir)
         self.durations["total"] = round(time.monotonic() - started, 2)
-        return {"backup": self.ident, "kind": self.kind, "path": final_dir, "removed": removed, "archive": archive,
-                "durations": self.durations}
+        return {
+            "backup": self.ident,
+            "kind": self.kind,
+            "path": final_dir,
+            "removed": removed,
+            "archive": archive,
+            "durations": self.durations,
+        }
 
 
 # --------------------------------------------------------------------------------------------
@@ -1323,8 +1573,10 @@ def read_marker(config: dict[str, Any]) -> dict[str, Any] | None:
 def interrupted_message(marker: dict[str, Any]) -> str:
     """What an interrupted restore's marker says, for people."""
     backup = (marker.get("backup") or {}).get("id") or "(unknown)"
-    text = (f"a restore of backup {backup} started at {marker.get('started') or '(unknown)'} did not finish "
-            f"({MARKER_NAME} is in the state directory), so the project's data may be half-restored")
+    text = (
+        f"a restore of backup {backup} started at {marker.get('started') or '(unknown)'} did not finish "
+        f"({MARKER_NAME} is in the state directory), so the project's data may be half-restored"
+    )
     safety = marker.get("safety_backup") or {}
     if safety.get("id"):
         text += f"; the state from before that restore is the pre-restore backup {safety['id']}"
@@ -1338,7 +1590,9 @@ def resume_target(marker: dict[str, Any]) -> str:
         return backup["path"]
     if backup.get("id"):
         return backup["id"]
-    raise BackupError(f"{interrupted_message(marker)}; its record names no backup: give the backup to restore (--backup)")
+    raise BackupError(
+        f"{interrupted_message(marker)}; its record names no backup: give the backup to restore (--backup)"
+    )
 
 
 class Restore:
@@ -1350,7 +1604,9 @@ class Restore:
     manifest, and only then the marker removed. A restore killed in between leaves the
     marker: scheduled runs refuse until a restore completes (see command_run)."""
 
-    def __init__(self, config: dict[str, Any], source: str, manifest: dict[str, Any], keep: Iterable[str] = ()):
+    def __init__(
+        self, config: dict[str, Any], source: str, manifest: dict[str, Any], keep: Iterable[str] = ()
+    ):
         self.config = config
         self.source = source
         self.manifest = manifest
@@ -1368,8 +1624,12 @@ class Restore:
             rel = entry["path"]
             if not rel.startswith("config/"):
                 continue
-            inner = rel[len("config/"):]
-            host = self.secrets_path if inner == "secrets/secrets.json" else os.path.join(self.project_dir, *inner.split("/"))
+            inner = rel[len("config/") :]
+            host = (
+                self.secrets_path
+                if inner == "secrets/secrets.json"
+                else os.path.join(self.project_dir, *inner.split("/"))
+            )
             targets.append((rel, host, entry["mode"]))
         return targets
 
@@ -1405,7 +1665,19 @@ class Restore:
 
     def psql(self, container_id: str, user: str, database: str, sql: str) -> str:
         return self.docker.cli(
-            "exec", "-i", container_id, "psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-U", user, "-d", database, input_bytes=sql.encode(),
+            "exec",
+            "-i",
+            container_id,
+            "psql",
+            "-X",
+            "-q",
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-U",
+            user,
+            "-d",
+            database,
+            input_bytes=sql.encode(),
         )
 
     def restore_databases(self) -> None:
@@ -1415,12 +1687,27 @@ class Restore:
             if container is None or container["State"]["Status"] != "running":
                 raise BackupError(f"{entry['service']} must run to restore {entry['database']}")
             admin = self.config[key]["user"]
-            self.docker.wait_postgres(container["Id"], admin, float(self.config["health_timeout"]), entry["service"])
+            self.docker.wait_postgres(
+                container["Id"], admin, float(self.config["health_timeout"]), entry["service"]
+            )
             name = entry["database"].replace('"', '""')
             self.psql(container["Id"], admin, "template1", f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE);')
             stream_command(
-                [self.docker.binary, "exec", "-i", container["Id"], "pg_restore", "--create", "--exit-on-error", "-U", admin, "-d", "template1"],
-                source=os.path.join(self.source, *entry["file"].split("/")), timeout=float(self.config["command_timeout"]),
+                [
+                    self.docker.binary,
+                    "exec",
+                    "-i",
+                    container["Id"],
+                    "pg_restore",
+                    "--create",
+                    "--exit-on-error",
+                    "-U",
+                    admin,
+                    "-d",
+                    "template1",
+                ],
+                source=os.path.join(self.source, *entry["file"].split("/")),
+                timeout=float(self.config["command_timeout"]),
             )
             LOG.info("restored %s/%s", entry["service"], entry["database"])
 
@@ -1436,20 +1723,43 @@ class Restore:
                 continue
             user = self.config[key]["user"].replace('"', '""')
             password = restored[secret].replace("'", "''")
-            self.psql(container["Id"], self.config[key]["user"], "template1", f"ALTER ROLE \"{user}\" PASSWORD '{password}';")
+            self.psql(
+                container["Id"],
+                self.config[key]["user"],
+                "template1",
+                f"ALTER ROLE \"{user}\" PASSWORD '{password}';",
+            )
 
     def restore_uploads(self) -> None:
         volume = self.docker.volume(self.config["uploads_volume"])
         if volume is None:
             raise BackupError(f"the uploads volume {self.config['uploads_volume']} does not exist")
-        image = helper_image_of(*(self.docker.container(self.config["services"][key]) for key in ("postgres", "temporal_postgres", "app")))
+        image = helper_image_of(
+            *(
+                self.docker.container(self.config["services"][key])
+                for key in ("postgres", "temporal_postgres", "app")
+            )
+        )
         stream_command(
             [
-                self.docker.binary, "run", "--rm", "-i", "--pull=never", "--network=none", "--label", f"{HELPER_LABEL}={self.config['project_name']}",
-                "--volume", f"{volume}:/uploads", "--entrypoint", "sh", image, "-c",
+                self.docker.binary,
+                "run",
+                "--rm",
+                "-i",
+                "--pull=never",
+                "--network=none",
+                "--label",
+                f"{HELPER_LABEL}={self.config['project_name']}",
+                "--volume",
+                f"{volume}:/uploads",
+                "--entrypoint",
+                "sh",
+                image,
+                "-c",
                 "find /uploads -mindepth 1 -delete && tar -xf - -C /uploads",
             ],
-            source=os.path.join(self.source, "uploads.tar"), timeout=float(self.config["command_timeout"]),
+            source=os.path.join(self.source, "uploads.tar"),
+            timeout=float(self.config["command_timeout"]),
         )
         LOG.info("restored the uploads volume")
 
@@ -1479,21 +1789,24 @@ class Restore:
 
     def write_marker(self, restore_config: bool, safety: dict[str, Any] | None, skipped: str | None) -> None:
         """On the disk (fsync, atomic rename, 0600) before anything of the project changes."""
-        write_json(self.marker_path, {
-            "format": 1,
-            "project": self.config["project_name"],
-            "started": iso(now_utc()),
-            "pid": os.getpid(),
-            "backup": {
-                "id": self.manifest["id"],
-                "created": self.manifest.get("created"),
-                # Where a rerun finds the backup again: its directory, not the unpacked copy.
-                "path": self.manifest.get("source") or self.manifest.get("path") or self.source,
+        write_json(
+            self.marker_path,
+            {
+                "format": 1,
+                "project": self.config["project_name"],
+                "started": iso(now_utc()),
+                "pid": os.getpid(),
+                "backup": {
+                    "id": self.manifest["id"],
+                    "created": self.manifest.get("created"),
+                    # Where a rerun finds the backup again: its directory, not the unpacked copy.
+                    "path": self.manifest.get("source") or self.manifest.get("path") or self.source,
+                },
+                "restore_config": bool(restore_config),
+                "safety_backup": safety,
+                "safety_skipped": skipped,
             },
-            "restore_config": bool(restore_config),
-            "safety_backup": safety,
-            "safety_skipped": skipped,
-        })
+        )
 
     def verify_counts(self) -> dict[str, int | None] | None:
         """The restored Postiz database's row counts, which must be the manifest's."""
@@ -1501,24 +1814,46 @@ class Restore:
         if not expected or self.config["external"]["postgres"]:
             return None
         service = self.config["services"]["postgres"]
-        database = next((d["database"] for d in self.manifest.get("databases", []) if d["service"] == service),
-                        self.config["postgres"]["database"])
+        database = next(
+            (d["database"] for d in self.manifest.get("databases", []) if d["service"] == service),
+            self.config["postgres"]["database"],
+        )
         container = self.docker.container(service)
         if container is None:
             raise BackupError(f"{service} is gone; the restored rows cannot be counted")
         output = self.docker.cli(
-            "exec", "-i", container["Id"], "psql", "-X", "-A", "-t", "-v", "ON_ERROR_STOP=1",
-            "-U", self.config["postgres"]["user"], "-d", database, input_bytes=counts_query(expected).encode(),
+            "exec",
+            "-i",
+            container["Id"],
+            "psql",
+            "-X",
+            "-A",
+            "-t",
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-U",
+            self.config["postgres"]["user"],
+            "-d",
+            database,
+            input_bytes=counts_query(expected).encode(),
         )
         restored = parse_counts(output)
         mismatches = count_mismatches(expected, restored)
         if mismatches:
-            raise BackupError(f"the restored database does not hold the backup's rows (table: [backup, restored]): {mismatches}")
+            raise BackupError(
+                f"the restored database does not hold the backup's rows (table: [backup, restored]): {mismatches}"
+            )
         LOG.info("row counts match the backup: %s", restored)
         return restored
 
-    def execute(self, restore_config: bool, start: bool, *, previous: dict[str, Any] | None = None,
-                safety_backup: bool = True) -> dict[str, Any]:
+    def execute(
+        self,
+        restore_config: bool,
+        start: bool,
+        *,
+        previous: dict[str, Any] | None = None,
+        safety_backup: bool = True,
+    ) -> dict[str, Any]:
         """previous: the marker of an interrupted restore. Its pre-restore backup stays the
         way back (the data now is half-restored: not worth a backup), and when the same
         backup is restored again, so does its choice to restore the configuration."""
@@ -1527,8 +1862,12 @@ class Restore:
         self.check_secrets(restore_config)
         if previous is not None:
             safety, skipped = previous.get("safety_backup"), previous.get("safety_skipped")
-            LOG.warning("%s; restoring backup %s %s", interrupted_message(previous), self.manifest["id"],
-                        "again" if resuming else "instead, as asked")
+            LOG.warning(
+                "%s; restoring backup %s %s",
+                interrupted_message(previous),
+                self.manifest["id"],
+                "again" if resuming else "instead, as asked",
+            )
         elif safety_backup:
             safety, skipped = self.take_safety_backup()
         else:
@@ -1543,11 +1882,19 @@ class Restore:
         # Create every container, network and volume (the uploads volume included) without
         # starting the app, then only the two databases.
         self.docker.compose("up", "--no-start", timeout=600)
-        databases = [services[key] for key in ("postgres", "temporal_postgres") if not self.config["external"][key]]
+        databases = [
+            services[key] for key in ("postgres", "temporal_postgres") if not self.config["external"][key]
+        ]
         if databases:
             self.docker.compose(
-                "up", "--detach", "--wait", "--wait-timeout", str(int(self.config["health_timeout"])), "--no-deps",
-                *databases, timeout=float(self.config["health_timeout"]) + 60,
+                "up",
+                "--detach",
+                "--wait",
+                "--wait-timeout",
+                str(int(self.config["health_timeout"])),
+                "--no-deps",
+                *databases,
+                timeout=float(self.config["health_timeout"]) + 60,
             )
         self.restore_databases()
         if restore_config or written:
@@ -1557,15 +1904,29 @@ class Restore:
         # Every piece of data is the backup's now: a backup of it is a good backup again.
         os.unlink(self.marker_path)
         fsync_path(os.path.dirname(self.marker_path))
-        LOG.info("backup %s restored%s", self.manifest["id"],
-                 f"; the state before is the pre-restore backup {safety['id']}" if safety else "")
+        LOG.info(
+            "backup %s restored%s",
+            self.manifest["id"],
+            f"; the state before is the pre-restore backup {safety['id']}" if safety else "",
+        )
         if start:
             self.docker.compose(
-                "up", "--detach", "--wait", "--wait-timeout", str(int(self.config["health_timeout"])),
+                "up",
+                "--detach",
+                "--wait",
+                "--wait-timeout",
+                str(int(self.config["health_timeout"])),
                 timeout=float(self.config["health_timeout"]) + 60,
             )
-        return {"backup": self.manifest["id"], "config_written": written, "started": start, "row_counts": counts,
-                "safety_backup": safety, "safety_skipped": skipped, "resumed": previous is not None}
+        return {
+            "backup": self.manifest["id"],
+            "config_written": written,
+            "started": start,
+            "row_counts": counts,
+            "safety_backup": safety,
+            "safety_skipped": skipped,
+            "resumed": previous is not None,
+        }
 
 
 # --------------------------------------------------------------------------------------------
@@ -1583,11 +1944,23 @@ def command_run(config: dict[str, Any], run_log: RunLog, print_summary: bool) ->
         if interrupted is not None:
             # Recorded and pinged as a failed day: the data may be half-restored, and a backup
             # of it would count as a good day and push good backups out by retention.
-            error = (f"refused: {interrupted_message(interrupted)}. No backup is taken until a restore completes: "
-                     "run the restore again (playbooks/restore.yml, or this command's restore) to finish it")
+            error = (
+                f"refused: {interrupted_message(interrupted)}. No backup is taken until a restore completes: "
+                "run the restore again (playbooks/restore.yml, or this command's restore) to finish it"
+            )
             LOG.error("backup of project %s %s", config["project_name"], error)
-            write_json(status_path, record_run(status, when=when, ok=False, backup=None, error=error, durations={},
-                                               history_limit=int(config["history_limit"])))
+            write_json(
+                status_path,
+                record_run(
+                    status,
+                    when=when,
+                    ok=False,
+                    backup=None,
+                    error=error,
+                    durations={},
+                    history_limit=int(config["history_limit"]),
+                ),
+            )
             ping("fail", "\n".join(run_log.lines))
             return EXIT_REFUSED
         ping("start")
@@ -1600,12 +1973,29 @@ def command_run(config: dict[str, Any], run_log: RunLog, print_summary: bool) ->
             error = str(exc) if isinstance(exc, BackupError) else f"{type(exc).__name__}: {exc}"
             LOG.error("backup of project %s failed: %s", config["project_name"], error)
             shutil.rmtree(run.staging, ignore_errors=True)
-            write_json(status_path, record_run(status, when=when, ok=False, backup=None, error=error, durations=run.durations,
-                                               history_limit=int(config["history_limit"])))
+            write_json(
+                status_path,
+                record_run(
+                    status,
+                    when=when,
+                    ok=False,
+                    backup=None,
+                    error=error,
+                    durations=run.durations,
+                    history_limit=int(config["history_limit"]),
+                ),
+            )
             ping("fail", "\n".join(run_log.lines))
             return EXIT_FAILED
-        status = record_run(status, when=when, ok=True, backup=result["backup"], error=None, durations=result["durations"],
-                            history_limit=int(config["history_limit"]))
+        status = record_run(
+            status,
+            when=when,
+            ok=True,
+            backup=result["backup"],
+            error=None,
+            durations=result["durations"],
+            history_limit=int(config["history_limit"]),
+        )
         write_json(status_path, status)
         LOG.info("consecutive successful days: %d", status["consecutive_successful_days"])
         ping("success", "\n".join(run_log.lines))
@@ -1630,7 +2020,9 @@ def command_restore(config: dict[str, Any], args: argparse.Namespace) -> int:
         if not args.source:
             extract_backup(manifest, source, args.identity, shutil.which("age", path=SAFE_PATH) or "age")
         restore = Restore(config, source, manifest, keep=[] if args.source else [os.path.basename(source)])
-        result = restore.execute(args.restore_config, not args.no_start, previous=previous, safety_backup=not args.no_safety_backup)
+        result = restore.execute(
+            args.restore_config, not args.no_start, previous=previous, safety_backup=not args.no_safety_backup
+        )
     finally:
         if not args.source:
             shutil.rmtree(source, ignore_errors=True)
@@ -1661,7 +2053,12 @@ def command_counts(config: dict[str, Any]) -> int:
     if container is None or container["State"]["Status"] != "running":
         raise BackupError(f"{config['services']['postgres']} is not running")
     run = BackupRun(config, now_utc())
-    print(json.dumps(run.counts(container["Id"], config["postgres"]["user"], config["postgres"]["database"]), sort_keys=True))
+    print(
+        json.dumps(
+            run.counts(container["Id"], config["postgres"]["user"], config["postgres"]["database"]),
+            sort_keys=True,
+        )
+    )
     return EXIT_OK
 
 
@@ -1695,7 +2092,9 @@ def deferred_interrupts() -> Iterator[None]:
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     default_config = f"/etc/postiz-backup/{os.path.basename(sys.argv[0]).removeprefix('postiz-backup-')}.json"
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[1].strip())
-    parser.add_argument("--config", default=default_config, help=f"configuration file (default {default_config})")
+    parser.add_argument(
+        "--config", default=default_config, help=f"configuration file (default {default_config})"
+    )
     parser.add_argument("--verbose", action="store_true", help="log every command")
     parser.add_argument("--version", action="version", version=VERSION)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -1709,16 +2108,26 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     extract.add_argument("--backup", default="latest", help="backup id, latest, or a backup directory")
     extract.add_argument("--dest", required=True)
     extract.add_argument("--identity", help="age identity file (for encrypted backups)")
-    restore = sub.add_parser("restore", help="restore a backup into the project (a pre-restore backup first; stops the app, replaces its data)")
+    restore = sub.add_parser(
+        "restore",
+        help="restore a backup into the project (a pre-restore backup first; stops the app, replaces its data)",
+    )
     restore.add_argument(
-        "--backup", help="backup id, latest (the default: the newest regular backup; after an interrupted restore, the backup it "
+        "--backup",
+        help="backup id, latest (the default: the newest regular backup; after an interrupted restore, the backup it "
         "was restoring), or a backup directory",
     )
-    restore.add_argument("--from", dest="source", help="an unpacked backup (from extract) instead of --backup")
+    restore.add_argument(
+        "--from", dest="source", help="an unpacked backup (from extract) instead of --backup"
+    )
     restore.add_argument("--identity", help="age identity file (for encrypted backups)")
-    restore.add_argument("--restore-config", action="store_true", help="also replace compose.yaml, env files and secrets")
+    restore.add_argument(
+        "--restore-config", action="store_true", help="also replace compose.yaml, env files and secrets"
+    )
     restore.add_argument("--no-start", action="store_true", help="leave the app and Temporal stopped")
-    restore.add_argument("--no-safety-backup", action="store_true", help="do not back up the current state first")
+    restore.add_argument(
+        "--no-safety-backup", action="store_true", help="do not back up the current state first"
+    )
     return parser.parse_args(argv)
 
 
@@ -1740,10 +2149,18 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "run":
             return command_run(config, run_log, args.json)
         if args.command == "list":
-            print(json.dumps(list_backups(config["backup_dir"], config["project_name"]), indent=2, sort_keys=True))
+            print(
+                json.dumps(
+                    list_backups(config["backup_dir"], config["project_name"]), indent=2, sort_keys=True
+                )
+            )
             return EXIT_OK
         if args.command == "status":
-            print(json.dumps(read_json(os.path.join(config["state_dir"], "status.json"), {}), indent=2, sort_keys=True))
+            print(
+                json.dumps(
+                    read_json(os.path.join(config["state_dir"], "status.json"), {}), indent=2, sort_keys=True
+                )
+            )
             return EXIT_OK
         if args.command == "counts":
             return command_counts(config)

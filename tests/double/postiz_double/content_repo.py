@@ -26,7 +26,9 @@ async def organization_by_api_key(conn, api_key: str) -> Row | None:
 
 
 async def organization_by_id(conn, org_id: str) -> Row | None:
-    cur = await conn.execute('SELECT * FROM "Organization" WHERE "id" = %s AND "deletedAt" IS NULL', (org_id,))
+    cur = await conn.execute(
+        'SELECT * FROM "Organization" WHERE "id" = %s AND "deletedAt" IS NULL', (org_id,)
+    )
     return await cur.fetchone()
 
 
@@ -153,12 +155,15 @@ async def update_post(conn, org_id: str, post_id: str, values: dict[str, Any]) -
 
 async def post(conn, org_id: str, post_id: str) -> Row | None:
     cur = await conn.execute(
-        'SELECT * FROM "Post" WHERE "organizationId" = %s AND "id" = %s AND "deletedAt" IS NULL', (org_id, post_id)
+        'SELECT * FROM "Post" WHERE "organizationId" = %s AND "id" = %s AND "deletedAt" IS NULL',
+        (org_id, post_id),
     )
     return await cur.fetchone()
 
 
-async def top_level_posts(conn, org_id: str, start: datetime, end: datetime, customer: str | None) -> list[Row]:
+async def top_level_posts(
+    conn, org_id: str, start: datetime, end: datetime, customer: str | None
+) -> list[Row]:
     """Posts (no comments) in the window, plus every recurring post, with their channel."""
     sql = (
         'SELECT p.*, i."providerIdentifier" AS "_provider", i."name" AS "_channelName", '

@@ -93,7 +93,9 @@ def push(database_url: str | None) -> DbTarget:
         try:
             _create_database(psycopg, target)
         except psycopg.Error:
-            raise _fail(f"Error: P1003: Database `{target.database}` does not exist at `{target.where}`") from None
+            raise _fail(
+                f"Error: P1003: Database `{target.database}` does not exist at `{target.where}`"
+            ) from None
         try:
             conn = psycopg.connect(target.conninfo, autocommit=True)
         except psycopg.Error as exc2:

@@ -25,7 +25,9 @@ def _b64url_encode(raw: bytes) -> str:
 
 
 def _b64url_decode(text: str) -> bytes:
-    if not text or any(c not in "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_" for c in text):
+    if not text or any(
+        c not in "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_" for c in text
+    ):
         raise InvalidToken("bad base64url segment")
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
@@ -45,7 +47,9 @@ def encode(payload: dict[str, Any], secret: str, iat: int | None = None) -> str:
     body = dict(payload)
     body.pop("iat", None)
     body["iat"] = int(time.time()) if iat is None else iat
-    signing_input = f"{_b64url_encode(_json_compact(_HEADER))}.{_b64url_encode(_json_compact(body))}".encode("ascii")
+    signing_input = f"{_b64url_encode(_json_compact(_HEADER))}.{_b64url_encode(_json_compact(body))}".encode(
+        "ascii"
+    )
     return f"{signing_input.decode('ascii')}.{_sign(signing_input, secret)}"
 
 

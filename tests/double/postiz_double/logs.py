@@ -21,7 +21,9 @@ def _nest_timestamp(now: datetime) -> str:
     return f"{now.month:02d}/{now.day:02d}/{now.year}, {hour12}:{now.minute:02d}:{now.second:02d} {suffix}"
 
 
-def format_nest(level: str, context: str, message: str, now: datetime | None = None, pid: int | None = None) -> str:
+def format_nest(
+    level: str, context: str, message: str, now: datetime | None = None, pid: int | None = None
+) -> str:
     now = now or datetime.now()
     pid = os.getpid() if pid is None else pid
     flat = " ".join(str(message).splitlines())

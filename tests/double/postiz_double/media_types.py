@@ -17,7 +17,19 @@ SNIFF_BYTES = 64
 URL_EXTENSIONS = (".png", ".jpg", ".jpeg", ".gif", ".webp", ".mp4")
 
 # ISO BMFF brands that are MP4 video (file-type reports these as video/mp4).
-_MP4_BRANDS = {b"isom", b"iso2", b"iso4", b"iso5", b"iso6", b"mp41", b"mp42", b"avc1", b"dash", b"M4V ", b"mmp4"}
+_MP4_BRANDS = {
+    b"isom",
+    b"iso2",
+    b"iso4",
+    b"iso5",
+    b"iso6",
+    b"mp41",
+    b"mp42",
+    b"avc1",
+    b"dash",
+    b"M4V ",
+    b"mmp4",
+}
 _AVIF_BRANDS = {b"avif", b"avis"}
 
 

@@ -49,7 +49,9 @@ _LINKEDIN_SCOPES = (
 PROVIDERS: tuple[Provider, ...] = (
     Provider("x", "X", OAUTH1, "X_API_KEY", max_length=280),
     Provider("linkedin", "LinkedIn", OAUTH2, "LINKEDIN_CLIENT_ID", _LINKEDIN_SCOPES, max_length=3000),
-    Provider("linkedin-page", "LinkedIn Page", OAUTH2, "LINKEDIN_CLIENT_ID", _LINKEDIN_SCOPES, max_length=3000),
+    Provider(
+        "linkedin-page", "LinkedIn Page", OAUTH2, "LINKEDIN_CLIENT_ID", _LINKEDIN_SCOPES, max_length=3000
+    ),
     Provider("reddit", "Reddit", OAUTH2, "REDDIT_CLIENT_ID", ("read", "identity", "submit", "flair")),
     Provider(
         "instagram",
@@ -137,7 +139,14 @@ PROVIDERS: tuple[Provider, ...] = (
         "Tiktok",
         OAUTH2,
         "TIKTOK_CLIENT_ID",
-        ("video.list", "user.info.basic", "video.publish", "video.upload", "user.info.profile", "user.info.stats"),
+        (
+            "video.list",
+            "user.info.basic",
+            "video.publish",
+            "video.upload",
+            "user.info.profile",
+            "user.info.stats",
+        ),
         redirectmeto=True,
     ),
     Provider(
@@ -145,7 +154,14 @@ PROVIDERS: tuple[Provider, ...] = (
         "TikTok",
         OAUTH2,
         "TIKTOK_BUSINESS_CLIENT_ID",
-        ("user.info.basic", "user.info.username", "user.info.stats", "video.list", "video.upload", "video.publish"),
+        (
+            "user.info.basic",
+            "user.info.username",
+            "user.info.stats",
+            "video.list",
+            "video.upload",
+            "video.publish",
+        ),
         redirectmeto=True,
         trailing_slash=True,
     ),

@@ -100,8 +100,12 @@ class Readiness:
         """The broken build's start: mark the database, log why, never become ready."""
         try:
             async with self.database.connect() as conn:
-                await conn.execute(f'ALTER TABLE "Post" ADD COLUMN IF NOT EXISTS "{BROKEN_MARKER_COLUMN}" TEXT')
-                await conn.execute(f'UPDATE "Post" SET "{BROKEN_MARKER_COLUMN}" = %s', ("written by a broken build",))
+                await conn.execute(
+                    f'ALTER TABLE "Post" ADD COLUMN IF NOT EXISTS "{BROKEN_MARKER_COLUMN}" TEXT'
+                )
+                await conn.execute(
+                    f'UPDATE "Post" SET "{BROKEN_MARKER_COLUMN}" = %s', ("written by a broken build",)
+                )
         except Exception as exc:  # the failure below is the point; this is only a warning
             logs.warn(logs.DOUBLE, f"The broken build could not mark the database: {describe_error(exc)}")
         logs.error("NestApplication", f"{FAILED_TO_START}: {BROKEN_REASON}")
@@ -129,7 +133,9 @@ class Readiness:
         if self.settings.run_cron:
             try:
                 await self.temporal.start_missing_post_workflow()
-                logs.log("TemporalRegister", "Started workflow missingPostWorkflow (id missing-post-workflow)")
+                logs.log(
+                    "TemporalRegister", "Started workflow missingPostWorkflow (id missing-post-workflow)"
+                )
             except Exception as exc:  # Postiz does not stop for this
                 logs.warn("TemporalRegister", f"Could not start missingPostWorkflow: {describe_error(exc)}")
         return True

@@ -17,7 +17,9 @@ async def count_organizations(conn) -> int:
 
 
 async def user_by_email(conn, email: str, provider: str = "LOCAL") -> Row | None:
-    cur = await conn.execute('SELECT * FROM "User" WHERE "email" = %s AND "providerName" = %s', (email, provider))
+    cur = await conn.execute(
+        'SELECT * FROM "User" WHERE "email" = %s AND "providerName" = %s', (email, provider)
+    )
     return await cur.fetchone()
 
 
@@ -26,7 +28,9 @@ async def user_by_id(conn, user_id: str) -> Row | None:
     return await cur.fetchone()
 
 
-async def create_owner(conn, *, email: str, password_hash: str, company: str, activated: bool) -> tuple[Row, Row]:
+async def create_owner(
+    conn, *, email: str, password_hash: str, company: str, activated: bool
+) -> tuple[Row, Row]:
     """Organization (trial flags on, fresh API key) + its SUPERADMIN user, one transaction."""
     now = utcnow()
     org_id, user_id = new_id(), new_id()
@@ -53,7 +57,8 @@ async def create_owner(conn, *, email: str, password_hash: str, company: str, ac
 
 async def activate_user(conn, user_id: str) -> Row | None:
     cur = await conn.execute(
-        'UPDATE "User" SET "activated" = true, "updatedAt" = %s WHERE "id" = %s RETURNING *', (utcnow(), user_id)
+        'UPDATE "User" SET "activated" = true, "updatedAt" = %s WHERE "id" = %s RETURNING *',
+        (utcnow(), user_id),
     )
     return await cur.fetchone()
 

@@ -274,10 +274,12 @@ def enum_statements() -> list[str]:
 
 def table_statements(table: Table) -> list[str]:
     body = ", ".join(
-        [*(c.ddl() for c in table.columns), f"CONSTRAINT {quote(table.name + '_pkey')} PRIMARY KEY (\"id\")"]
+        [*(c.ddl() for c in table.columns), f'CONSTRAINT {quote(table.name + "_pkey")} PRIMARY KEY ("id")']
     )
     statements = [f"CREATE TABLE IF NOT EXISTS {quote(table.name)} ({body})"]
-    statements.extend(f"ALTER TABLE {quote(table.name)} ADD COLUMN IF NOT EXISTS {c.ddl()}" for c in table.columns)
+    statements.extend(
+        f"ALTER TABLE {quote(table.name)} ADD COLUMN IF NOT EXISTS {c.ddl()}" for c in table.columns
+    )
     on = quote(table.name)
     for cols in table.unique:
         name = quote(_name(table.name, cols, "key"))

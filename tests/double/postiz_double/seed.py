@@ -21,7 +21,9 @@ from .db import Database
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python3 -m postiz_double.seed", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python3 -m postiz_double.seed", description=__doc__.split("\n\n")[0]
+    )
     parser.add_argument("--org", required=True, help="organization id, or its 64-hex API key")
     parser.add_argument("--provider", required=True, choices=[p.identifier for p in providers.PROVIDERS])
     parser.add_argument("--name", required=True, help="channel display name")
@@ -50,7 +52,9 @@ async def _seed(args: argparse.Namespace, database: Database) -> dict[str, str |
             org = await content_repo.organization_by_id(conn, args.org)
         if org is None:
             raise SystemExit("seed: no live organization matches --org")
-        customer = await content_repo.customer_named(conn, org["id"], args.customer) if args.customer else None
+        customer = (
+            await content_repo.customer_named(conn, org["id"], args.customer) if args.customer else None
+        )
         values = {
             "internalId": secrets.token_hex(8),
             "organizationId": org["id"],

@@ -30,7 +30,13 @@ def _runtime() -> Any:
     By default the core prints coloured, multi-line records straight to stderr, which
     would break the one-line-per-event log contract.
     """
-    from temporalio.runtime import LogForwardingConfig, LoggingConfig, Runtime, TelemetryConfig, TelemetryFilter
+    from temporalio.runtime import (
+        LogForwardingConfig,
+        LoggingConfig,
+        Runtime,
+        TelemetryConfig,
+        TelemetryFilter,
+    )
 
     forwarding = LogForwardingConfig(logger=logging.getLogger("temporalio.core"))
     filter_ = TelemetryFilter(core_level="WARN", other_level="ERROR")
@@ -90,7 +96,7 @@ class TemporalGateway:
             await client.operator_service.add_search_attributes(
                 AddSearchAttributesRequest(
                     namespace=namespace,
-                    search_attributes={name: IndexedValueType.INDEXED_VALUE_TYPE_TEXT for name in missing},
+                    search_attributes=dict.fromkeys(missing, IndexedValueType.INDEXED_VALUE_TYPE_TEXT),
                 ),
                 timeout=RPC_TIMEOUT,
             )
@@ -128,7 +134,9 @@ def post_workflow_id(post_id: str) -> str:
     return f"post_{post_id}"
 
 
-async def _start_post_workflow(gateway: TemporalGateway, post_id: str, org_id: str, activity_queue: str) -> None:
+async def _start_post_workflow(
+    gateway: TemporalGateway, post_id: str, org_id: str, activity_queue: str
+) -> None:
     from temporalio.common import (
         SearchAttributeKey,
         SearchAttributePair,
@@ -154,7 +162,9 @@ async def _start_post_workflow(gateway: TemporalGateway, post_id: str, org_id: s
     )
 
 
-async def start_post_workflow(gateway: TemporalGateway, post_id: str, org_id: str, activity_queue: str) -> bool:
+async def start_post_workflow(
+    gateway: TemporalGateway, post_id: str, org_id: str, activity_queue: str
+) -> bool:
     """Start the publishing workflow of one post (FACTS §9.2); False if Temporal refused.
 
     Postiz swallows these failures: the post stays QUEUE until RUN_CRON's catch-up.
@@ -166,7 +176,9 @@ async def start_post_workflow(gateway: TemporalGateway, post_id: str, org_id: st
             _start_post_workflow(gateway, post_id, org_id, activity_queue), timeout=START_TIMEOUT_SECONDS
         )
     except Exception as exc:
-        logs.warn("PostsService", f"Could not start {POST_WORKFLOW} for post {post_id}: {describe_error(exc)}")
+        logs.warn(
+            "PostsService", f"Could not start {POST_WORKFLOW} for post {post_id}: {describe_error(exc)}"
+        )
         return False
     return True
 

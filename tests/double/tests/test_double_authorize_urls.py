@@ -79,7 +79,10 @@ def test_youtube_shape_and_unset_client_id():
     assert url.startswith(
         "https://accounts.google.com/o/oauth2/v2/auth?access_type=offline&prompt=consent&state=abcdefg"
     )
-    assert f"&redirect_uri={REDIRECT}youtube&scope=https%3A%2F%2Fwww.googleapis.com%2Fauth%2Fuserinfo.profile%20" in url
+    assert (
+        f"&redirect_uri={REDIRECT}youtube&scope=https%3A%2F%2Fwww.googleapis.com%2Fauth%2Fuserinfo.profile%20"
+        in url
+    )
     assert url.endswith("&response_type=code&client_id=yt.apps")
     # googleapis' querystring writes an unset value as empty, template strings write "undefined".
     assert au.authorize_url("youtube", HTTPS, "s", VERIFIER).endswith("&client_id=")
@@ -88,7 +91,9 @@ def test_youtube_shape_and_unset_client_id():
 
 
 def test_gmb_falls_back_to_youtube_client():
-    assert au.authorize_url("gmb", {**HTTPS, "YOUTUBE_CLIENT_ID": "yt"}, "s", VERIFIER).endswith("client_id=yt")
+    assert au.authorize_url("gmb", {**HTTPS, "YOUTUBE_CLIENT_ID": "yt"}, "s", VERIFIER).endswith(
+        "client_id=yt"
+    )
 
 
 def test_pkce_and_literal_scopes():

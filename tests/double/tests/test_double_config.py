@@ -14,7 +14,15 @@ def test_js_truthiness_turns_any_non_empty_string_on(value, expected):
 
 @pytest.mark.parametrize(
     ("value", "expected"),
-    [(None, False), ("", False), ("true", True), ("TRUE", False), ("True", False), (" true", False), ("1", False)],
+    [
+        (None, False),
+        ("", False),
+        ("true", True),
+        ("TRUE", False),
+        ("True", False),
+        (" true", False),
+        ("1", False),
+    ],
 )
 def test_exact_true_only_accepts_the_lowercase_literal(value, expected):
     assert exact_true(value) is expected
@@ -33,7 +41,9 @@ def test_defaults_match_postiz():
 
 
 def test_empty_strings_count_as_unset():
-    settings = load_settings({"DATABASE_URL": "", "JWT_SECRET": "", "TEMPORAL_ADDRESS": "", "TEMPORAL_NAMESPACE": ""})
+    settings = load_settings(
+        {"DATABASE_URL": "", "JWT_SECRET": "", "TEMPORAL_ADDRESS": "", "TEMPORAL_NAMESPACE": ""}
+    )
     assert settings.database_url is None
     assert settings.jwt_secret is None
     assert settings.temporal_address == "localhost:7233"
@@ -52,7 +62,9 @@ def test_temporal_tls_skips_search_attribute_registration():
     assert load_settings({"TEMPORAL_TLS": "yes"}).temporal_auto_register_search_attributes is True
 
 
-@pytest.mark.parametrize(("value", "expected"), [(None, 90), ("", 90), ("30", 30), (" 12 ", 12), ("many", 90)])
+@pytest.mark.parametrize(
+    ("value", "expected"), [(None, 90), ("", 90), ("30", 30), (" 12 ", 12), ("many", 90)]
+)
 def test_api_limit(value, expected):
     assert parse_api_limit(value) == expected
 

@@ -54,4 +54,8 @@ def test_cleared_cookie_expires_in_the_past():
 
 
 def test_parse_cookie_header_first_value_wins():
-    assert parse_cookie_header('auth=a; x=1; auth=b; q="quoted"; broken') == {"auth": "a", "x": "1", "q": "quoted"}
+    assert parse_cookie_header('auth=a; x=1; auth=b; q="quoted"; broken') == {
+        "auth": "a",
+        "x": "1",
+        "q": "quoted",
+    }

@@ -7,7 +7,9 @@ from postiz_double.dburl import BadDatabaseUrl, parse_database_url, with_databas
 
 
 def test_compose_url():
-    target = parse_database_url("postgresql://postiz-user:postiz-password@postiz-postgres:5432/postiz-db-local")
+    target = parse_database_url(
+        "postgresql://postiz-user:postiz-password@postiz-postgres:5432/postiz-db-local"
+    )
     assert (target.host, target.port, target.database, target.user, target.schema) == (
         "postiz-postgres",
         5432,
@@ -20,7 +22,9 @@ def test_compose_url():
 
 
 def test_prisma_only_parameters_are_dropped_and_schema_becomes_search_path():
-    target = parse_database_url("postgres://u:p@db/app?schema=tenant&connection_limit=3&sslmode=require&pgbouncer=true")
+    target = parse_database_url(
+        "postgres://u:p@db/app?schema=tenant&connection_limit=3&sslmode=require&pgbouncer=true"
+    )
     query = parse_qs(urlsplit(target.conninfo).query)
     assert query == {"sslmode": ["require"], "connect_timeout": ["5"], "options": ["-csearch_path=tenant"]}
     assert target.schema == "tenant" and target.port == 5432
@@ -39,4 +43,7 @@ def test_rejected(url):
 
 def test_with_database_switches_only_the_path():
     target = parse_database_url("postgresql://u:p@db:5432/app?sslmode=disable")
-    assert with_database(target, "postgres") == "postgresql://u:p@db:5432/postgres?sslmode=disable&connect_timeout=5"
+    assert (
+        with_database(target, "postgres")
+        == "postgresql://u:p@db:5432/postgres?sslmode=disable&connect_timeout=5"
+    )

@@ -51,11 +51,13 @@ def test_interoperates_with_pyjwt():
     "mutate",
     [
         lambda t: t[:-2] + ("AA" if not t.endswith("AA") else "BB"),
-        lambda t: t.split(".")[0]
-        + "."
-        + base64.urlsafe_b64encode(b'{"id":"evil"}').decode().rstrip("=")
-        + "."
-        + t.split(".")[2],
+        lambda t: (
+            t.split(".")[0]
+            + "."
+            + base64.urlsafe_b64encode(b'{"id":"evil"}').decode().rstrip("=")
+            + "."
+            + t.split(".")[2]
+        ),
         lambda t: "not-a-token",
         lambda t: t + ".extra",
         lambda t: "",

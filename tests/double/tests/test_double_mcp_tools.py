@@ -73,20 +73,34 @@ def test_annotations(name, hints):
 
 
 def test_unannotated_tools():
-    for name in ("postSettingsTool", "generateVideoTool", "generateImageTool", "uploadFromUrlTool", "ask_postiz"):
+    for name in (
+        "postSettingsTool",
+        "generateVideoTool",
+        "generateImageTool",
+        "uploadFromUrlTool",
+        "ask_postiz",
+    ):
         assert tools.BY_NAME[name].annotations is None
 
 
 def test_integration_list_declares_its_output():
     definition = tools.BY_NAME["integrationList"].definition()
-    assert definition.outputSchema["properties"]["output"]["items"]["required"] == ["id", "name", "picture", "platform"]
+    assert definition.outputSchema["properties"]["output"]["items"]["required"] == [
+        "id",
+        "name",
+        "picture",
+        "platform",
+    ]
 
 
 def test_validation_message():
     text = tools.validation_message("integrationSchema", {"platform": 3})
     assert text.startswith("Tool validation failed.")
     assert "isPremium" in text and "Provided arguments: " in text
-    assert tools.validation_message("integrationSchema", {"platform": "x", "isPremium": False, "extra": 1}) is None
+    assert (
+        tools.validation_message("integrationSchema", {"platform": "x", "isPremium": False, "extra": 1})
+        is None
+    )
 
 
 def test_lenient_schema_drops_closed_objects_only_for_validation():

@@ -30,7 +30,15 @@ def test_sniff_allowed(head, mime, ext):
 
 @pytest.mark.parametrize(
     "head",
-    [b"<svg xmlns=", b"<html>", b"%PDF-1.7", b"\x00\x00\x00\x14ftypqt  ", b"\x00\x00\x00\x18ftypheic", b"", b"BM"],
+    [
+        b"<svg xmlns=",
+        b"<html>",
+        b"%PDF-1.7",
+        b"\x00\x00\x00\x14ftypqt  ",
+        b"\x00\x00\x00\x18ftypheic",
+        b"",
+        b"BM",
+    ],
 )
 def test_sniff_refused(head):
     assert mt.sniff(head) is None
@@ -51,7 +59,9 @@ def test_random_name_shape():
 def test_paths():
     relative = mt.dated_relative_path("abc", "png", datetime(2026, 1, 2, 3, 4))
     assert relative == "2026/01/02/abc.png"
-    assert mt.public_url("https://p.example.com", relative) == "https://p.example.com/uploads/2026/01/02/abc.png"
+    assert (
+        mt.public_url("https://p.example.com", relative) == "https://p.example.com/uploads/2026/01/02/abc.png"
+    )
 
 
 @pytest.mark.parametrize(

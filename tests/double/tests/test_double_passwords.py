@@ -15,5 +15,10 @@ def test_salted():
 
 
 def test_garbage_hashes_do_not_verify():
-    for stored in (None, "", "$2b$10$bcrypthashfromrealpostizxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", "scrypt$x$y$z$00$00"):
+    for stored in (
+        None,
+        "",
+        "$2b$10$bcrypthashfromrealpostizxxxxxxxxxxxxxxxxxxxxxxxxxxxxx",
+        "scrypt$x$y$z$00$00",
+    ):
         assert not verify_password("pw", stored)

@@ -59,7 +59,10 @@ def test_top_level_messages(overrides, message):
 def test_nested_paths_follow_nest():
     b = body()
     b["posts"][0]["value"][0] = {"content": 5}
-    assert pv.body_errors(b) == ["posts.0.value.0.content must be a string", "posts.0.value.0.image must be an array"]
+    assert pv.body_errors(b) == [
+        "posts.0.value.0.content must be a string",
+        "posts.0.value.0.image must be an array",
+    ]
     b["posts"][0]["integration"] = "c1"
     assert "posts.0.nested property integration must be either object or array" in pv.body_errors(b)
 
@@ -77,7 +80,10 @@ def test_nested_paths_follow_nest():
             ],
         ),
         ({"__type": "x", "post_type": "article"}, []),
-        ({"__type": "x", "who_can_reply_post": "everyone", "community": "https://x.com/i/communities/12"}, []),
+        (
+            {"__type": "x", "who_can_reply_post": "everyone", "community": "https://x.com/i/communities/12"},
+            [],
+        ),
         (
             {"__type": "youtube"},
             [
@@ -89,9 +95,16 @@ def test_nested_paths_follow_nest():
             {"__type": "youtube", "title": "a", "type": "public"},
             ["posts.0.settings.title must be longer than or equal to 2 characters"],
         ),
-        ({"__type": "instagram"}, ["posts.0.settings.post_type must be one of the following values: post, story"]),
         (
-            {"__type": "instagram-standalone", "post_type": "story", "audio": {"id": "a", "audio_volume": 101}},
+            {"__type": "instagram"},
+            ["posts.0.settings.post_type must be one of the following values: post, story"],
+        ),
+        (
+            {
+                "__type": "instagram-standalone",
+                "post_type": "story",
+                "audio": {"id": "a", "audio_volume": 101},
+            },
             ["posts.0.settings.audio.audio_volume must not be greater than 100"],
         ),
         ({"__type": "facebook", "url": "not a url"}, ["posts.0.settings.url must be a URL address"]),
@@ -113,7 +126,9 @@ def test_youtube_tags_total_length():
         "type": "public",
         "tags": [{"value": "a" * 501, "label": "a"}],
     }
-    assert pv.body_errors(b) == ["posts.0.settings.tags must be shorter than or equal to 500 characters in total"]
+    assert pv.body_errors(b) == [
+        "posts.0.settings.tags must be shorter than or equal to 500 characters in total"
+    ]
 
 
 def test_settings_schema():
@@ -131,7 +146,12 @@ def test_html_to_text():
 
 @pytest.mark.parametrize(
     ("text", "length"),
-    [("a" * 280, 280), ("あ" * 140, 280), ("see https://example.com/a/very/long/path/that/goes/on", 27), ("—", 1)],
+    [
+        ("a" * 280, 280),
+        ("あ" * 140, 280),
+        ("see https://example.com/a/very/long/path/that/goes/on", 27),
+        ("—", 1),
+    ],
 )
 def test_x_weighted_length(text, length):
     assert pv.x_weighted_length(text) == length
@@ -148,7 +168,10 @@ def test_channel_errors():
     assert pv.channel_error("schedule", entry("a" * 281), X_CHANNEL, False)["message"] == pv.TOO_LONG
     assert pv.channel_error("draft", entry("a" * 281), X_CHANNEL, False) is None
     assert pv.channel_error("now", entry("a" * 281), X_CHANNEL, True) is None
-    assert pv.channel_error("now", entry("a" * 4001, settings={"post_type": "article"}), X_CHANNEL, False) is None
+    assert (
+        pv.channel_error("now", entry("a" * 4001, settings={"post_type": "article"}), X_CHANNEL, False)
+        is None
+    )
     linkedin = {"providerIdentifier": "linkedin", "name": "L"}
     assert pv.channel_error("schedule", entry("a" * 3001), linkedin, False)["message"] == pv.TOO_LONG
 

@@ -10,7 +10,11 @@ from postiz_double.app import PublicApp
 from postiz_double.config import load_settings
 from postiz_double.context import AppContext
 
-ENV = {"DATABASE_URL": "postgresql://u:p@127.0.0.1:1/x", "JWT_SECRET": "s", "FRONTEND_URL": "https://p.example.com"}
+ENV = {
+    "DATABASE_URL": "postgresql://u:p@127.0.0.1:1/x",
+    "JWT_SECRET": "s",
+    "FRONTEND_URL": "https://p.example.com",
+}
 
 
 def client(**env):
@@ -21,7 +25,12 @@ def client(**env):
 
 def test_public_api_without_a_key():
     c = client()
-    for method, path in (("GET", "/is-connected"), ("POST", "/posts"), ("GET", "/integrations"), ("POST", "/upload")):
+    for method, path in (
+        ("GET", "/is-connected"),
+        ("POST", "/posts"),
+        ("GET", "/integrations"),
+        ("POST", "/upload"),
+    ):
         r = c.request(method, "/api/public/v1" + path)
         assert (r.status_code, r.json()) == (401, {"msg": "No API Key found"}), path
 

@@ -63,7 +63,9 @@ def test_dashboard_routes_without_a_valid_token_get_logout(tmp_path):
         r = c.get("/api/user/self", headers=headers)
         assert r.status_code == 401 and r.content == b""
         assert r.headers["logout"] == "true"
-        assert r.headers["set-cookie"].startswith("auth=; Domain=.example.com; Path=/; Expires=Thu, 01 Jan 1970")
+        assert r.headers["set-cookie"].startswith(
+            "auth=; Domain=.example.com; Path=/; Expires=Thu, 01 Jan 1970"
+        )
     assert c.post("/api/user/api-key/rotate").status_code == 401
 
 
@@ -76,7 +78,10 @@ def test_root_redirects(tmp_path, is_general, target):
 
 
 def test_register_page_redirects_when_registration_is_disabled(tmp_path):
-    assert client(tmp_path, DISABLE_REGISTRATION="true").get("/auth/register").headers["location"] == "/auth/login"
+    assert (
+        client(tmp_path, DISABLE_REGISTRATION="true").get("/auth/register").headers["location"]
+        == "/auth/login"
+    )
     assert client(tmp_path, DISABLE_REGISTRATION="TRUE").get("/auth/register").status_code == 200
 
 

@@ -103,7 +103,10 @@ def test_identifiers_are_quoted_and_timestamps_have_millisecond_precision():
     assert '"updatedAt" TIMESTAMP(3) NOT NULL,' in ddl
     assert '"group" TEXT NOT NULL' in ddl
     assert 'CONSTRAINT "Post_pkey" PRIMARY KEY ("id")' in ddl
-    assert 'CREATE UNIQUE INDEX IF NOT EXISTS "User_email_providerName_key" ON "User"("email", "providerName")' in ddl
+    assert (
+        'CREATE UNIQUE INDEX IF NOT EXISTS "User_email_providerName_key" ON "User"("email", "providerName")'
+        in ddl
+    )
     assert '"UserOrganization_organizationId_fkey"' in ddl
 
 

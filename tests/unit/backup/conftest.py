@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: selfhosted.postiz contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """The backup command is a standalone script installed by the backup_cron role (not a
@@ -13,11 +12,15 @@ import sys
 
 import pytest
 
-SCRIPT = os.path.join(os.path.dirname(__file__), "..", "..", "..", "roles", "backup_cron", "files", "postiz_backup.py")
+SCRIPT = os.path.join(
+    os.path.dirname(__file__), "..", "..", "..", "roles", "backup_cron", "files", "postiz_backup.py"
+)
 # The script imports the stack's model as a sibling module, postiz_stack_model, the name
 # backup_cron installs module_utils/_postiz_stack_model.py under.
 MODEL = os.path.normpath(
-    os.path.join(os.path.dirname(__file__), "..", "..", "..", "plugins", "module_utils", "_postiz_stack_model.py")
+    os.path.join(
+        os.path.dirname(__file__), "..", "..", "..", "plugins", "module_utils", "_postiz_stack_model.py"
+    )
 )
 
 
@@ -46,10 +49,16 @@ def fixture_pb():
 def fixture_config(pb, tmp_path):
     """The configuration of project "demo" in tmp_path (nothing made on disk)."""
     path = tmp_path / "config.json"
-    path.write_text(json.dumps({
-        "project_name": "demo", "project_dir": str(tmp_path / "project"),
-        "backup_dir": str(tmp_path / "backups"), "state_dir": str(tmp_path / "state"),
-    }))
+    path.write_text(
+        json.dumps(
+            {
+                "project_name": "demo",
+                "project_dir": str(tmp_path / "project"),
+                "backup_dir": str(tmp_path / "backups"),
+                "state_dir": str(tmp_path / "state"),
+            }
+        )
+    )
     return pb.load_config(str(path))
 
 

@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: selfhosted.postiz contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Files renamed into place (status, manifest, archive, the backup directory) are on the disk
@@ -11,7 +10,7 @@ import os
 
 import pytest
 
-WHEN = dt.datetime(2026, 6, 1, 3, 15, tzinfo=dt.timezone.utc)
+WHEN = dt.datetime(2026, 6, 1, 3, 15, tzinfo=dt.UTC)
 
 
 @pytest.fixture(name="synced")
@@ -24,6 +23,7 @@ def fixture_synced(pb, monkeypatch):
         info = os.fstat(fd)
         found.add((info.st_dev, info.st_ino))
         return real(fd)
+
     monkeypatch.setattr(pb.os, "fsync", recording)
     return found
 
@@ -45,7 +45,7 @@ def test_the_archive_and_the_published_backup_reach_the_disk(pb, run_config, syn
     os.makedirs(os.path.join(run.payload, "db"))
     with open(os.path.join(run.payload, "db", "x.dump"), "wb") as handle:
         handle.write(b"PGDMP")
-    archive, dummy = run.write_archive()
+    archive, _dummy = run.write_archive()
     assert identity(os.path.join(run.staging, archive["name"])) in synced
     final = run.publish({"id": run.ident, "status": "ok", "project": "demo", "archive": archive})
     assert identity(os.path.join(final, "manifest.json")) in synced

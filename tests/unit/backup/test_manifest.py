@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: selfhosted.postiz contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Manifest entries, archive round trip (plain and age), comparisons and config loading."""
@@ -32,7 +31,7 @@ def populate(root):
 
 def make_run(pb, config, tmp_path):
     os.makedirs(config["backup_dir"])
-    run = pb.BackupRun(config, dt.datetime(2026, 6, 1, 3, 15, tzinfo=dt.timezone.utc))
+    run = pb.BackupRun(config, dt.datetime(2026, 6, 1, 3, 15, tzinfo=dt.UTC))
     populate(run.payload)
     return run
 
@@ -86,7 +85,9 @@ def test_a_changed_archive_is_refused_before_unpacking(pb, config, tmp_path):
 def test_age_archive_round_trip_needs_the_identity(pb, config, tmp_path):
     identity = tmp_path / "key.txt"
     subprocess.run(["age-keygen", "-o", str(identity)], check=True, capture_output=True)
-    recipient = subprocess.run(["age-keygen", "-y", str(identity)], check=True, capture_output=True, text=True).stdout.strip()
+    recipient = subprocess.run(
+        ["age-keygen", "-y", str(identity)], check=True, capture_output=True, text=True
+    ).stdout.strip()
     config["age_recipients"] = [recipient]
     run = make_run(pb, config, tmp_path)
     archive, members = run.write_archive()
@@ -107,13 +108,21 @@ def test_unsafe_archive_members_are_refused(pb, tmp_path):
         info = tarfile.TarInfo("../escape")
         info.size = 0
         tar.addfile(info)
-    manifest = {"id": "x", "archive": {"name": "evil.tar", "sha256": pb.sha256_file(str(evil))}, "files": [], "path": str(tmp_path)}
+    manifest = {
+        "id": "x",
+        "archive": {"name": "evil.tar", "sha256": pb.sha256_file(str(evil))},
+        "files": [],
+        "path": str(tmp_path),
+    }
     with pytest.raises(pb.BackupError, match="unsafe"):
         pb.extract_backup(manifest, str(tmp_path / "out"), None, "age")
     assert not (tmp_path / "escape").exists()
 
 
-@pytest.mark.parametrize("name, safe", [("db/x.dump", True), ("/etc/passwd", False), ("a/../../b", False), ("", False), ("a\\b", False)])
+@pytest.mark.parametrize(
+    "name, safe",
+    [("db/x.dump", True), ("/etc/passwd", False), ("a/../../b", False), ("", False), ("a\\b", False)],
+)
 def test_safe_member_names(pb, name, safe):
     assert pb.safe_member_name(name) is safe
 
@@ -144,8 +153,18 @@ def test_config_defaults_merge_and_required_keys(pb, config, tmp_path):
     assert config["secrets_dir"] == os.path.join(config["project_dir"], "secrets")
     assert config["external"] == {"postgres": False, "temporal_postgres": False}
     partial = tmp_path / "partial.json"
-    partial.write_text(json.dumps({"project_name": "x", "project_dir": "/p", "backup_dir": "/b", "state_dir": "/s",
-                                   "retention": {"daily": 3}, "drill": {"enabled": False}}))
+    partial.write_text(
+        json.dumps(
+            {
+                "project_name": "x",
+                "project_dir": "/p",
+                "backup_dir": "/b",
+                "state_dir": "/s",
+                "retention": {"daily": 3},
+                "drill": {"enabled": False},
+            }
+        )
+    )
     merged = pb.load_config(str(partial))
     assert merged["retention"] == {"daily": 3, "weekly": 4, "monthly": 6}
     assert merged["drill"]["enabled"] is False and merged["drill"]["tables"][0] == "Organization"

@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: selfhosted.postiz contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """The healthchecks ping carries the end of the run's log, not all of it."""
@@ -19,6 +18,7 @@ def test_the_ping_carries_only_the_end_of_the_log(pb, monkeypatch):
     def urlopen(request, timeout):
         sent.append(request.data)
         return Response()
+
     monkeypatch.setattr(pb.urllib.request, "urlopen", urlopen)
     log = "\n".join("2026-06-01T03:15:%02d INFO line %05d é" % (n % 60, n) for n in range(5000))
     pb.Pinger("https://hc.example/uuid", 5)("fail", log)

@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: selfhosted.postiz contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Pre-restore backups are named and marked apart: listed with their kind, never `latest`,
@@ -11,7 +10,7 @@ import datetime as dt
 import json
 import os
 
-WHEN = dt.datetime(2026, 6, 10, 3, 15, tzinfo=dt.timezone.utc)
+WHEN = dt.datetime(2026, 6, 10, 3, 15, tzinfo=dt.UTC)
 
 
 class NoDocker:
@@ -40,7 +39,9 @@ def make_backup(directory, ident, kind=None, project="demo"):
 def test_a_pre_restore_run_publishes_a_marked_directory(pb, run_config):
     run = pb.BackupRun(run_config, WHEN, kind=pb.PRE_RESTORE)
     os.makedirs(run.payload)
-    final = run.publish({"id": run.ident, "status": "ok", "project": "demo", "kind": pb.PRE_RESTORE, "archive": {"size": 1}})
+    final = run.publish(
+        {"id": run.ident, "status": "ok", "project": "demo", "kind": pb.PRE_RESTORE, "archive": {"size": 1}}
+    )
     assert os.path.basename(final) == f"{run.ident}-pre-restore"
     listed = pb.list_backups(run_config["backup_dir"], "demo")
     assert [(m["id"], m["kind"], m["path"]) for m in listed] == [(run.ident, "pre-restore", final)]
@@ -58,7 +59,7 @@ def test_latest_is_the_newest_regular_backup_and_a_pre_restore_one_is_found_by_i
 def test_retention_keeps_pre_restore_backups_apart(pb, run_config):
     backups = run_config["backup_dir"]
     run_config["retention"] = {"daily": 7, "weekly": 1, "monthly": 1}
-    for days_before in range(0, 10):
+    for days_before in range(10):
         make_backup(backups, day(days_before))
     # The same days as regular backups, later in the day: they must not push those out.
     recent = [day(0, hour=14), day(3, hour=14)]
@@ -68,9 +69,9 @@ def test_retention_keeps_pre_restore_backups_apart(pb, run_config):
     run = pb.BackupRun(run_config, WHEN)
     run.docker = NoDocker()
     removed = run.apply_retention()
-    assert sorted(removed) == sorted([day(7), day(8), day(9)] + [f"{old[0]}-pre-restore"])
+    assert sorted(removed) == sorted([day(7), day(8), day(9), f"{old[0]}-pre-restore"])
     listed = pb.list_backups(backups, "demo")
-    assert sorted(m["id"] for m in listed if m["kind"] == "regular") == sorted(day(n) for n in range(0, 7))
+    assert sorted(m["id"] for m in listed if m["kind"] == "regular") == sorted(day(n) for n in range(7))
     assert sorted(m["id"] for m in listed if m["kind"] == "pre-restore") == sorted(recent)
 
 
@@ -84,11 +85,12 @@ def test_a_pre_restore_run_applies_no_retention_and_copies_nothing_off_site(pb, 
     backups = run_config["backup_dir"]
     run_config["retention"] = {"daily": 1, "weekly": 1, "monthly": 1}
     run_config["restic"]["repository"] = "/nonexistent/restic"
-    for days_before in range(0, 5):
+    for days_before in range(5):
         make_backup(backups, day(days_before))
 
     def no_restic(*args, **kwargs):
         raise AssertionError("restic ran")
+
     monkeypatch.setattr(pb, "run_command", no_restic)
     run = pb.BackupRun(run_config, WHEN, kind=pb.PRE_RESTORE)
     assert run.apply_retention() == []

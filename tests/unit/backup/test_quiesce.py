@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: selfhosted.postiz contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """An app the backup stopped or paused runs again, whatever ends the run: a failing or
@@ -12,7 +11,7 @@ import signal
 
 import pytest
 
-WHEN = dt.datetime(2026, 6, 1, 3, 15, tzinfo=dt.timezone.utc)
+WHEN = dt.datetime(2026, 6, 1, 3, 15, tzinfo=dt.UTC)
 
 
 class FakeDocker:
@@ -27,7 +26,9 @@ class FakeDocker:
         self.calls.append(args[0])
         if args[0] in self.fail:
             raise self.fail[args[0]]
-        self.status = {"stop": "exited", "start": "running", "pause": "paused", "unpause": "running"}.get(args[0], self.status)
+        self.status = {"stop": "exited", "start": "running", "pause": "paused", "unpause": "running"}.get(
+            args[0], self.status
+        )
         return ""
 
     def state(self, container_id):
@@ -52,9 +53,8 @@ def test_a_stop_that_fails_or_is_interrupted_starts_the_app_again(pb, run_config
     """SIGTERM during `docker stop` (or its timeout): the daemon goes on stopping the app."""
     docker = FakeDocker(fail={"stop": getattr(pb, error)("interrupted by SIGTERM")})
     run = stop_run(pb, run_config, docker)
-    with pytest.raises(pb.BackupError):
-        with run.quiesced({"Id": "app-id", "State": {"Status": "running"}}):
-            pytest.fail("the dumps must not run")
+    with pytest.raises(pb.BackupError), run.quiesced({"Id": "app-id", "State": {"Status": "running"}}):
+        pytest.fail("the dumps must not run")
     assert docker.calls == ["stop", "start"]
     assert not os.path.exists(run.paused_marker)
 
@@ -63,9 +63,8 @@ def test_an_interrupted_pause_is_not_retried_and_the_app_runs_again(pb, run_conf
     docker = FakeDocker(fail={"pause": pb.Interrupted("interrupted by SIGTERM")})
     docker.status = "paused"  # the freezer got that far
     run = stop_run(pb, run_config, docker, mode="pause")
-    with pytest.raises(pb.Interrupted):
-        with run.quiesced({"Id": "app-id", "State": {"Status": "running"}}):
-            pytest.fail("the dumps must not run")
+    with pytest.raises(pb.Interrupted), run.quiesced({"Id": "app-id", "State": {"Status": "running"}}):
+        pytest.fail("the dumps must not run")
     assert docker.calls.count("pause") == 1
     assert docker.status == "running"
 
@@ -78,11 +77,11 @@ def test_a_signal_while_the_app_is_started_again_waits_for_the_start(pb, run_con
         if args[0] == "start":
             pb.raise_interrupted(signal.SIGTERM, None)  # arrives while `docker start` runs
         return real_cli(*args, **kwargs)
+
     docker.cli = cli
     run = stop_run(pb, run_config, docker)
-    with pytest.raises(pb.Interrupted):
-        with run.quiesced({"Id": "app-id", "State": {"Status": "running"}}):
-            pass
+    with pytest.raises(pb.Interrupted), run.quiesced({"Id": "app-id", "State": {"Status": "running"}}):
+        pass
     assert docker.calls == ["stop", "start"] and docker.status == "running"
     assert not os.path.exists(run.paused_marker)
 

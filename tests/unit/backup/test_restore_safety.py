@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: selfhosted.postiz contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """A restore backs up the current state first, marks itself in progress on the disk before
@@ -34,6 +33,7 @@ def fixture_main(pb, config, tmp_path):
 
     def run(*argv):
         return pb.main(["--config", str(tmp_path / "config.json"), *argv])
+
     yield run
     os.umask(umask)
     for sig, handler in handlers.items():
@@ -112,11 +112,16 @@ def fixture_stack(pb, config, monkeypatch):
     def stream(argv, source=None, dest=None, timeout=3600):
         stack.record("restore uploads" if "sh" in argv else "pg_restore")
         return 0, ""
+
     monkeypatch.setattr(pb, "stream_command", stream)
 
     def safety_run(run):
         stack.record(f"{run.kind} backup")
-        return {"backup": PRE_RESTORE_ID, "path": os.path.join(config["backup_dir"], f"{PRE_RESTORE_ID}-pre-restore")}
+        return {
+            "backup": PRE_RESTORE_ID,
+            "path": os.path.join(config["backup_dir"], f"{PRE_RESTORE_ID}-pre-restore"),
+        }
+
     monkeypatch.setattr(pb.BackupRun, "execute", safety_run)
     return stack
 
@@ -153,12 +158,28 @@ def make_backup(pb, config, ident, kind=None, secrets=None, rows=3):
     for rel in files:
         os.unlink(os.path.join(payload, *rel.split("/")))
     manifest = {
-        "format": 1, "status": "ok", "id": ident, "project": "demo", "created": ident,
-        "databases": [{"service": "postiz-postgres", "database": "postiz-db-local", "owner": "postiz-user",
-                       "user": "postiz-user", "file": "db/postiz-postgres/postiz-db-local.dump"}],
-        "row_counts": {"Post": rows}, "files": members,
-        "archive": {"name": os.path.basename(archive), "size": os.path.getsize(archive), "sha256": pb.sha256_file(archive),
-                    "encryption": None},
+        "format": 1,
+        "status": "ok",
+        "id": ident,
+        "project": "demo",
+        "created": ident,
+        "databases": [
+            {
+                "service": "postiz-postgres",
+                "database": "postiz-db-local",
+                "owner": "postiz-user",
+                "user": "postiz-user",
+                "file": "db/postiz-postgres/postiz-db-local.dump",
+            }
+        ],
+        "row_counts": {"Post": rows},
+        "files": members,
+        "archive": {
+            "name": os.path.basename(archive),
+            "size": os.path.getsize(archive),
+            "sha256": pb.sha256_file(archive),
+            "encryption": None,
+        },
     }
     if kind:
         manifest["kind"] = kind
@@ -180,19 +201,32 @@ def test_the_restore_backs_up_marks_then_stops_and_replaces_under_the_lock(pb, c
     write_project(config)
     backup = make_backup(pb, config, "20260608T031500Z")
     assert main("restore", "--backup", "20260608T031500Z", "--no-start") == pb.EXIT_OK
-    assert steps(stack) == ["pre-restore backup", "compose stop", "compose up --no-start", "compose up", "drop database",
-                            "pg_restore", "restore uploads", "count rows"]
+    assert steps(stack) == [
+        "pre-restore backup",
+        "compose stop",
+        "compose up --no-start",
+        "compose up",
+        "drop database",
+        "pg_restore",
+        "restore uploads",
+        "count rows",
+    ]
     # Everything under the lock; the marker on the disk from the stop to the row count.
     assert all(event[1] for event in stack.events)
     assert [event[2] for event in stack.events] == [False] + [True] * 7
     assert not os.path.exists(os.path.join(config["state_dir"], "restore-in-progress.json"))
     result = json.loads(capsys.readouterr().out)
-    assert result["safety_backup"] == {"id": PRE_RESTORE_ID, "path": os.path.join(config["backup_dir"], f"{PRE_RESTORE_ID}-pre-restore")}
+    assert result["safety_backup"] == {
+        "id": PRE_RESTORE_ID,
+        "path": os.path.join(config["backup_dir"], f"{PRE_RESTORE_ID}-pre-restore"),
+    }
     assert result["row_counts"] == {"Post": 3} and result["resumed"] is False
     assert os.path.isdir(backup)
 
 
-def test_a_restore_killed_half_way_leaves_its_marker_and_the_backup_run_refuses(pb, config, main, stack, monkeypatch):
+def test_a_restore_killed_half_way_leaves_its_marker_and_the_backup_run_refuses(
+    pb, config, main, stack, monkeypatch
+):
     write_project(config)
     backup = make_backup(pb, config, "20260608T031500Z")
     stack.fail_on = "restore uploads"  # the databases are already replaced
@@ -208,8 +242,14 @@ def test_a_restore_killed_half_way_leaves_its_marker_and_the_backup_run_refuses(
     status_path = os.path.join(config["state_dir"], "status.json")
     status = {}
     for day in range(1, 8):
-        status = pb.record_run(status, when=dt.datetime(2026, 6, day, 3, 15, tzinfo=dt.timezone.utc), ok=True,
-                               backup=f"202606{day:02d}T031500Z", error=None, durations={})
+        status = pb.record_run(
+            status,
+            when=dt.datetime(2026, 6, day, 3, 15, tzinfo=dt.UTC),
+            ok=True,
+            backup=f"202606{day:02d}T031500Z",
+            error=None,
+            durations={},
+        )
     pb.write_json(status_path, status)
     monkeypatch.setattr(pb.BackupRun, "execute", lambda run: pytest.fail("no backup may be taken"))
     monkeypatch.setenv("POSTIZ_BACKUP_NOW", "2026-06-08T03:15:00Z")
@@ -228,17 +268,27 @@ def test_a_restore_killed_half_way_leaves_its_marker_and_the_backup_run_refuses(
     assert os.path.exists(path)
 
 
-def test_the_next_restore_completes_the_interrupted_one_from_the_marked_backup(pb, config, main, stack, capsys):
+def test_the_next_restore_completes_the_interrupted_one_from_the_marked_backup(
+    pb, config, main, stack, capsys
+):
     # The interrupted restore was of an older backup, with its configuration (its secrets differ).
     write_project(config, secrets={"JWT_SECRET": "host"})
     marked = make_backup(pb, config, "20260601T031500Z", secrets={"JWT_SECRET": "backup"})
     make_backup(pb, config, "20260608T031500Z")
     make_backup(pb, config, PRE_RESTORE_ID, kind="pre-restore", rows=4)
-    pb.write_json(os.path.join(config["state_dir"], "restore-in-progress.json"), {
-        "format": 1, "project": "demo", "started": "2026-06-10T12:00:05Z", "pid": 1,
-        "backup": {"id": "20260601T031500Z", "created": "2026-06-01T03:15:00Z", "path": marked},
-        "restore_config": True, "safety_backup": {"id": PRE_RESTORE_ID, "path": "x"}, "safety_skipped": None,
-    })
+    pb.write_json(
+        os.path.join(config["state_dir"], "restore-in-progress.json"),
+        {
+            "format": 1,
+            "project": "demo",
+            "started": "2026-06-10T12:00:05Z",
+            "pid": 1,
+            "backup": {"id": "20260601T031500Z", "created": "2026-06-01T03:15:00Z", "path": marked},
+            "restore_config": True,
+            "safety_backup": {"id": PRE_RESTORE_ID, "path": "x"},
+            "safety_skipped": None,
+        },
+    )
     assert main("restore", "--no-start") == pb.EXIT_OK
     result = json.loads(capsys.readouterr().out)
     assert result["backup"] == "20260601T031500Z"
@@ -263,7 +313,9 @@ def test_no_pre_restore_backup_without_any_container_and_it_says_so(pb, config, 
     stack.containers = False  # a new host: nothing deployed yet
     make_backup(pb, config, "20260608T031500Z")
     write_project(config)
-    assert main("restore", "--backup", "20260608T031500Z", "--no-start") == pb.EXIT_FAILED  # no container to restore into
+    assert (
+        main("restore", "--backup", "20260608T031500Z", "--no-start") == pb.EXIT_FAILED
+    )  # no container to restore into
     assert steps(stack)[:1] == ["compose stop"]
     assert read_marker(config)["safety_backup"] is None
     assert "no containers" in read_marker(config)["safety_skipped"]
@@ -276,6 +328,7 @@ def test_a_failing_pre_restore_backup_changes_nothing(pb, config, main, stack, m
 
     def failing(run):
         raise pb.BackupError("service postiz-postgres of project demo is not running (exited)")
+
     monkeypatch.setattr(pb.BackupRun, "execute", failing)
     assert main("restore", "--backup", "20260608T031500Z", "--no-start") == pb.EXIT_FAILED
     assert stack.events == []

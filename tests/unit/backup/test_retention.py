@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: selfhosted.postiz contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Retention: newest per day/ISO week/month, like restic's --keep-daily/weekly/monthly."""
@@ -11,7 +10,7 @@ import pytest
 
 
 def ids(*days, hour=3, minute=15):
-    return [dt.datetime(2026, m, d, hour, minute, tzinfo=dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ") for m, d in days]
+    return [dt.datetime(2026, m, d, hour, minute, tzinfo=dt.UTC).strftime("%Y%m%dT%H%M%SZ") for m, d in days]
 
 
 def test_the_scenario_set_keeps_the_last_sunday_of_may_for_its_week_and_month(pb):
@@ -51,7 +50,7 @@ def test_no_backups_keep_nothing(pb):
 
 
 def test_ids_round_trip_and_reject_garbage(pb):
-    when = dt.datetime(2026, 6, 1, 3, 15, tzinfo=dt.timezone.utc)
+    when = dt.datetime(2026, 6, 1, 3, 15, tzinfo=dt.UTC)
     assert pb.parse_backup_id(pb.backup_id(when)) == when
     with pytest.raises(ValueError):
         pb.parse_backup_id("../../etc")

@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: selfhosted.postiz contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Two projects backing up into one directory never list, keep, delete or clean up each
@@ -13,7 +12,7 @@ import time
 
 import pytest
 
-WHEN = dt.datetime(2026, 6, 8, 3, 15, tzinfo=dt.timezone.utc)
+WHEN = dt.datetime(2026, 6, 8, 3, 15, tzinfo=dt.UTC)
 
 
 class NoDocker:
@@ -38,10 +37,16 @@ def fixture_shared(tmp_path):
 
 def config_for(pb, tmp_path, project, backup_dir):
     path = tmp_path / f"{project}.json"
-    path.write_text(json.dumps({
-        "project_name": project, "project_dir": str(tmp_path / project),
-        "backup_dir": str(backup_dir), "state_dir": str(tmp_path / "state" / project),
-    }))
+    path.write_text(
+        json.dumps(
+            {
+                "project_name": project,
+                "project_dir": str(tmp_path / project),
+                "backup_dir": str(backup_dir),
+                "state_dir": str(tmp_path / "state" / project),
+            }
+        )
+    )
     config = pb.load_config(str(path))
     os.makedirs(config["state_dir"], exist_ok=True)
     return config
@@ -56,9 +61,16 @@ def make_backup(directory, project, ident, name=None):
     path.mkdir()
     archive = f"postiz-backup-{project}-{ident}.tar"
     (path / archive).write_bytes(b"archive")
-    (path / "manifest.json").write_text(json.dumps({
-        "id": ident, "status": "ok", "project": project, "archive": {"name": archive, "size": 7},
-    }))
+    (path / "manifest.json").write_text(
+        json.dumps(
+            {
+                "id": ident,
+                "status": "ok",
+                "project": project,
+                "archive": {"name": archive, "size": 7},
+            }
+        )
+    )
     return path
 
 
@@ -83,20 +95,28 @@ def test_retention_deletes_only_the_projects_own_backups(pb, tmp_path, shared):
     # beta has 30 daily backups, all older than alpha's newest: alpha must not touch them.
     for days_before in range(10, 40):
         make_backup(shared, "beta", day(days_before))
-    for days_before in range(0, 10):
+    for days_before in range(10):
         make_backup(shared, "alpha", day(days_before))
     config = config_for(pb, tmp_path, "alpha", shared)
     config["retention"] = {"daily": 3, "weekly": 1, "monthly": 1}
     removed = run_for(pb, config).apply_retention()
     assert sorted(removed) == sorted(day(n) for n in range(3, 10))
-    assert sorted(m["id"] for m in pb.list_backups(str(shared), "beta")) == sorted(day(n) for n in range(10, 40))
-    assert sorted(m["id"] for m in pb.list_backups(str(shared), "alpha")) == sorted(day(n) for n in range(0, 3))
+    assert sorted(m["id"] for m in pb.list_backups(str(shared), "beta")) == sorted(
+        day(n) for n in range(10, 40)
+    )
+    assert sorted(m["id"] for m in pb.list_backups(str(shared), "alpha")) == sorted(day(n) for n in range(3))
 
 
 def test_leftover_clean_up_leaves_other_projects_runs_alone(pb, tmp_path, shared):
     ours = [f".incomplete-alpha-{day(1)}", ".restore-alpha-ab12_x9z"]
-    theirs = [f".incomplete-beta-{day(0)}", ".restore-beta-ab12_x9z", f".incomplete-alpha-two-{day(0)}",
-              ".restore-alpha-two-ab12_x9z", f".incomplete-{day(0)}", ".restore-ab12_x9z"]
+    theirs = [
+        f".incomplete-beta-{day(0)}",
+        ".restore-beta-ab12_x9z",
+        f".incomplete-alpha-two-{day(0)}",
+        ".restore-alpha-two-ab12_x9z",
+        f".incomplete-{day(0)}",
+        ".restore-ab12_x9z",
+    ]
     for name in ours + theirs:
         (shared / name / "payload").mkdir(parents=True)
     run_for(pb, config_for(pb, tmp_path, "alpha", shared)).cleanup_leftovers()
@@ -125,7 +145,9 @@ def test_two_projects_in_the_same_second_both_keep_their_backup(pb, tmp_path, sh
     run = run_for(pb, config_for(pb, tmp_path, "beta", shared))
     os.makedirs(run.staging)
     (open(os.path.join(run.staging, "postiz-backup-beta.tar"), "wb")).close()
-    final = run.publish({"id": run.ident, "status": "ok", "project": "beta", "archive": {"name": "x", "size": 0}})
+    final = run.publish(
+        {"id": run.ident, "status": "ok", "project": "beta", "archive": {"name": "x", "size": 0}}
+    )
     assert os.path.basename(final) == f"{day(0)}-beta"
     assert [m["path"] for m in pb.list_backups(str(shared), "beta")] == [final]
     assert [m["id"] for m in pb.list_backups(str(shared), "alpha")] == [day(0)]
@@ -141,6 +163,8 @@ def test_the_same_project_twice_in_one_second_is_refused(pb, tmp_path, shared):
 def test_a_dedicated_directory_keeps_plain_id_names(pb, tmp_path, shared):
     run = run_for(pb, config_for(pb, tmp_path, "alpha", shared))
     os.makedirs(run.staging)
-    final = run.publish({"id": run.ident, "status": "ok", "project": "alpha", "archive": {"name": "x", "size": 0}})
+    final = run.publish(
+        {"id": run.ident, "status": "ok", "project": "alpha", "archive": {"name": "x", "size": 0}}
+    )
     assert os.path.basename(final) == run.ident
     assert sorted(os.listdir(final)) == ["manifest.json"]

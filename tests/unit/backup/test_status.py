@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: selfhosted.postiz contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Status file: last success/failure and consecutive successful days; the injectable clock."""
@@ -11,12 +10,18 @@ import pytest
 
 
 def at(day, hour=3, month=6):
-    return dt.datetime(2026, month, day, hour, 15, tzinfo=dt.timezone.utc)
+    return dt.datetime(2026, month, day, hour, 15, tzinfo=dt.UTC)
 
 
 def run(pb, status, when, ok):
-    return pb.record_run(status, when=when, ok=ok, backup=pb.backup_id(when) if ok else None,
-                         error=None if ok else "database stopped", durations={"total": 1.0})
+    return pb.record_run(
+        status,
+        when=when,
+        ok=ok,
+        backup=pb.backup_id(when) if ok else None,
+        error=None if ok else "database stopped",
+        durations={"total": 1.0},
+    )
 
 
 def test_ten_days_with_the_third_failing_end_with_seven(pb):
@@ -70,7 +75,9 @@ def test_the_streak_crosses_month_ends(pb):
 def test_history_is_bounded_and_the_input_unchanged(pb):
     status = {}
     for day in range(1, 29):
-        status = pb.record_run(status, when=at(day), ok=True, backup="x", error=None, durations={}, history_limit=5)
+        status = pb.record_run(
+            status, when=at(day), ok=True, backup="x", error=None, durations={}, history_limit=5
+        )
     before = dict(status)
     after = pb.record_run(status, when=at(29), ok=True, backup="x", error=None, durations={}, history_limit=5)
     assert len(after["history"]) == 5

@@ -15,8 +15,14 @@ spec.loader.exec_module(fp)
 
 
 def test_differences_name_what_appeared_went_and_changed():
-    before = {"containers": {"web": {"id": "1", "started": "a"}, "db": {"id": "2"}}, "files": {"/opt/x": {"size": 1}}}
-    after = {"containers": {"web": {"id": "1", "started": "b"}, "cache": {"id": "3"}}, "files": {"/opt/x": {"size": 1}}}
+    before = {
+        "containers": {"web": {"id": "1", "started": "a"}, "db": {"id": "2"}},
+        "files": {"/opt/x": {"size": 1}},
+    }
+    after = {
+        "containers": {"web": {"id": "1", "started": "b"}, "cache": {"id": "3"}},
+        "files": {"/opt/x": {"size": 1}},
+    }
     assert fp.differences(before, after) == [
         "containers: cache appeared",
         "containers: db is gone",
@@ -43,14 +49,35 @@ def test_images_of_the_suite_are_left_out_and_others_kept(monkeypatch):
 
 def test_containers_of_the_suite_are_left_out(monkeypatch):
     listed = [
-        {"Id": "1", "Name": "/selfhosted-postiz-test-default", "Image": "i", "Created": "c",
-         "State": {"StartedAt": "s"}, "Config": {"Labels": {}}},
-        {"Id": "2", "Name": "/postiz-postiz-1", "Image": "i", "Created": "c", "State": {"StartedAt": "s"},
-         "Config": {"Labels": {"com.docker.compose.project": "postiz"}}, "RestartCount": 0},
+        {
+            "Id": "1",
+            "Name": "/selfhosted-postiz-test-default",
+            "Image": "i",
+            "Created": "c",
+            "State": {"StartedAt": "s"},
+            "Config": {"Labels": {}},
+        },
+        {
+            "Id": "2",
+            "Name": "/postiz-postiz-1",
+            "Image": "i",
+            "Created": "c",
+            "State": {"StartedAt": "s"},
+            "Config": {"Labels": {"com.docker.compose.project": "postiz"}},
+            "RestartCount": 0,
+        },
     ]
     listed.append(
-        {"Id": "3", "Name": "/postiz-postiz-redis-1", "Image": "i", "Created": "c", "State": {"StartedAt": "s"},
-         "Config": {"Labels": {"selfhosted.postiz.inputs": "from the test image"}}, "RestartCount": 0})
+        {
+            "Id": "3",
+            "Name": "/postiz-postiz-redis-1",
+            "Image": "i",
+            "Created": "c",
+            "State": {"StartedAt": "s"},
+            "Config": {"Labels": {"selfhosted.postiz.inputs": "from the test image"}},
+            "RestartCount": 0,
+        }
+    )
     monkeypatch.setattr(fp, "docker_json", lambda *args: [{"ID": c["Id"]} for c in listed])
     monkeypatch.setattr(fp, "inspect", lambda kind, ids: listed)
     # A user's instance deployed from the suite's test images is still the user's.

@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: selfhosted.postiz contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Fake Postiz servers for the tests of the HTTP clients and of the modules built on them."""
@@ -20,6 +19,7 @@ def fake_servers():
         server = server_class(*args, **options).start()
         servers.append(server)
         return server
+
     yield _start
     for server in servers:
         server.stop()
@@ -40,4 +40,4 @@ def fake_mcp(fake_servers):
 @pytest.fixture
 def fast_retries(monkeypatch):
     """The admin bootstrap polls a starting app every 0.02 s instead of every 2 s."""
-    monkeypatch.setattr(postiz_api, 'RETRY_INTERVAL', 0.02)
+    monkeypatch.setattr(postiz_api, "RETRY_INTERVAL", 0.02)

@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: selfhosted.postiz contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Real HTTP servers on loopback that fake the Postiz routes the modules use.
@@ -19,7 +18,7 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
-class Recorded(object):
+class Recorded:
     def __init__(self, method, path, headers, body):
         self.method = method
         self.path = path
@@ -27,35 +26,35 @@ class Recorded(object):
         self.body = body
 
     def json(self):
-        return json.loads(self.body.decode('utf-8')) if self.body else None
+        return json.loads(self.body.decode("utf-8")) if self.body else None
 
 
 class _Handler(BaseHTTPRequestHandler):
-    server_version = 'nginx/1.22.1'
-    sys_version = ''
+    server_version = "nginx/1.22.1"
+    sys_version = ""
 
     def log_message(self, format, *args):  # pylint: disable=redefined-builtin
         pass  # keep test output clean
 
     def _record(self):
-        length = int(self.headers.get('Content-Length') or 0)
-        body = self.rfile.read(length) if length else b''
-        entry = Recorded(self.command, self.path, dict((k.lower(), v) for k, v in self.headers.items()), body)
+        length = int(self.headers.get("Content-Length") or 0)
+        body = self.rfile.read(length) if length else b""
+        entry = Recorded(self.command, self.path, {k.lower(): v for k, v in self.headers.items()}, body)
         self.server.fake.requests.append(entry)
         return entry
 
-    def send_body(self, status, body=b'', content_type='text/html; charset=utf-8', headers=()):
+    def send_body(self, status, body=b"", content_type="text/html; charset=utf-8", headers=()):
         if isinstance(body, (dict, list)):
-            body = json.dumps(body).encode('utf-8')
-            content_type = 'application/json; charset=utf-8'
+            body = json.dumps(body).encode("utf-8")
+            content_type = "application/json; charset=utf-8"
         elif isinstance(body, str):
-            body = body.encode('utf-8')
+            body = body.encode("utf-8")
         self.send_response(status)
         for name, value in headers:
             self.send_header(name, value)
         if body or status != 202:
-            self.send_header('Content-Type', content_type)
-        self.send_header('Content-Length', str(len(body)))
+            self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
 
@@ -69,16 +68,18 @@ class _Handler(BaseHTTPRequestHandler):
     do_GET = do_POST = do_DELETE = _dispatch
 
 
-class _FakeServer(object):
+class _FakeServer:
     """Base: start/stop a threaded HTTP server bound to 127.0.0.1 on a free port."""
 
     def __init__(self, port=0):
         self.requests = []
-        self._httpd = ThreadingHTTPServer(('127.0.0.1', port), _Handler)
+        self._httpd = ThreadingHTTPServer(("127.0.0.1", port), _Handler)
         self._httpd.daemon_threads = True
         self._httpd.fake = self
         # A short poll interval keeps shutdown (once per test) fast.
-        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={'poll_interval': 0.02}, daemon=True)
+        self._thread = threading.Thread(
+            target=self._httpd.serve_forever, kwargs={"poll_interval": 0.02}, daemon=True
+        )
 
     @property
     def port(self):
@@ -86,7 +87,7 @@ class _FakeServer(object):
 
     @property
     def url(self):
-        return 'http://127.0.0.1:%d' % self.port
+        return "http://127.0.0.1:%d" % self.port
 
     def start(self):
         self._thread.start()
@@ -106,9 +107,18 @@ class _FakeServer(object):
 class FakePostiz(_FakeServer):
     """The dashboard API of FACTS 6: can-register, register, login, user/self."""
 
-    def __init__(self, starting_502=0, not_secured=False, cookie=True, email_provider=False,
-                 disable_registration=False, concurrent_registration=False, failing_paths=(), port=0):
-        super(FakePostiz, self).__init__(port)
+    def __init__(
+        self,
+        starting_502=0,
+        not_secured=False,
+        cookie=True,
+        email_provider=False,
+        disable_registration=False,
+        concurrent_registration=False,
+        failing_paths=(),
+        port=0,
+    ):
+        super().__init__(port)
         self.starting_502 = starting_502
         # Paths answered with Nest's HTTP 500, as while the app's database is down.
         self.failing_paths = set(failing_paths)
@@ -121,115 +131,142 @@ class FakePostiz(_FakeServer):
         self.users = {}  # email -> dict(password, activated, org_id, role, api_key)
         self.tokens = {}  # token -> email
 
-    def add_user(self, email, password, role='SUPERADMIN', activated=True, api_key=None):
-        self.users[email.lower()] = dict(password=password, activated=activated, org_id='org-%s' % secrets.token_hex(4),
-                                         role=role, api_key=api_key if api_key is not None else secrets.token_hex(32))
+    def add_user(self, email, password, role="SUPERADMIN", activated=True, api_key=None):
+        self.users[email.lower()] = dict(
+            password=password,
+            activated=activated,
+            org_id=f"org-{secrets.token_hex(4)}",
+            role=role,
+            api_key=api_key if api_key is not None else secrets.token_hex(32),
+        )
         return self.users[email.lower()]
 
     def _session_headers(self, email):
-        token = 'eyJhbGciOiJIUzI1NiJ9.%s.sig' % secrets.token_hex(16)
+        token = f"eyJhbGciOiJIUzI1NiJ9.{secrets.token_hex(16)}.sig"
         self.tokens[token] = email
         headers = []
         if self.cookie:
-            flags = '' if self.not_secured else '; Secure; HttpOnly; SameSite=None'
-            headers.append(('Set-Cookie', 'auth=%s; Domain=127.0.0.1; Path=/; Expires=Thu, 01 Jan 2099 00:00:00 GMT%s'
-                            % (token, flags)))
+            flags = "" if self.not_secured else "; Secure; HttpOnly; SameSite=None"
+            headers.append(
+                (
+                    "Set-Cookie",
+                    f"auth={token}; Domain=127.0.0.1; Path=/; Expires=Thu, 01 Jan 2099 00:00:00 GMT{flags}",
+                )
+            )
         if self.not_secured:
-            headers.append(('auth', token))
+            headers.append(("auth", token))
         return headers
 
     def handle(self, handler, entry):
         if self.starting_502 > 0:
             self.starting_502 -= 1
-            handler.send_body(502, '<html><head><title>502 Bad Gateway</title></head></html>')
+            handler.send_body(502, "<html><head><title>502 Bad Gateway</title></head></html>")
             return
         if entry.path in self.failing_paths:
-            handler.send_body(500, {'statusCode': 500, 'message': 'Internal server error'})
+            handler.send_body(500, {"statusCode": 500, "message": "Internal server error"})
             return
         route = (entry.method, entry.path)
-        body = entry.json() if entry.method == 'POST' else None
-        if route == ('GET', '/api/auth/can-register'):
-            handler.send_body(200, {'register': not (self.disable_registration and self.users)})
-        elif route == ('POST', '/api/auth/register'):
+        body = entry.json() if entry.method == "POST" else None
+        if route == ("GET", "/api/auth/can-register"):
+            handler.send_body(200, {"register": not (self.disable_registration and self.users)})
+        elif route == ("POST", "/api/auth/register"):
             self._register(handler, body)
-        elif route == ('POST', '/api/auth/login'):
+        elif route == ("POST", "/api/auth/login"):
             self._login(handler, body)
-        elif route == ('GET', '/api/user/self'):
+        elif route == ("GET", "/api/user/self"):
             self._self(handler, entry)
         else:
-            handler.send_body(404, {'message': 'Cannot %s %s' % (entry.method, entry.path[4:]),
-                                    'error': 'Not Found', 'statusCode': 404})
+            handler.send_body(
+                404,
+                {
+                    "message": f"Cannot {entry.method} {entry.path[4:]}",
+                    "error": "Not Found",
+                    "statusCode": 404,
+                },
+            )
 
     def _register(self, handler, body):
         errors = []
-        if not 3 <= len(body.get('password', '')) <= 64:
-            errors.append('password must be longer than or equal to 3 characters')
-        if body.get('provider') != 'LOCAL':
-            errors.append('provider must be one of the following values: LOCAL')
+        if not 3 <= len(body.get("password", "")) <= 64:
+            errors.append("password must be longer than or equal to 3 characters")
+        if body.get("provider") != "LOCAL":
+            errors.append("provider must be one of the following values: LOCAL")
         if errors:
-            handler.send_body(400, {'statusCode': 400, 'message': errors, 'error': 'Bad Request'})
+            handler.send_body(400, {"statusCode": 400, "message": errors, "error": "Bad Request"})
             return
-        email = body['email'].lower()
+        email = body["email"].lower()
         if self.disable_registration and self.users:
-            handler.send_body(400, 'Registration is disabled')
+            handler.send_body(400, "Registration is disabled")
         elif email in self.users:
-            handler.send_body(400, 'Email already exists')
+            handler.send_body(400, "Email already exists")
         elif self.email_provider:
-            self.add_user(email, body['password'], activated=False)
-            handler.send_body(200, {'activate': True}, headers=[('activate', 'true')])
+            self.add_user(email, body["password"], activated=False)
+            handler.send_body(200, {"activate": True}, headers=[("activate", "true")])
         else:
-            self.add_user(email, body['password'])
-            handler.send_body(200, {'register': True}, headers=[('onboarding', 'true')] + self._session_headers(email))
+            self.add_user(email, body["password"])
+            handler.send_body(
+                200, {"register": True}, headers=[("onboarding", "true"), *self._session_headers(email)]
+            )
 
     def _login(self, handler, body):
-        email = body['email'].lower()
+        email = body["email"].lower()
         user = self.users.get(email)
         if user is None and self.concurrent_registration:
             self.concurrent_registration = False
-            self.add_user(email, body['password'])
-            handler.send_body(400, 'Invalid user name or password')
+            self.add_user(email, body["password"])
+            handler.send_body(400, "Invalid user name or password")
             return
-        if user is None or user['password'] != body['password']:
-            handler.send_body(400, 'Invalid user name or password')
-        elif not user['activated']:
-            handler.send_body(400, 'User is not activated')
+        if user is None or user["password"] != body["password"]:
+            handler.send_body(400, "Invalid user name or password")
+        elif not user["activated"]:
+            handler.send_body(400, "User is not activated")
         else:
-            handler.send_body(200, {'login': True}, headers=[('reload', 'true')] + self._session_headers(email))
+            handler.send_body(
+                200, {"login": True}, headers=[("reload", "true"), *self._session_headers(email)]
+            )
 
     def _self(self, handler, entry):
-        token = entry.headers.get('auth')
+        token = entry.headers.get("auth")
         if not token:
-            for part in entry.headers.get('cookie', '').split(';'):
-                name, _sep, value = part.strip().partition('=')
-                if name == 'auth':
+            for part in entry.headers.get("cookie", "").split(";"):
+                name, _sep, value = part.strip().partition("=")
+                if name == "auth":
                     token = value
-        email = self.tokens.get(token or '')
+        email = self.tokens.get(token or "")
         if email is None:
-            handler.send_body(401, b'', headers=[('logout', 'true')])
+            handler.send_body(401, b"", headers=[("logout", "true")])
             return
         user = self.users[email]
-        handler.send_body(200, {
-            'id': 'user-1', 'email': email, 'orgId': user['org_id'], 'role': user['role'], 'tier': 'ULTIMATE',
-            'totalChannels': 10000, 'publicApi': user['api_key'] if user['role'] in ('ADMIN', 'SUPERADMIN') else '',
-        })
+        handler.send_body(
+            200,
+            {
+                "id": "user-1",
+                "email": email,
+                "orgId": user["org_id"],
+                "role": user["role"],
+                "tier": "ULTIMATE",
+                "totalChannels": 10000,
+                "publicApi": user["api_key"] if user["role"] in ("ADMIN", "SUPERADMIN") else "",
+            },
+        )
 
 
 def postiz_tools(annotate=True):
     """The core Postiz tools (FACTS 4.3), annotated as Postiz does."""
-    read_only = {'readOnlyHint': True, 'idempotentHint': True}
-    writes = {'readOnlyHint': False, 'destructiveHint': True, 'openWorldHint': True}
+    read_only = {"readOnlyHint": True, "idempotentHint": True}
+    writes = {"readOnlyHint": False, "destructiveHint": True, "openWorldHint": True}
     tools = [
-        ('integrationList', read_only),
-        ('groupList', read_only),
-        ('integrationSchema', read_only),
-        ('triggerTool', writes),
-        ('integrationSchedulePostTool', writes),
+        ("integrationList", read_only),
+        ("groupList", read_only),
+        ("integrationSchema", read_only),
+        ("triggerTool", writes),
+        ("integrationSchedulePostTool", writes),
     ]
     result = []
     for name, annotations in tools:
-        tool = {'name': name, 'description': name, 'inputSchema': {'type': 'object', 'properties': {}}}
+        tool = {"name": name, "description": name, "inputSchema": {"type": "object", "properties": {}}}
         if annotate:
-            tool['annotations'] = annotations
+            tool["annotations"] = annotations
         result.append(tool)
     return result
 
@@ -237,11 +274,21 @@ def postiz_tools(annotate=True):
 class FakeMcp(_FakeServer):
     """The Postiz MCP endpoint (FACTS 4.1, 4.2) at /api/mcp/<key> and /api/mcp (bearer)."""
 
-    SUPPORTED = ('2025-11-25', '2025-06-18', '2025-03-26', '2024-11-05')
+    SUPPORTED = ("2025-11-25", "2025-06-18", "2025-03-26", "2024-11-05")
 
-    def __init__(self, api_key, sse=False, session_id=None, delays=None, tools=None, hold_sse_open=0.0,
-                 answer_version=None, page_size=None, sse_stall=0.0):
-        super(FakeMcp, self).__init__()
+    def __init__(
+        self,
+        api_key,
+        sse=False,
+        session_id=None,
+        delays=None,
+        tools=None,
+        hold_sse_open=0.0,
+        answer_version=None,
+        page_size=None,
+        sse_stall=0.0,
+    ):
+        super().__init__()
         self.api_key = api_key
         self.sse = sse
         self.session_id = session_id
@@ -256,49 +303,62 @@ class FakeMcp(_FakeServer):
 
     @property
     def mcp_url(self):
-        return self.url + '/api/mcp'
+        return self.url + "/api/mcp"
 
     def handle(self, handler, entry):
         path = entry.path
-        if path == '/api/mcp':
-            authorization = entry.headers.get('authorization')
+        if path == "/api/mcp":
+            authorization = entry.headers.get("authorization")
             if not authorization:
-                handler.send_body(401, 'Missing Authorization header')
+                handler.send_body(401, "Missing Authorization header")
                 return
-            if authorization.replace('Bearer ', '', 1) != self.api_key:
-                handler.send_body(401, 'Invalid API Key or OAuth token')
+            if authorization.replace("Bearer ", "", 1) != self.api_key:
+                handler.send_body(401, "Invalid API Key or OAuth token")
                 return
-        elif path.startswith('/api/mcp/'):
-            if path[len('/api/mcp/'):] != self.api_key:
-                handler.send_body(400, 'Invalid API Key')
+        elif path.startswith("/api/mcp/"):
+            if path[len("/api/mcp/") :] != self.api_key:
+                handler.send_body(400, "Invalid API Key")
                 return
         else:
-            handler.send_body(404, {'message': 'Cannot %s %s' % (entry.method, path[4:]), 'error': 'Not Found',
-                                    'statusCode': 404})
+            handler.send_body(
+                404, {"message": f"Cannot {entry.method} {path[4:]}", "error": "Not Found", "statusCode": 404}
+            )
             return
-        if entry.method == 'DELETE':
-            self.deleted_sessions.append(entry.headers.get('mcp-session-id'))
-            handler.send_body(200, b'')
+        if entry.method == "DELETE":
+            self.deleted_sessions.append(entry.headers.get("mcp-session-id"))
+            handler.send_body(200, b"")
             return
-        if entry.method != 'POST':
-            handler.send_body(405, {'jsonrpc': '2.0', 'error': {'code': -32000, 'message': 'Method not allowed.'},
-                                    'id': None})
+        if entry.method != "POST":
+            handler.send_body(
+                405,
+                {"jsonrpc": "2.0", "error": {"code": -32000, "message": "Method not allowed."}, "id": None},
+            )
             return
         message = entry.json()
-        method = message.get('method')
-        if self.session_id and method != 'initialize' and entry.headers.get('mcp-session-id') != self.session_id:
-            handler.send_body(400, {'jsonrpc': '2.0', 'error': {'code': -32000, 'message': 'Bad Request: No valid session ID provided'},
-                                    'id': None})
+        method = message.get("method")
+        if (
+            self.session_id
+            and method != "initialize"
+            and entry.headers.get("mcp-session-id") != self.session_id
+        ):
+            handler.send_body(
+                400,
+                {
+                    "jsonrpc": "2.0",
+                    "error": {"code": -32000, "message": "Bad Request: No valid session ID provided"},
+                    "id": None,
+                },
+            )
             return
         time.sleep(self.delays.get(method, 0))
-        if 'id' not in message:
-            handler.send_body(202, b'')
+        if "id" not in message:
+            handler.send_body(202, b"")
             return
-        result = self._result(method, message.get('params') or {})
+        result = self._result(method, message.get("params") or {})
         headers = []
-        if method == 'initialize' and self.session_id:
-            headers.append(('Mcp-Session-Id', self.session_id))
-        answer = {'jsonrpc': '2.0', 'id': message['id']}
+        if method == "initialize" and self.session_id:
+            headers.append(("Mcp-Session-Id", self.session_id))
+        answer = {"jsonrpc": "2.0", "id": message["id"]}
         answer.update(result)
         if self.sse:
             self._send_sse(handler, answer, headers)
@@ -306,44 +366,69 @@ class FakeMcp(_FakeServer):
             handler.send_body(200, answer, headers=headers)
 
     def _result(self, method, params):
-        if method == 'initialize':
-            offered = params.get('protocolVersion')
-            version = self.answer_version or (offered if offered in self.SUPPORTED else '2025-06-18')
-            return {'result': {'protocolVersion': version, 'capabilities': {'tools': {'listChanged': False}, 'logging': {}},
-                               'serverInfo': {'name': 'Postiz MCP', 'version': '1.0.0'}}}
-        if method == 'tools/list':
+        if method == "initialize":
+            offered = params.get("protocolVersion")
+            version = self.answer_version or (offered if offered in self.SUPPORTED else "2025-06-18")
+            return {
+                "result": {
+                    "protocolVersion": version,
+                    "capabilities": {"tools": {"listChanged": False}, "logging": {}},
+                    "serverInfo": {"name": "Postiz MCP", "version": "1.0.0"},
+                }
+            }
+        if method == "tools/list":
             if not self.page_size:
-                return {'result': {'tools': self.tools}}
-            start = int(params.get('cursor') or 0)
-            page = {'tools': self.tools[start:start + self.page_size]}
+                return {"result": {"tools": self.tools}}
+            start = int(params.get("cursor") or 0)
+            page = {"tools": self.tools[start : start + self.page_size]}
             if start + self.page_size < len(self.tools):
-                page['nextCursor'] = str(start + self.page_size)
-            return {'result': page}
-        if method == 'tools/call':
-            name = params.get('name')
-            self.calls.append((name, params.get('arguments')))
-            if name not in [tool['name'] for tool in self.tools]:
-                return {'result': {'content': [{'type': 'text', 'text': 'Unknown tool: %s' % name}], 'isError': True}}
-            output = {'output': [{'id': 'ch1', 'name': 'Channel 1', 'picture': '/no-picture.jpg', 'platform': 'x'}]}
-            return {'result': {'content': [{'type': 'text', 'text': json.dumps(output)}], 'structuredContent': output}}
-        return {'error': {'code': -32601, 'message': 'Method not found'}}
+                page["nextCursor"] = str(start + self.page_size)
+            return {"result": page}
+        if method == "tools/call":
+            name = params.get("name")
+            self.calls.append((name, params.get("arguments")))
+            if name not in [tool["name"] for tool in self.tools]:
+                return {
+                    "result": {
+                        "content": [{"type": "text", "text": f"Unknown tool: {name}"}],
+                        "isError": True,
+                    }
+                }
+            output = {
+                "output": [{"id": "ch1", "name": "Channel 1", "picture": "/no-picture.jpg", "platform": "x"}]
+            }
+            return {
+                "result": {
+                    "content": [{"type": "text", "text": json.dumps(output)}],
+                    "structuredContent": output,
+                }
+            }
+        return {"error": {"code": -32601, "message": "Method not found"}}
 
     def _send_sse(self, handler, answer, headers):
         handler.send_response(200)
         for name, value in headers:
             handler.send_header(name, value)
-        handler.send_header('Content-Type', 'text/event-stream')
-        handler.send_header('Cache-Control', 'no-cache')
+        handler.send_header("Content-Type", "text/event-stream")
+        handler.send_header("Cache-Control", "no-cache")
         handler.end_headers()
-        log = {'jsonrpc': '2.0', 'method': 'notifications/message', 'params': {'level': 'info', 'data': 'hello'}}
+        log = {
+            "jsonrpc": "2.0",
+            "method": "notifications/message",
+            "params": {"level": "info", "data": "hello"},
+        }
         # A keep-alive comment, an unrelated notification, then the answer split over
         # several data lines (pretty-printed JSON), as SSE allows.
-        chunks = [': keep-alive\n\n', 'event: message\ndata: %s\n\n' % json.dumps(log)]
-        chunks.append('event: message\nid: 1\n' + ''.join('data: %s\n' % line for line in json.dumps(answer, indent=1).split('\n')) + '\n')
+        chunks = [": keep-alive\n\n", f"event: message\ndata: {json.dumps(log)}\n\n"]
+        chunks.append(
+            "event: message\nid: 1\n"
+            + "".join(f"data: {line}\n" for line in json.dumps(answer, indent=1).split("\n"))
+            + "\n"
+        )
         for index, chunk in enumerate(chunks):
             if index == len(chunks) - 1 and self.sse_stall:
                 time.sleep(self.sse_stall)
-            handler.wfile.write(chunk.encode('utf-8'))
+            handler.wfile.write(chunk.encode("utf-8"))
             handler.wfile.flush()
         if self.hold_sse_open:
             time.sleep(self.hold_sse_open)

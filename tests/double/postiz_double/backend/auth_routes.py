@@ -63,7 +63,9 @@ def routes(ctx: AppContext) -> list[Route]:
             code = jwt_hs256.encode(row_json(user, drop=("password",)), settings.jwt_secret)
             link = f"{settings.frontend_url or ''}/auth/activate/{code}"
             try:
-                await ctx.temporal.send_email(email, "Activate your account", f'<a href="{link}">Activate</a>')
+                await ctx.temporal.send_email(
+                    email, "Activate your account", f'<a href="{link}">Activate</a>'
+                )
             except Exception as exc:  # Postiz answers 400 with the error text
                 return express_text(describe_error(exc), 400)
             return JSONResponse({"activate": True}, headers={"activate": "true"})

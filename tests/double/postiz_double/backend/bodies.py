@@ -13,7 +13,9 @@ from starlette.responses import JSONResponse
 class BadBody(Exception):
     def __init__(self, message: str):
         super().__init__(message)
-        self.response = JSONResponse({"statusCode": 400, "message": message, "error": "Bad Request"}, status_code=400)
+        self.response = JSONResponse(
+            {"statusCode": 400, "message": message, "error": "Bad Request"}, status_code=400
+        )
 
 
 async def read_object(request: Request) -> dict[str, Any]:

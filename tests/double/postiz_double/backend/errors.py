@@ -23,12 +23,15 @@ def not_found(request: Request) -> JSONResponse:
     # Nest reports the backend path (no /api prefix) with its query string.
     url = request.url.path + (f"?{request.url.query}" if request.url.query else "")
     return JSONResponse(
-        {"message": f"Cannot {request.method} {url}", "error": "Not Found", "statusCode": 404}, status_code=404
+        {"message": f"Cannot {request.method} {url}", "error": "Not Found", "statusCode": 404},
+        status_code=404,
     )
 
 
 def validation_failed(messages: Iterable[str]) -> JSONResponse:
-    return JSONResponse({"statusCode": 400, "message": list(messages), "error": "Bad Request"}, status_code=400)
+    return JSONResponse(
+        {"statusCode": 400, "message": list(messages), "error": "Bad Request"}, status_code=400
+    )
 
 
 def internal_error() -> JSONResponse:
@@ -38,5 +41,7 @@ def internal_error() -> JSONResponse:
 def unauthorized_logout(settings: Settings) -> Response:
     """Dashboard auth failure: 401, empty body, ``logout: true`` and the cookie cleared."""
     response = Response(b"", status_code=401, headers={"logout": "true"})
-    response.headers.append("set-cookie", cleared_cookie(cookie_domain(settings.frontend_url), settings.not_secured))
+    response.headers.append(
+        "set-cookie", cleared_cookie(cookie_domain(settings.frontend_url), settings.not_secured)
+    )
     return response

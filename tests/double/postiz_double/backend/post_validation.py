@@ -78,7 +78,9 @@ _YOUTUBE = (
     Field("title", "string", True, min_length=2, max_length=100),
     Field("type", "string", True, choices=("public", "private", "unlisted")),
     Field("selfDeclaredMadeForKids", "string", choices=("yes", "no")),
-    Field("tags", "array", children=_TAG, description="Total length of all tag values at most 500 characters"),
+    Field(
+        "tags", "array", children=_TAG, description="Total length of all tag values at most 500 characters"
+    ),
 )
 _FACEBOOK = (
     Field("url", "url"),
@@ -142,7 +144,9 @@ def _youtube_tags(provider: str, settings: dict[str, Any], prefix: str) -> list[
     tags = settings.get("tags")
     if provider != "youtube" or not isinstance(tags, list):
         return []
-    total = sum(len(t.get("value", "")) for t in tags if isinstance(t, dict) and isinstance(t.get("value"), str))
+    total = sum(
+        len(t.get("value", "")) for t in tags if isinstance(t, dict) and isinstance(t.get("value"), str)
+    )
     if total > YOUTUBE_TAGS_MAX_CHARS:
         return [f"{prefix}tags must be shorter than or equal to {YOUTUBE_TAGS_MAX_CHARS} characters in total"]
     return []
@@ -186,7 +190,10 @@ def is_verified(channel: Mapping[str, Any]) -> bool:
         settings = json.loads(channel.get("additionalSettings") or "[]")
     except ValueError:
         return False
-    return any(isinstance(s, dict) and s.get("title") == "Verified" and s.get("value") is True for s in settings or [])
+    return any(
+        isinstance(s, dict) and s.get("title") == "Verified" and s.get("value") is True
+        for s in settings or []
+    )
 
 
 def max_length(identifier: str, settings: Mapping[str, Any], premium: bool) -> int | None:

@@ -137,7 +137,11 @@ async def create(
         }
         main_id: str | None = None
         for item in entry["value"]:
-            values = {**common, "content": item["content"], "image": json.dumps(item["image"], separators=(",", ":"))}
+            values = {
+                **common,
+                "content": item["content"],
+                "image": json.dumps(item["image"], separators=(",", ":")),
+            }
             row = None
             if post_type == "update" and item.get("id"):
                 row = await content_repo.update_post(conn, org_id, item["id"], values)
@@ -171,7 +175,9 @@ async def create(
 # -- listing -----------------------------------------------------------------------------------
 
 
-def occurrences(publish: datetime, interval_days: int | None, start: datetime, end: datetime) -> list[datetime]:
+def occurrences(
+    publish: datetime, interval_days: int | None, start: datetime, end: datetime
+) -> list[datetime]:
     """Dates of a post inside [start, end]; a recurring post repeats every ``interval_days``."""
     if not interval_days or interval_days <= 0:
         return [publish] if start <= publish <= end else []

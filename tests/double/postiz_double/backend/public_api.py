@@ -29,7 +29,11 @@ PREFIX = "/public/v1"
 Org = dict[str, Any]
 Handler = Callable[[Request, Org], Awaitable[Response]]
 
-_WINDOW_QUERY = (Field("startDate", "date", True), Field("endDate", "date", True), Field("customer", "string"))
+_WINDOW_QUERY = (
+    Field("startDate", "date", True),
+    Field("endDate", "date", True),
+    Field("customer", "string"),
+)
 _URL_BODY = (Field("url", "url", True),)
 
 

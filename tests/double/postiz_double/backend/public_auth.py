@@ -26,7 +26,9 @@ async def organization_for(conn, credential: str) -> dict[str, Any] | None:
     return await content_repo.organization_by_api_key(conn, credential)
 
 
-def public_refusal(credential: str | None, org: dict[str, Any] | None, settings: Settings) -> JSONResponse | None:
+def public_refusal(
+    credential: str | None, org: dict[str, Any] | None, settings: Settings
+) -> JSONResponse | None:
     """The public API's 401 for this outcome, or None when the caller may proceed.
 
     The header value is used verbatim: ``Bearer <key>`` is looked up as is and fails.

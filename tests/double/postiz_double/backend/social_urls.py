@@ -60,7 +60,9 @@ def dashboard_routes(ctx: AppContext) -> list[Route]:
         if not providers.allowed(identifier, settings.hidden_providers):
             return JSONResponse(NOT_ALLOWED, status_code=400)
         try:
-            url = await build_url(ctx, session.organization["id"], identifier, request.query_params.get("refresh"))
+            url = await build_url(
+                ctx, session.organization["id"], identifier, request.query_params.get("refresh")
+            )
         except authorize_urls.NeedsLiveCall:
             return JSONResponse(DASHBOARD_FAILURE)
         return JSONResponse({"url": url})

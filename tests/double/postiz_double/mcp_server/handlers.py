@@ -172,7 +172,10 @@ async def post_settings(ctx: AppContext, org: Org, args: Args) -> dict[str, Any]
             problem = "Post date is in the past"
         if problem:
             return {"output": {"errors": problem}}
-        merged = {**json.loads(row["settings"] or "{}"), **{s["key"]: s.get("value") for s in args["settings"]}}
+        merged = {
+            **json.loads(row["settings"] or "{}"),
+            **{s["key"]: s.get("value") for s in args["settings"]},
+        }
         fields = post_validation.SETTINGS_FIELDS.get(merged.get("__type", ""))
         invalid = check(merged, fields, "settings.") if fields else []
         if invalid:

@@ -65,7 +65,9 @@ _SOCIAL_POST = obj(
         "date": described(STRING, "Publish date in UTC, ISO 8601"),
         "shortLink": BOOLEAN,
         "type": {"type": "string", "enum": ["draft", "schedule", "now"]},
-        "postsAndComments": described({"type": "array", "items": _POST_ITEM}, "The post, then comments/thread"),
+        "postsAndComments": described(
+            {"type": "array", "items": _POST_ITEM}, "The post, then comments/thread"
+        ),
         "settings": described(KEY_VALUES, "Provider settings from integrationSchema"),
     },
     ["integrationId", "isPremium", "date", "shortLink", "type", "postsAndComments", "settings"],

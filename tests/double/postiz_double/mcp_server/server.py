@@ -89,7 +89,9 @@ class McpEndpoint:
         async with self.manager.run():
             yield
 
-    async def _organization(self, kind: str, path_key: str | None, scope: Scope) -> tuple[Any, Response | None]:
+    async def _organization(
+        self, kind: str, path_key: str | None, scope: Scope
+    ) -> tuple[Any, Response | None]:
         if kind == "path":
             credential = path_key or ""
             refusal = express_text("Invalid API Key", 400)
@@ -103,7 +105,9 @@ class McpEndpoint:
             org = await organization_for(conn, credential)
         return org, (refusal if org is None else None)
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send, path_key: str | None, kind: str) -> None:
+    async def __call__(
+        self, scope: Scope, receive: Receive, send: Send, path_key: str | None, kind: str
+    ) -> None:
         send = _with_cors(send)
         if scope["method"] == "OPTIONS":
             await Response(status_code=200)(scope, receive, send)

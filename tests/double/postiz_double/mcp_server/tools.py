@@ -112,14 +112,21 @@ TOOLS: tuple[Tool, ...] = (
         _hints(ro=True),
     ),
     Tool("generateVideoTool", "Generate a video.", schemas.GENERATE_VIDEO, handlers.generate_video),
-    Tool("generateImageTool", "Generate an image from a prompt.", schemas.GENERATE_IMAGE, handlers.generate_image),
+    Tool(
+        "generateImageTool",
+        "Generate an image from a prompt.",
+        schemas.GENERATE_IMAGE,
+        handlers.generate_image,
+    ),
     Tool(
         "uploadFromUrlTool",
         "Copy a public image or video URL into the media library.",
         schemas.UPLOAD_FROM_URL,
         handlers.upload_from_url,
     ),
-    Tool("ask_postiz", "Ask the Postiz agent a question in plain language.", schemas.ASK, handlers.ask_postiz),
+    Tool(
+        "ask_postiz", "Ask the Postiz agent a question in plain language.", schemas.ASK, handlers.ask_postiz
+    ),
 )
 BY_NAME = {t.name: t for t in TOOLS}
 _VALIDATORS = {t.name: jsonschema.Draft7Validator(schemas.lenient(t.input_schema)) for t in TOOLS}
@@ -145,7 +152,9 @@ def validation_message(name: str, arguments: dict[str, Any]) -> str | None:
     )
 
 
-async def call(ctx: AppContext, org: dict[str, Any], name: str, arguments: dict[str, Any]) -> types.CallToolResult:
+async def call(
+    ctx: AppContext, org: dict[str, Any], name: str, arguments: dict[str, Any]
+) -> types.CallToolResult:
     tool = BY_NAME.get(name)
     if tool is None:
         return _error(f"Unknown tool: {name}")
@@ -159,4 +168,6 @@ async def call(ctx: AppContext, org: dict[str, Any], name: str, arguments: dict[
     except Exception as exc:
         logs.error("McpServer", f"{name} failed: {describe_error(exc)}")
         return _error(f"Error executing tool {name}: {describe_error(exc)}")
-    return types.CallToolResult(content=[types.TextContent(type="text", text=_text(result))], structuredContent=result)
+    return types.CallToolResult(
+        content=[types.TextContent(type="text", text=_text(result))], structuredContent=result
+    )

@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: selfhosted.postiz contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Seeded random data for the editors' round-trip tests.
@@ -19,34 +18,96 @@ CASES = 150
 
 # Characters that trip a hand-written scanner: quotes, escapes, comment and
 # structure characters, a newline, a tab, a control character and non-ASCII.
-_TRICKY = ['"', "'", '\\', '#', '//', '/*', '*/', '[', ']', '{', '}', ',', ':', ': ', '=', '\n', '\t', '\x01',
-           'é', '→', '日本', ' ', '-', '&', '*', '!', '%', '@', '`', '|', '>']
-_WORDS = ['url', 'api', 'key', 'npx', 'mcp-remote', 'Bearer', 'http://127.0.0.1:4007/api/mcp', 'true', 'null',
-          'yes', 'no', '0x1F', '1e5', '~', '']
+_TRICKY = [
+    '"',
+    "'",
+    "\\",
+    "#",
+    "//",
+    "/*",
+    "*/",
+    "[",
+    "]",
+    "{",
+    "}",
+    ",",
+    ":",
+    ": ",
+    "=",
+    "\n",
+    "\t",
+    "\x01",
+    "é",
+    "→",
+    "日本",
+    " ",
+    "-",
+    "&",
+    "*",
+    "!",
+    "%",
+    "@",
+    "`",
+    "|",
+    ">",
+]
+_WORDS = [
+    "url",
+    "api",
+    "key",
+    "npx",
+    "mcp-remote",
+    "Bearer",
+    "http://127.0.0.1:4007/api/mcp",
+    "true",
+    "null",
+    "yes",
+    "no",
+    "0x1F",
+    "1e5",
+    "~",
+    "",
+]
 
 
 def seeds(prefix):
     """``CASES`` seeds for pytest.mark.parametrize, different per test module."""
-    return [f'{prefix}-{number}' for number in range(CASES)]
+    return [f"{prefix}-{number}" for number in range(CASES)]
 
 
 def text(rng, max_parts=6):
-    return ''.join(rng.choice(_TRICKY + _WORDS) if rng.random() < 0.5 else rng.choice(_WORDS)
-                   for dummy in range(rng.randint(0, max_parts)))
+    return "".join(
+        rng.choice(_TRICKY + _WORDS) if rng.random() < 0.5 else rng.choice(_WORDS)
+        for dummy in range(rng.randint(0, max_parts))
+    )
 
 
 def key(rng):
     """A member name: usually plain, sometimes one that needs quoting."""
     if rng.random() < 0.7:
-        return rng.choice(['command', 'args', 'env', 'url', 'headers', 'type', 'timeout', 'enabled', 'name_2',
-                           'x-y', 'Authorization', 'cwd']) + (str(rng.randint(0, 99)) if rng.random() < 0.3 else '')
-    return text(rng, 3) or 'empty'
+        return rng.choice(
+            [
+                "command",
+                "args",
+                "env",
+                "url",
+                "headers",
+                "type",
+                "timeout",
+                "enabled",
+                "name_2",
+                "x-y",
+                "Authorization",
+                "cwd",
+            ]
+        ) + (str(rng.randint(0, 99)) if rng.random() < 0.3 else "")
+    return text(rng, 3) or "empty"
 
 
 def scalar(rng, null=True):
     choice = rng.randint(0, 5 if null else 4)
     if choice == 0:
-        return rng.randint(-10 ** 6, 10 ** 6)
+        return rng.randint(-(10**6), 10**6)
     if choice == 1:
         return rng.random() < 0.5
     if choice == 2:
@@ -75,7 +136,7 @@ def entry(rng, null=True, lists_of_scalars=False):
 
 def comment(rng, marker):
     """A comment line whose text is unique, so the test can find it again."""
-    return f'{marker} note {rng.getrandbits(48):012x} {rng.choice(_WORDS)}'.rstrip()
+    return f"{marker} note {rng.getrandbits(48):012x} {rng.choice(_WORDS)}".rstrip()
 
 
 def same(left, right):

@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: selfhosted.postiz contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Round trips of the JSON/JSONC editor against ``json`` on generated documents.
@@ -23,25 +22,25 @@ def document(rng, jsonc):
     data = {gen.key(rng): gen.value(rng) for dummy in range(rng.randint(0, 4))}
     servers = {gen.key(rng): gen.entry(rng) for dummy in range(rng.randint(0, 3))}
     if servers or rng.random() < 0.5:
-        data['mcpServers'] = servers
-    indent = rng.choice([2, 4, '\t'])
-    unit = indent if isinstance(indent, str) else ' ' * indent
-    lines, comments = ['{'], []
+        data["mcpServers"] = servers
+    indent = rng.choice([2, 4, "\t"])
+    unit = indent if isinstance(indent, str) else " " * indent
+    lines, comments = ["{"], []
     items = list(data.items())
     for number, (name, item) in enumerate(items):
         if jsonc and rng.random() < 0.5:
-            note = gen.comment(rng, rng.choice(['//', '/*']))
-            note += ' */' if note.startswith('/*') else ''
+            note = gen.comment(rng, rng.choice(["//", "/*"]))
+            note += " */" if note.startswith("/*") else ""
             lines.append(unit + note)
             comments.append(note)
-        rendered = json.dumps(item, indent=indent, ensure_ascii=rng.random() < 0.5).replace('\n', '\n' + unit)
-        lines.append(f'{unit}{json.dumps(name)}: {rendered}' + (',' if number < len(items) - 1 else ''))
+        rendered = json.dumps(item, indent=indent, ensure_ascii=rng.random() < 0.5).replace("\n", "\n" + unit)
+        lines.append(f"{unit}{json.dumps(name)}: {rendered}" + ("," if number < len(items) - 1 else ""))
     if jsonc and rng.random() < 0.5:
-        note = gen.comment(rng, '//')
+        note = gen.comment(rng, "//")
         lines.append(unit + note)
         comments.append(note)
-    lines.append('}')
-    return '\n'.join(lines) + '\n', data, comments
+    lines.append("}")
+    return "\n".join(lines) + "\n", data, comments
 
 
 def reread(text, jsonc):
@@ -51,36 +50,36 @@ def reread(text, jsonc):
     return data
 
 
-@pytest.mark.parametrize('jsonc', [False, True], ids=['json', 'jsonc'])
-@pytest.mark.parametrize('seed', gen.seeds('jsonc-set'))
+@pytest.mark.parametrize("jsonc", [False, True], ids=["json", "jsonc"])
+@pytest.mark.parametrize("seed", gen.seeds("jsonc-set"))
 def test_set_member_round_trip(seed, jsonc):
     rng = gen.rng_for(seed)
     text, data, comments = document(rng, jsonc)
     assert gen.same(reread(text, jsonc), data)
-    servers = data.get('mcpServers', {})
+    servers = data.get("mcpServers", {})
     name = rng.choice(sorted(servers)) if servers and rng.random() < 0.5 else gen.key(rng)
     wanted = gen.entry(rng)
 
-    after = jsonc_edit.set_member(text, ['mcpServers', name], wanted, jsonc)
+    after = jsonc_edit.set_member(text, ["mcpServers", name], wanted, jsonc)
 
     expected = copy.deepcopy(data)
-    expected.setdefault('mcpServers', {})[name] = wanted
+    expected.setdefault("mcpServers", {})[name] = wanted
     assert gen.same(reread(after, jsonc), expected), after
     assert all(note in after for note in comments)
-    assert jsonc_edit.set_member(after, ['mcpServers', name], wanted, jsonc) == after
+    assert jsonc_edit.set_member(after, ["mcpServers", name], wanted, jsonc) == after
 
 
-@pytest.mark.parametrize('jsonc', [False, True], ids=['json', 'jsonc'])
-@pytest.mark.parametrize('seed', gen.seeds('jsonc-remove'))
+@pytest.mark.parametrize("jsonc", [False, True], ids=["json", "jsonc"])
+@pytest.mark.parametrize("seed", gen.seeds("jsonc-remove"))
 def test_remove_member_round_trip(seed, jsonc):
     rng = gen.rng_for(seed)
     text, data, comments = document(rng, jsonc)
-    servers = data.get('mcpServers', {})
+    servers = data.get("mcpServers", {})
     name = rng.choice(sorted(servers)) if servers and rng.random() < 0.8 else gen.key(rng)
 
-    after = jsonc_edit.remove_member(text, ['mcpServers', name], jsonc)
+    after = jsonc_edit.remove_member(text, ["mcpServers", name], jsonc)
 
     expected = copy.deepcopy(data)
-    expected.get('mcpServers', {}).pop(name, None)
+    expected.get("mcpServers", {}).pop(name, None)
     assert gen.same(reread(after, jsonc), expected), after
     assert all(note in after for note in comments)

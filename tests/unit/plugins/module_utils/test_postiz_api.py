@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: selfhosted.postiz contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """ensure_admin against a real loopback HTTP server faking the Postiz dashboard API."""
@@ -20,11 +19,11 @@ from ansible_collections.selfhosted.postiz.plugins.module_utils._postiz_api impo
 from ansible_collections.selfhosted.postiz.plugins.module_utils._postiz_http import HttpClient, HttpResponse
 from ansible_collections.selfhosted.postiz.tests.unit.plugins.fake_postiz_server import FakePostiz
 
-EMAIL = 'Admin@Example.com'
-PASSWORD = 'correct-horse-battery'
+EMAIL = "Admin@Example.com"
+PASSWORD = "correct-horse-battery"
 
 
-pytestmark = pytest.mark.usefixtures('fast_retries')
+pytestmark = pytest.mark.usefixtures("fast_retries")
 
 
 def api_for(server_url, secrets=(PASSWORD,)):
@@ -33,169 +32,186 @@ def api_for(server_url, secrets=(PASSWORD,)):
 
 def test_first_run_registers_then_reads_key(postiz):
     server = postiz()
-    result = ensure_admin(api_for(server.url), EMAIL, PASSWORD, 'Example Ltd')
-    user = server.users['admin@example.com']
+    result = ensure_admin(api_for(server.url), EMAIL, PASSWORD, "Example Ltd")
+    user = server.users["admin@example.com"]
     assert (result.changed, result.created) == (True, True)
-    assert result.api_key == user['api_key'] and len(result.api_key) == 64
-    assert result.org_id == user['org_id'] and result.role == 'SUPERADMIN'
-    assert result.email == 'admin@example.com'
-    assert server.paths() == ['/api/auth/can-register', '/api/auth/login', '/api/auth/register', '/api/user/self']
-    register = [r for r in server.requests if r.path == '/api/auth/register'][0].json()
-    assert register == {'email': EMAIL, 'password': PASSWORD, 'company': 'Example Ltd', 'provider': 'LOCAL'}
+    assert result.api_key == user["api_key"] and len(result.api_key) == 64
+    assert result.org_id == user["org_id"] and result.role == "SUPERADMIN"
+    assert result.email == "admin@example.com"
+    assert server.paths() == [
+        "/api/auth/can-register",
+        "/api/auth/login",
+        "/api/auth/register",
+        "/api/user/self",
+    ]
+    register = next(r for r in server.requests if r.path == "/api/auth/register").json()
+    assert register == {"email": EMAIL, "password": PASSWORD, "company": "Example Ltd", "provider": "LOCAL"}
 
 
 def test_second_run_logs_in_without_change(postiz):
     server = postiz()
-    first = ensure_admin(api_for(server.url), EMAIL, PASSWORD, 'Example Ltd')
+    first = ensure_admin(api_for(server.url), EMAIL, PASSWORD, "Example Ltd")
     del server.requests[:]
-    second = ensure_admin(api_for(server.url), EMAIL, PASSWORD, 'Example Ltd')
+    second = ensure_admin(api_for(server.url), EMAIL, PASSWORD, "Example Ltd")
     assert (second.changed, second.created) == (False, False)
     assert second.api_key == first.api_key
-    assert '/api/auth/register' not in server.paths()
+    assert "/api/auth/register" not in server.paths()
 
 
 def test_email_exists_falls_back_to_login(postiz):
     # Login is refused, then someone else registers the account before our register.
     server = postiz(concurrent_registration=True)
-    result = ensure_admin(api_for(server.url), EMAIL, PASSWORD, 'Example Ltd')
+    result = ensure_admin(api_for(server.url), EMAIL, PASSWORD, "Example Ltd")
     assert (result.changed, result.created) == (False, False)
-    assert result.api_key == server.users['admin@example.com']['api_key']
-    assert server.paths('POST') == ['/api/auth/login', '/api/auth/register', '/api/auth/login']
+    assert result.api_key == server.users["admin@example.com"]["api_key"]
+    assert server.paths("POST") == ["/api/auth/login", "/api/auth/register", "/api/auth/login"]
 
 
 def test_wrong_password_for_existing_account_fails_without_password(postiz):
     server = postiz()
-    server.add_user(EMAIL, 'the-real-one')
+    server.add_user(EMAIL, "the-real-one")
     with pytest.raises(PostizApiError) as caught:
-        ensure_admin(api_for(server.url), EMAIL, PASSWORD, 'Example Ltd')
+        ensure_admin(api_for(server.url), EMAIL, PASSWORD, "Example Ltd")
     message = str(caught.value)
-    assert 'has an account for %s but refused its password' % EMAIL in message
-    assert PASSWORD not in message and 'the-real-one' not in message
+    assert f"has an account for {EMAIL} but refused its password" in message
+    assert PASSWORD not in message and "the-real-one" not in message
 
 
 def test_activation_by_email_on_register(postiz):
     server = postiz(email_provider=True)
     with pytest.raises(PostizApiError) as caught:
-        ensure_admin(api_for(server.url), EMAIL, PASSWORD, 'Example Ltd')
-    assert 'activated by e-mail' in str(caught.value)
+        ensure_admin(api_for(server.url), EMAIL, PASSWORD, "Example Ltd")
+    assert "activated by e-mail" in str(caught.value)
     # A later run meets the inactive account at login and says the same.
     with pytest.raises(PostizApiError) as caught:
-        ensure_admin(api_for(server.url), EMAIL, PASSWORD, 'Example Ltd')
-    assert 'activated by e-mail' in str(caught.value)
-    assert server.paths('POST')[-1] == '/api/auth/login'
+        ensure_admin(api_for(server.url), EMAIL, PASSWORD, "Example Ltd")
+    assert "activated by e-mail" in str(caught.value)
+    assert server.paths("POST")[-1] == "/api/auth/login"
 
 
 def test_registration_closed_and_login_refused(postiz):
     server = postiz(disable_registration=True)
-    server.add_user('owner@example.com', 'whatever')
+    server.add_user("owner@example.com", "whatever")
     with pytest.raises(PostizApiError) as caught:
-        ensure_admin(api_for(server.url), EMAIL, PASSWORD, 'Example Ltd')
-    assert 'registration is closed' in str(caught.value)
-    assert '/api/auth/register' not in server.paths()
+        ensure_admin(api_for(server.url), EMAIL, PASSWORD, "Example Ltd")
+    assert "registration is closed" in str(caught.value)
+    assert "/api/auth/register" not in server.paths()
 
 
 def test_waits_through_502_until_ready(postiz):
     server = postiz(starting_502=3)
-    result = ensure_admin(api_for(server.url), EMAIL, PASSWORD, 'Example Ltd', wait_timeout=10)
+    result = ensure_admin(api_for(server.url), EMAIL, PASSWORD, "Example Ltd", wait_timeout=10)
     assert result.created
-    assert server.paths()[:4] == ['/api/auth/can-register'] * 4
+    assert server.paths()[:4] == ["/api/auth/can-register"] * 4
 
 
 def test_gives_up_after_wait_timeout(postiz):
-    server = postiz(starting_502=10 ** 6)
+    server = postiz(starting_502=10**6)
     with pytest.raises(PostizApiError) as caught:
-        ensure_admin(api_for(server.url), EMAIL, PASSWORD, 'Example Ltd', wait_timeout=0.2)
-    assert 'did not become ready within 0.2 s' in str(caught.value)
-    assert 'HTTP 502' in str(caught.value)
+        ensure_admin(api_for(server.url), EMAIL, PASSWORD, "Example Ltd", wait_timeout=0.2)
+    assert "did not become ready within 0.2 s" in str(caught.value)
+    assert "HTTP 502" in str(caught.value)
 
 
 def test_waits_while_connection_is_refused():
     # Find a free port, then start the server on it only after a while.
     probe = socket.socket()
-    probe.bind(('127.0.0.1', 0))
+    probe.bind(("127.0.0.1", 0))
     port = probe.getsockname()[1]
     probe.close()
     started = {}
 
     def start_later():
-        started['server'] = FakePostiz(port=port).start()
+        started["server"] = FakePostiz(port=port).start()
 
     timer = threading.Timer(0.3, start_later)
     timer.start()
     try:
-        result = ensure_admin(api_for('http://127.0.0.1:%d/' % port), EMAIL, PASSWORD, 'Example Ltd', wait_timeout=10)
+        result = ensure_admin(
+            api_for("http://127.0.0.1:%d/" % port), EMAIL, PASSWORD, "Example Ltd", wait_timeout=10
+        )
         assert result.created
     finally:
         timer.join()
-        if 'server' in started:
-            started['server'].stop()
+        if "server" in started:
+            started["server"].stop()
 
 
 def test_refused_without_wait_fails_clearly():
     probe = socket.socket()
-    probe.bind(('127.0.0.1', 0))
+    probe.bind(("127.0.0.1", 0))
     port = probe.getsockname()[1]
     probe.close()
     with pytest.raises(PostizApiError) as caught:
-        ensure_admin(api_for('http://127.0.0.1:%d' % port), EMAIL, PASSWORD, 'Example Ltd', wait_timeout=0)
-    assert 'connection refused' in str(caught.value)
+        ensure_admin(api_for("http://127.0.0.1:%d" % port), EMAIL, PASSWORD, "Example Ltd", wait_timeout=0)
+    assert "connection refused" in str(caught.value)
 
 
-@pytest.mark.parametrize('options', [dict(cookie=True, not_secured=False), dict(cookie=False, not_secured=True),
-                                     dict(cookie=True, not_secured=True)], ids=['cookie', 'header', 'both'])
+@pytest.mark.parametrize(
+    "options",
+    [
+        dict(cookie=True, not_secured=False),
+        dict(cookie=False, not_secured=True),
+        dict(cookie=True, not_secured=True),
+    ],
+    ids=["cookie", "header", "both"],
+)
 def test_token_from_cookie_or_header_is_sent_as_auth_header(postiz, options):
     server = postiz(**options)
-    result = ensure_admin(api_for(server.url), EMAIL, PASSWORD, 'Example Ltd')
+    result = ensure_admin(api_for(server.url), EMAIL, PASSWORD, "Example Ltd")
     assert result.api_key
-    user_self = [r for r in server.requests if r.path == '/api/user/self'][0]
-    assert server.tokens.get(user_self.headers['auth']) == 'admin@example.com'
-    assert 'cookie' not in user_self.headers
+    user_self = next(r for r in server.requests if r.path == "/api/user/self")
+    assert server.tokens.get(user_self.headers["auth"]) == "admin@example.com"
+    assert "cookie" not in user_self.headers
 
 
 def test_no_session_in_answer_fails(postiz):
     server = postiz(cookie=False, not_secured=False)
     with pytest.raises(PostizApiError) as caught:
-        ensure_admin(api_for(server.url), EMAIL, PASSWORD, 'Example Ltd')
-    assert 'sent no session' in str(caught.value)
+        ensure_admin(api_for(server.url), EMAIL, PASSWORD, "Example Ltd")
+    assert "sent no session" in str(caught.value)
 
 
 def test_check_mode_does_not_register(postiz):
     server = postiz()
-    result = ensure_admin(api_for(server.url), EMAIL, PASSWORD, 'Example Ltd', check_mode=True)
+    result = ensure_admin(api_for(server.url), EMAIL, PASSWORD, "Example Ltd", check_mode=True)
     assert (result.changed, result.created, result.api_key) == (True, True, None)
-    assert '/api/auth/register' not in server.paths() and not server.users
+    assert "/api/auth/register" not in server.paths() and not server.users
 
 
 def test_check_mode_reads_key_of_existing_account(postiz):
     server = postiz()
     user = server.add_user(EMAIL, PASSWORD)
-    result = ensure_admin(api_for(server.url), EMAIL, PASSWORD, 'Example Ltd', check_mode=True)
-    assert (result.changed, result.api_key) == (False, user['api_key'])
+    result = ensure_admin(api_for(server.url), EMAIL, PASSWORD, "Example Ltd", check_mode=True)
+    assert (result.changed, result.api_key) == (False, user["api_key"])
 
 
 def test_member_role_cannot_read_key(postiz):
     server = postiz()
-    server.add_user(EMAIL, PASSWORD, role='USER')
+    server.add_user(EMAIL, PASSWORD, role="USER")
     with pytest.raises(PostizApiError) as caught:
-        ensure_admin(api_for(server.url), EMAIL, PASSWORD, 'Example Ltd')
-    assert 'has the role USER' in str(caught.value)
+        ensure_admin(api_for(server.url), EMAIL, PASSWORD, "Example Ltd")
+    assert "has the role USER" in str(caught.value)
 
 
 def test_url_with_api_suffix_gets_a_hint(postiz):
     server = postiz()
     with pytest.raises(PostizApiError) as caught:
-        ensure_admin(api_for(server.url + '/api'), EMAIL, PASSWORD, 'Example Ltd')
-    assert 'HTTP 404' in str(caught.value) and 'without /api' in str(caught.value)
+        ensure_admin(api_for(server.url + "/api"), EMAIL, PASSWORD, "Example Ltd")
+    assert "HTTP 404" in str(caught.value) and "without /api" in str(caught.value)
 
 
-@pytest.mark.parametrize('password, company, expected', [
-    ('ab', 'Example', 'password must be 3 to 64'),
-    ('x' * 65, 'Example', 'password must be 3 to 64'),
-    (PASSWORD, 'ab', 'company must be 3 to 128'),
-])
+@pytest.mark.parametrize(
+    "password, company, expected",
+    [
+        ("ab", "Example", "password must be 3 to 64"),
+        ("x" * 65, "Example", "password must be 3 to 64"),
+        (PASSWORD, "ab", "company must be 3 to 128"),
+    ],
+)
 def test_values_postiz_would_refuse_fail_early(password, company, expected):
     with pytest.raises(PostizApiError) as caught:
-        ensure_admin(api_for('http://127.0.0.1:9'), EMAIL, password, company)
+        ensure_admin(api_for("http://127.0.0.1:9"), EMAIL, password, company)
     assert expected in str(caught.value) and password not in str(caught.value)
 
 
@@ -205,15 +221,16 @@ def test_secrets_are_redacted_from_server_texts(postiz):
     original = server._login
 
     def echoing_login(handler, body):
-        handler.send_body(400, 'bad things happened to %s' % body['password'])
+        handler.send_body(400, "bad things happened to {}".format(body["password"]))
+
     server._login = echoing_login
     with pytest.raises(PostizApiError) as caught:
-        ensure_admin(api_for(server.url), EMAIL, PASSWORD, 'Example Ltd')
+        ensure_admin(api_for(server.url), EMAIL, PASSWORD, "Example Ltd")
     server._login = original
-    assert PASSWORD not in str(caught.value) and '<redacted>' in str(caught.value)
+    assert PASSWORD not in str(caught.value) and "<redacted>" in str(caught.value)
 
 
-class _Headers(object):
+class _Headers:
     def __init__(self, pairs):
         self.pairs = pairs
 
@@ -224,51 +241,68 @@ class _Headers(object):
         return [v for k, v in self.pairs if k.lower() == name.lower()]
 
 
-@pytest.mark.parametrize('pairs, expected', [
-    ([('auth', 'tok-header')], 'tok-header'),
-    ([('Set-Cookie', 'showorg=1; Path=/'), ('Set-Cookie', 'auth=tok-cookie; Expires=Thu, 01 Jan 2099 00:00:00 GMT')], 'tok-cookie'),
-    ([('Set-Cookie', 'auth=; Max-Age=0')], None),
-    ([], None),
-])
+@pytest.mark.parametrize(
+    "pairs, expected",
+    [
+        ([("auth", "tok-header")], "tok-header"),
+        (
+            [
+                ("Set-Cookie", "showorg=1; Path=/"),
+                ("Set-Cookie", "auth=tok-cookie; Expires=Thu, 01 Jan 2099 00:00:00 GMT"),
+            ],
+            "tok-cookie",
+        ),
+        ([("Set-Cookie", "auth=; Max-Age=0")], None),
+        ([], None),
+    ],
+)
 def test_session_token_sources(pairs, expected):
     assert session_token(HttpResponse(200, _Headers(pairs), None)) == expected
 
 
 def test_check_mode_does_not_wait_and_predicts_registration(postiz):
-    server = postiz(starting_502=10 ** 6)
-    result = ensure_admin(api_for(server.url), EMAIL, PASSWORD, 'Example Ltd', check_mode=True, wait_timeout=300)
+    server = postiz(starting_502=10**6)
+    result = ensure_admin(
+        api_for(server.url), EMAIL, PASSWORD, "Example Ltd", check_mode=True, wait_timeout=300
+    )
     assert (result.changed, result.created, result.api_key) == (True, True, None)
-    assert result.unreachable == 'Postiz at %s did not answer (HTTP 502 from the proxy; the backend is not up)' % server.url
-    assert server.paths() == ['/api/auth/can-register']
+    assert (
+        result.unreachable
+        == f"Postiz at {server.url} did not answer (HTTP 502 from the proxy; the backend is not up)"
+    )
+    assert server.paths() == ["/api/auth/can-register"]
 
 
 def test_check_mode_still_fails_on_a_wrong_address(postiz):
     server = postiz()
     with pytest.raises(PostizApiError) as caught:
-        ensure_admin(api_for(server.url + '/api'), EMAIL, PASSWORD, 'Example Ltd', check_mode=True)
-    assert 'HTTP 404' in str(caught.value)
+        ensure_admin(api_for(server.url + "/api"), EMAIL, PASSWORD, "Example Ltd", check_mode=True)
+    assert "HTTP 404" in str(caught.value)
 
 
-@pytest.mark.parametrize('failing', ['/api/auth/can-register', '/api/auth/login', '/api/user/self'])
+@pytest.mark.parametrize("failing", ["/api/auth/can-register", "/api/auth/login", "/api/user/self"])
 def test_check_mode_on_a_failing_app_reports_it_unchecked(postiz, failing):
     server = postiz(failing_paths=[failing])
     server.add_user(EMAIL, PASSWORD)
-    result = ensure_admin(api_for(server.url), EMAIL, PASSWORD, 'Example Ltd', check_mode=True)
+    result = ensure_admin(api_for(server.url), EMAIL, PASSWORD, "Example Ltd", check_mode=True)
     assert (result.changed, result.created, result.api_key) == (False, False, None)
-    assert 'unexpected HTTP 500 from Postiz' in result.unchecked and 'not checked in this dry run' in result.unchecked
-    assert PASSWORD not in result.unchecked and '/api/auth/register' not in server.paths()
+    assert (
+        "unexpected HTTP 500 from Postiz" in result.unchecked
+        and "not checked in this dry run" in result.unchecked
+    )
+    assert PASSWORD not in result.unchecked and "/api/auth/register" not in server.paths()
 
 
 def test_a_failing_app_fails_a_real_run(postiz):
-    server = postiz(failing_paths=['/api/auth/login'])
+    server = postiz(failing_paths=["/api/auth/login"])
     with pytest.raises(PostizServerError) as caught:
-        ensure_admin(api_for(server.url), EMAIL, PASSWORD, 'Example Ltd')
-    assert 'logging in as %s: unexpected HTTP 500' % EMAIL in str(caught.value)
+        ensure_admin(api_for(server.url), EMAIL, PASSWORD, "Example Ltd")
+    assert f"logging in as {EMAIL}: unexpected HTTP 500" in str(caught.value)
 
 
 def test_check_mode_still_fails_on_a_client_error(postiz):
     server = postiz()
-    server.add_user(EMAIL, PASSWORD, role='USER')
+    server.add_user(EMAIL, PASSWORD, role="USER")
     with pytest.raises(PostizApiError) as caught:
-        ensure_admin(api_for(server.url), EMAIL, PASSWORD, 'Example Ltd', check_mode=True)
-    assert not isinstance(caught.value, PostizServerError) and 'has the role USER' in str(caught.value)
+        ensure_admin(api_for(server.url), EMAIL, PASSWORD, "Example Ltd", check_mode=True)
+    assert not isinstance(caught.value, PostizServerError) and "has the role USER" in str(caught.value)

@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: selfhosted.postiz contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Round trips of the TOML editor against ``tomllib`` on generated documents.
@@ -21,43 +20,51 @@ from ansible_collections.selfhosted.postiz.tests.unit.plugins.module_utils impor
 
 
 def toml_key(name):
-    return name if re.fullmatch(r'[A-Za-z0-9_-]+', name) else json.dumps(name)
+    return name if re.fullmatch(r"[A-Za-z0-9_-]+", name) else json.dumps(name)
 
 
 def toml_value(item):
     """TOML text of ``item``, written here rather than by the editor under test."""
     if isinstance(item, bool):
-        return 'true' if item else 'false'
+        return "true" if item else "false"
     if isinstance(item, (int, float, str)):
         return json.dumps(item)
     if isinstance(item, list):
-        return '[' + ', '.join(toml_value(inner) for inner in item) + ']'
-    return '{' + ', '.join(f'{toml_key(k)} = {toml_value(v)}' for k, v in item.items()) + '}'
+        return "[" + ", ".join(toml_value(inner) for inner in item) + "]"
+    return "{" + ", ".join(f"{toml_key(k)} = {toml_value(v)}" for k, v in item.items()) + "}"
 
 
 def table(rng, lines, comments, header, members):
     if rng.random() < 0.5:
-        note = gen.comment(rng, '#')
+        note = gen.comment(rng, "#")
         lines.append(note)
         comments.append(note)
     if header:
         lines.append(header)
     for name, item in members.items():
-        lines.append(f'{toml_key(name)} = {toml_value(item)}')
-    lines.append('')
+        lines.append(f"{toml_key(name)} = {toml_value(item)}")
+    lines.append("")
 
 
 def document(rng):
     """(text, names of our servers, comments)."""
     lines, comments = [], []
-    table(rng, lines, comments, None, {gen.key(rng): gen.scalar(rng, null=False) for dummy in range(rng.randint(0, 3))})
+    table(
+        rng,
+        lines,
+        comments,
+        None,
+        {gen.key(rng): gen.scalar(rng, null=False) for dummy in range(rng.randint(0, 3))},
+    )
     servers = [gen.key(rng) for dummy in range(rng.randint(0, 3))]
     for name in dict.fromkeys(servers):
         if rng.random() < 0.5:
-            table(rng, lines, comments, f'[{gen.key(rng)}_other]', {gen.key(rng): gen.scalar(rng, null=False)})
+            table(
+                rng, lines, comments, f"[{gen.key(rng)}_other]", {gen.key(rng): gen.scalar(rng, null=False)}
+            )
         members = gen.entry(rng, null=False, lists_of_scalars=True)
-        table(rng, lines, comments, f'[mcp_servers.{toml_key(name)}]', members)
-    return '\n'.join(lines), list(dict.fromkeys(servers)), comments
+        table(rng, lines, comments, f"[mcp_servers.{toml_key(name)}]", members)
+    return "\n".join(lines), list(dict.fromkeys(servers)), comments
 
 
 def parsed(rng):
@@ -70,34 +77,34 @@ def parsed(rng):
             continue
 
 
-@pytest.mark.parametrize('seed', gen.seeds('toml-set'))
+@pytest.mark.parametrize("seed", gen.seeds("toml-set"))
 def test_set_table_round_trip(seed):
     rng = gen.rng_for(seed)
     text, data, servers, comments = parsed(rng)
     name = rng.choice(servers) if servers and rng.random() < 0.5 else gen.key(rng)
     wanted = {gen.key(rng): gen.value(rng, 1, null=False) for dummy in range(rng.randint(1, 5))}
 
-    after = toml_edit.set_table(text, ['mcp_servers', name], wanted)
+    after = toml_edit.set_table(text, ["mcp_servers", name], wanted)
 
     expected = copy.deepcopy(data)
-    expected.setdefault('mcp_servers', {})[name] = wanted
+    expected.setdefault("mcp_servers", {})[name] = wanted
     assert gen.same(tomllib.loads(after), expected), after
-    assert gen.same(toml_edit.TableSpans(after, ['mcp_servers', name]).entry, wanted)
+    assert gen.same(toml_edit.TableSpans(after, ["mcp_servers", name]).entry, wanted)
     assert all(note in after for note in comments)
 
 
-@pytest.mark.parametrize('seed', gen.seeds('toml-remove'))
+@pytest.mark.parametrize("seed", gen.seeds("toml-remove"))
 def test_remove_table_round_trip(seed):
     rng = gen.rng_for(seed)
     text, data, servers, comments = parsed(rng)
     name = rng.choice(servers) if servers and rng.random() < 0.8 else gen.key(rng)
 
-    after = toml_edit.remove_table(text, ['mcp_servers', name])
+    after = toml_edit.remove_table(text, ["mcp_servers", name])
 
     expected = copy.deepcopy(data)
-    expected.get('mcp_servers', {}).pop(name, None)
-    if expected.get('mcp_servers') == {}:
+    expected.get("mcp_servers", {}).pop(name, None)
+    if expected.get("mcp_servers") == {}:
         # [mcp_servers.x] was the only thing that made mcp_servers exist.
-        del expected['mcp_servers']
+        del expected["mcp_servers"]
     assert gen.same(tomllib.loads(after), expected), after
     assert all(note in after for note in comments)
