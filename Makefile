@@ -75,6 +75,8 @@ images: test-venv host-deps
 lint: test-venv
 	$(BIN)/ansible-lint
 	$(BIN)/yamllint -s .
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 
 collection: venv
 	rm -rf $(BUILD)
