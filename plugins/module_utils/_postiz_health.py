@@ -730,7 +730,10 @@ class HealthCheck:
         detail = "Temporal started {} the app ({}, app {})".format(
             "after" if later else "before", _iso(temporal_info["started_at"]), _iso(app_info["started_at"])
         )
-        fix = f"{TEMPORAL_PITFALL}, so scheduled posts may sit in QUEUE: restart the app now that Temporal is healthy: {self.compose} restart {self.app_service}"
+        fix = (
+            f"{TEMPORAL_PITFALL}, so scheduled posts may sit in QUEUE: restart the app now that Temporal is "
+            f"healthy: {self.compose} restart {self.app_service}"
+        )
         self._add("temporal:start_order", "Temporal", started, not later, detail, fix)
 
     def app_network_targets(self):
@@ -798,7 +801,11 @@ class HealthCheck:
 
     def _reach_fix(self, host, label):
         if host == TEMPORAL_SERVICE or label == "Temporal":
-            return f"{TEMPORAL_PITFALL}: make Temporal healthy ({self.compose} ps -a {TEMPORAL_SERVICE}; {self._logs(TEMPORAL_SERVICE)}), then restart the app container: {self.compose} restart {self.app_service}"
+            return (
+                f"{TEMPORAL_PITFALL}: make Temporal healthy ({self.compose} ps -a {TEMPORAL_SERVICE}; "
+                f"{self._logs(TEMPORAL_SERVICE)}), then restart the app container: "
+                f"{self.compose} restart {self.app_service}"
+            )
         if host in self.services():
             return (
                 f"start {host} ({self.compose} start {host}); if it runs, the app and it no longer share the internal network: "

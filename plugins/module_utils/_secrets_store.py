@@ -347,7 +347,13 @@ class SecretsStore:
     def _describe_after(self, data, file_state, generated, rotated):
         owner = None
         if self._manages_owner():
-            owner = f"{self.uid if self.uid is not None else (file_state.uid if file_state.exists else os.geteuid())}:{self.gid if self.gid is not None else (file_state.gid if file_state.exists else os.getegid())}"
+            uid = (
+                self.uid if self.uid is not None else (file_state.uid if file_state.exists else os.geteuid())
+            )
+            gid = (
+                self.gid if self.gid is not None else (file_state.gid if file_state.exists else os.getegid())
+            )
+            owner = f"{uid}:{gid}"
         markers = dict.fromkeys(generated, MASK_GENERATED)
         markers.update((name, MASK_ROTATED) for name in rotated)
         return _describe(data, FILE_MODE, DIR_MODE, owner, markers)
