@@ -300,10 +300,8 @@ def _entry_problems(ident, entry, creds, index, configured):
         alternatives.append(entry["fallback"])
     if alternatives and not creds:
         text = (
-            "{} is empty, so it needs the app of {}, which is not completely configured: configure {}, or give {} "
-            "its own {}.".format(
-                ident, " or ".join(alternatives), " or ".join(alternatives), ident, _fields_text(missing)
-            )
+            f"{ident} is empty, so it needs the app of {' or '.join(alternatives)}, which is not completely "
+            f"configured: configure {' or '.join(alternatives)}, or give {ident} its own {_fields_text(missing)}."
         )
     elif alternatives and not gives_any_required:
         text = "{} is missing {}, or leave it empty ({{}}) and configure {}, whose app it then uses.".format(

@@ -203,7 +203,7 @@ def _service_problems(env):
 def _split_any_url(value):
     try:
         parts = urlsplit(value)
-        _ = parts.port  # read only to raise ValueError for a bad port
+        _port = parts.port  # read only to raise ValueError for a bad port
     except ValueError:
         return None
     if not parts.scheme or not parts.netloc or any(ch.isspace() for ch in value):

@@ -42,7 +42,7 @@ def split_http_url(value):
         return None, "it contains spaces"
     try:
         parts = urlsplit(value)
-        _ = parts.port  # read only to raise ValueError for a bad port
+        _port = parts.port  # read only to raise ValueError for a bad port
     except ValueError as exc:
         return None, f"it cannot be parsed ({parse_error(value, exc)})"
     if parts.scheme.lower() not in DEFAULT_PORTS:
