@@ -70,11 +70,14 @@ def key_from_project(project_dir: str, base_url: str, email: str) -> str:
 
 
 async def measure(url: str, key: str, count: int, warmup: int) -> tuple[list[float], float]:
-    async with streamablehttp_client(url, headers={"Authorization": f"Bearer {key}"}, timeout=30) as (
-        read,
-        write,
-        _,
-    ), ClientSession(read, write) as session:
+    async with (
+        streamablehttp_client(url, headers={"Authorization": f"Bearer {key}"}, timeout=30) as (
+            read,
+            write,
+            _,
+        ),
+        ClientSession(read, write) as session,
+    ):
         began = time.perf_counter()
         await session.initialize()
         handshake_ms = (time.perf_counter() - began) * 1000

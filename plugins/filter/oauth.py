@@ -47,8 +47,7 @@ def _catalog_index(catalog):
     for position, entry in enumerate(catalog, 1):
         if not isinstance(entry, Mapping) or any(key not in entry for key in ENTRY_KEYS):
             raise AnsibleFilterError(
-                "Provider catalog entry %d must be a mapping with at least %s."
-                % (position, ", ".join(ENTRY_KEYS))
+                f"Provider catalog entry {position} must be a mapping with at least {', '.join(ENTRY_KEYS)}."
             )
         ident = entry["id"]
         if ident in index:
@@ -65,7 +64,7 @@ def _catalog_index(catalog):
             except (KeyError, TypeError, re.error) as exc:
                 raise AnsibleFilterError(
                     "Provider catalog entry {!r}, {}: bad shape ({}).".format(ident, var["name"], exc)
-                )
+                ) from exc
         index[ident] = entry
     for entry in index.values():
         if entry.get("fallback") and entry["fallback"] not in index:
@@ -121,7 +120,7 @@ def _parse_frontend(public_url):
     if ":" in host:
         host = f"[{host}]"
     if port is not None and port != DEFAULT_PORTS[scheme]:
-        return "%s://%s:%d" % (scheme, host, port), None
+        return f"{scheme}://{host}:{port}", None
     return f"{scheme}://{host}", None
 
 
@@ -209,7 +208,7 @@ def _check_value(ident, var, value):
             label, var["shape"]["description"]
         )
     if not re.fullmatch(var["shape"]["regex"], text):
-        shown = (f" {mask_url(text)!r}") if var["kind"] == "url" else " (%d characters)" % len(text)
+        shown = (f" {mask_url(text)!r}") if var["kind"] == "url" else f" ({len(text)} characters)"
         return "{} has the wrong shape{}; expected {}.".format(label, shown, var["shape"]["description"])
     return None
 
@@ -301,10 +300,8 @@ def _entry_problems(ident, entry, creds, index, configured):
         alternatives.append(entry["fallback"])
     if alternatives and not creds:
         text = (
-            "{} is empty, so it needs the app of {}, which is not completely configured: configure {}, or give {} "
-            "its own {}.".format(
-                ident, " or ".join(alternatives), " or ".join(alternatives), ident, _fields_text(missing)
-            )
+            f"{ident} is empty, so it needs the app of {' or '.join(alternatives)}, which is not completely "
+            f"configured: configure {' or '.join(alternatives)}, or give {ident} its own {_fields_text(missing)}."
         )
     elif alternatives and not gives_any_required:
         text = "{} is missing {}, or leave it empty ({{}}) and configure {}, whose app it then uses.".format(

@@ -39,7 +39,7 @@ class JsoncError(ValueError):
         if text is not None and pos is not None:
             self.line = text.count("\n", 0, pos) + 1
             self.column = pos - (text.rfind("\n", 0, pos) + 1) + 1
-            message = "%s at line %d column %d" % (message, self.line, self.column)
+            message = f"{message} at line {self.line} column {self.column}"
         super().__init__(message)
 
 
@@ -111,7 +111,7 @@ class _Parser:
 
     def parse_value(self, depth):
         if depth > MAX_DEPTH:
-            self.fail("nesting deeper than %d levels" % MAX_DEPTH)
+            self.fail(f"nesting deeper than {MAX_DEPTH} levels")
         if self.pos >= len(self.text):
             self.fail("unexpected end of file")
         char = self.text[self.pos]

@@ -606,7 +606,7 @@ def _merge_json(target, text, entry):
         else:
             after = jsonc_edit.set_member(source, target.keys, entry, jsonc, root)
     except jsonc_edit.MergeError as exc:
-        raise McpConfigError(f"Cannot merge into {target.path}: {exc}. It was left untouched.")
+        raise McpConfigError(f"Cannot merge into {target.path}: {exc}. It was left untouched.") from exc
     if after != text:
         expected = _with_entry(root.value if root is not None else {}, target.keys, entry)
         _verify(target, jsonc_edit.strict_equal(jsonc_edit.parse(after, jsonc).value, expected))
@@ -649,7 +649,7 @@ def _merge_toml(target, text, entry):
         else:
             after = toml_edit.set_table(source, target.keys, entry)
     except toml_edit.TomlError as exc:
-        raise McpConfigError(f"Cannot merge into {target.path}: {exc}. It was left untouched.")
+        raise McpConfigError(f"Cannot merge into {target.path}: {exc}. It was left untouched.") from exc
     if after != text:
         check = toml_edit.TableSpans(after, target.keys)
         ok = (check.entry is None) if entry is None else jsonc_edit.strict_equal(check.entry, entry)
@@ -675,7 +675,7 @@ def _merge_yaml(target, text, entry):
     try:
         root, data = yaml_edit.load(source, target.path)
     except yaml_edit.YamlError as exc:
-        raise McpConfigError(f"{exc} It was left untouched: fix it (or move it away) and run again.")
+        raise McpConfigError(f"{exc} It was left untouched: fix it (or move it away) and run again.") from exc
     if data is not None and not isinstance(data, dict):
         raise McpConfigError(f"{target.path} must hold a mapping at the top level. It was left untouched.")
     is_list = target.client.id == "continue"
@@ -809,7 +809,7 @@ class ConfigFile:
         except OSError as exc:
             if exc.errno == errno.ENOENT and not create:
                 return None
-            raise McpConfigError(f"Cannot open {self.base}: {exc.strerror}.")
+            raise McpConfigError(f"Cannot open {self.base}: {exc.strerror}.") from exc
         where = self.base
         try:
             for part in self.dirs:
@@ -818,7 +818,7 @@ class ConfigFile:
                     child = os.open(part, _DIR_FLAGS, dir_fd=fd)
                 except OSError as exc:
                     if exc.errno != errno.ENOENT:
-                        raise self._refusal(fd, part, where, exc)
+                        raise self._refusal(fd, part, where, exc) from exc
                     if not create:
                         os.close(fd)
                         return None
@@ -857,7 +857,7 @@ class ConfigFile:
                             f"{link} is a symbolic link that a user can change, on the way to {self.base}. Nothing was "
                             "written: whoever can change it could point it at any directory on this host. Give "
                             "the path without it."
-                        )
+                        ) from None
                     # `current` holds no link, so '..' in the target can be resolved by name.
                     target = os.path.normpath(os.path.join(current, os.readlink(part, dir_fd=fd)))
                     parts = [item for item in target.split(os.sep) if item] + parts
@@ -878,11 +878,11 @@ class ConfigFile:
             os.mkdir(name, DIR_MODE, dir_fd=parent_fd)
         except OSError as exc:
             if exc.errno != errno.EEXIST:
-                raise McpConfigError(f"Cannot create {where}: {exc.strerror or exc}.")
+                raise McpConfigError(f"Cannot create {where}: {exc.strerror or exc}.") from exc
         try:
             fd = os.open(name, _DIR_FLAGS, dir_fd=parent_fd)
         except OSError as exc:
-            raise self._refusal(parent_fd, name, where, exc)
+            raise self._refusal(parent_fd, name, where, exc) from exc
         try:
             os.fchmod(fd, DIR_MODE)
             if self.uid is not None or self.gid is not None:
@@ -898,7 +898,7 @@ class ConfigFile:
         except OSError as exc:
             if exc.errno in (errno.ENOENT, errno.ENOTDIR):
                 return None
-            raise McpConfigError(f"Cannot inspect {self.path}: {exc.strerror}.")
+            raise McpConfigError(f"Cannot inspect {self.path}: {exc.strerror}.") from exc
         if stat.S_ISLNK(info.st_mode):
             raise self._refusal(dir_fd, self.name, self.path, OSError(errno.ELOOP, "link"))
         return info
@@ -908,7 +908,7 @@ class ConfigFile:
         try:
             fd = os.open(self.name, _READ_FLAGS, dir_fd=dir_fd)
         except OSError as exc:
-            raise self._refusal(dir_fd, self.name, self.path, exc)
+            raise self._refusal(dir_fd, self.name, self.path, exc) from exc
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
             os.close(fd)
@@ -916,9 +916,8 @@ class ConfigFile:
         if info.st_nlink > 1:
             os.close(fd)
             raise McpConfigError(
-                "%s has %d hard links. Nothing was written: another name of the same file could be anywhere on "
+                f"{self.path} has {info.st_nlink} hard links. Nothing was written: another name of the same file could be anywhere on "
                 "this host. Replace it with a copy of its own (cp, then mv over it) and run again."
-                % (self.path, info.st_nlink)
             )
         return fd
 
@@ -948,14 +947,14 @@ class ConfigFile:
             with os.fdopen(fd, "rb") as handle:
                 raw = handle.read()
         except OSError as exc:
-            raise McpConfigError(f"Cannot read {self.path}: {exc.strerror or exc}.")
+            raise McpConfigError(f"Cannot read {self.path}: {exc.strerror or exc}.") from exc
         finally:
             os.close(dir_fd)
         self.raw = raw
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
-            raise McpConfigError(f"{self.path} is not UTF-8 text ({exc}). It was left untouched.")
+            raise McpConfigError(f"{self.path} is not UTF-8 text ({exc}). It was left untouched.") from exc
         if text.startswith("\ufeff"):
             self.bom, text = "\ufeff", text[1:]
         return text
@@ -987,8 +986,8 @@ class ConfigFile:
         owner = os.lstat(directory).st_uid
         if owner != 0:
             return (
-                "%s will be created as root with mode 0600 in a directory owned by uid %d, so that user's "
-                "MCP client cannot read it; set owner (and group)." % (self.path, owner)
+                f"{self.path} will be created as root with mode 0600 in a directory owned by uid {owner}, so that user's "
+                "MCP client cannot read it; set owner (and group)."
             )
         return None
 
@@ -1009,7 +1008,7 @@ class ConfigFile:
                 if info is not None and (info.st_uid, info.st_gid) != (os.geteuid(), os.getegid()):
                     os.fchown(handle.fileno(), info.st_uid, info.st_gid)
         except OSError as exc:
-            raise McpConfigError(f"Cannot back up {self.path}: {exc.strerror or exc}.")
+            raise McpConfigError(f"Cannot back up {self.path}: {exc.strerror or exc}.") from exc
         finally:
             os.close(dir_fd)
         return os.path.join(os.path.dirname(self.path), name)
@@ -1028,7 +1027,7 @@ class ConfigFile:
             finally:
                 os.close(dir_fd)
         except OSError as exc:
-            raise McpConfigError(f"Cannot write {exc.filename or self.path}: {exc.strerror or exc}.")
+            raise McpConfigError(f"Cannot write {exc.filename or self.path}: {exc.strerror or exc}.") from exc
 
     def _fix(self, dir_fd, drift):
         fd = self._open_file(dir_fd)

@@ -23,6 +23,7 @@ that reaches a message is redacted first.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 from urllib.parse import quote
@@ -132,8 +133,8 @@ def _call_summary(result):
     """A short description of a tools/call result, without its (possibly private) content."""
     structured = result.get("structuredContent")
     if isinstance(structured, dict) and isinstance(structured.get("output"), list):
-        return "returned %d item(s)" % len(structured["output"])
-    return "returned %d content block(s)" % len(result.get("content") or [])
+        return "returned {} item(s)".format(len(structured["output"]))
+    return "returned {} content block(s)".format(len(result.get("content") or []))
 
 
 def _error_text(result):
@@ -205,15 +206,17 @@ class McpProbe:
                 raise StepFailed(
                     f"{step}: cannot connect to {self.shown_endpoint} (connection refused): is Postiz running and published "
                     "on that address?"
-                )
+                ) from exc
             if exc.kind == "timeout":
-                raise StepFailed(f"{step}: no answer within {self.http.timeout} s from {self.shown_endpoint}")
+                raise StepFailed(
+                    f"{step}: no answer within {self.http.timeout} s from {self.shown_endpoint}"
+                ) from exc
             if exc.kind == "tls":
                 raise StepFailed(
                     f"{step}: {exc.reason}; set ca_path to the CA that signed the certificate, or validate_certs to "
                     "false for a test instance"
-                )
-            raise StepFailed(f"{step}: {self.shown_endpoint} failed: {exc.reason}")
+                ) from exc
+            raise StepFailed(f"{step}: {self.shown_endpoint} failed: {exc.reason}") from exc
 
     def _http_failure(self, step, response):
         """An actionable StepFailed for an HTTP answer that is not a success."""
@@ -229,7 +232,7 @@ class McpProbe:
                     jsonrpc_error = data.get("error_description") or data["error"]
             except ValueError:
                 pass
-        prefix = "%s: HTTP %d" % (step, status)
+        prefix = f"{step}: HTTP {status}"
         if status == 400 and "Invalid API Key" in text:
             return StepFailed(f'{prefix} "Invalid API Key": {KEY_REFUSED}')
         if status == 401:
@@ -285,7 +288,7 @@ class McpProbe:
                 raise self._http_failure(step, response)
             answer = self._answer_of(step, response, request_id)
         except TransportError as exc:
-            raise StepFailed(f"{step}: {exc.reason}")
+            raise StepFailed(f"{step}: {exc.reason}") from exc
         finally:
             response.close()
         if isinstance(answer.get("error"), dict):
@@ -309,7 +312,7 @@ class McpProbe:
             except ValueError:
                 raise StepFailed(
                     f"{step}: the answer is not valid JSON: {excerpt(response.text(), self.http.secrets)}"
-                )
+                ) from None
             messages = data if isinstance(data, list) else [data]
         elif kind == "text/event-stream":
             messages = self._sse_messages(step, response)
@@ -328,7 +331,7 @@ class McpProbe:
                 return message
             if isinstance(message, dict) and message.get("id") is None and "error" in message:
                 return message  # a JSON-RPC error the server could not tie to a request
-        raise StepFailed("%s: the server answered without a response to request %d" % (step, request_id))
+        raise StepFailed(f"{step}: the server answered without a response to request {request_id}")
 
     def _sse_messages(self, step, response):
         # A generator: the caller stops at our answer, so an SSE stream the server
@@ -337,7 +340,9 @@ class McpProbe:
             try:
                 yield json.loads(data)
             except ValueError:
-                raise StepFailed(f"{step}: an SSE event is not JSON: {excerpt(data, self.http.secrets)}")
+                raise StepFailed(
+                    f"{step}: an SSE event is not JSON: {excerpt(data, self.http.secrets)}"
+                ) from None
 
     def _notify(self, step, method):
         """Send a notification; return the HTTP status. Raises StepFailed."""
@@ -347,7 +352,7 @@ class McpProbe:
                 raise self._http_failure(step, response)
             return response.status
         except TransportError as exc:
-            raise StepFailed(f"{step}: {exc.reason}")
+            raise StepFailed(f"{step}: {exc.reason}") from exc
         finally:
             response.close()
 
@@ -364,7 +369,7 @@ class McpProbe:
             return False
         ms = elapsed_ms(started, self._clock)
         if ms > self.max_latency_ms:
-            message = "%s took %d ms, over %s (%d)" % (name, ms, self.latency_limit_name, self.max_latency_ms)
+            message = f"{name} took {ms} ms, over {self.latency_limit_name} ({self.max_latency_ms})"
             result.steps.append(Step(name, False, ms, f"{detail}; {message}"))
             result.failures.append(message)
             return False
@@ -403,7 +408,7 @@ class McpProbe:
     def _initialized(self):
         status = self._notify(STEP_INITIALIZED, "notifications/initialized")
         if status != 202:
-            return "accepted with HTTP %d (the specification says 202)" % status
+            return f"accepted with HTTP {status} (the specification says 202)"
         return "accepted (HTTP 202)"
 
     def _list_tools(self, result, expected_tools):
@@ -421,8 +426,7 @@ class McpProbe:
                 break
         else:
             raise StepFailed(
-                "%s: still paging after %d pages; the server keeps returning nextCursor"
-                % (STEP_TOOLS_LIST, MAX_TOOL_PAGES)
+                f"{STEP_TOOLS_LIST}: still paging after {MAX_TOOL_PAGES} pages; the server keeps returning nextCursor"
             )
         result.tools = sorted(tool["name"] for tool in tools)
         self._tool_specs = {tool["name"]: tool for tool in tools}
@@ -433,7 +437,7 @@ class McpProbe:
                     STEP_TOOLS_LIST, ", ".join(missing), ", ".join(result.tools) or "none"
                 )
             )
-        return "%d tool(s)" % len(tools)
+        return f"{len(tools)} tool(s)"
 
     def _call_tool(self, name, arguments):
         answer, _response = self._request(
@@ -495,8 +499,7 @@ class McpProbe:
         """Tell a stateful server the session is over (best effort, untimed)."""
         if not self.session_id:
             return
-        try:
+        # The server cleans up idle sessions itself.
+        with contextlib.suppress(TransportError):
             self.http.send("DELETE", self.endpoint, headers=self._headers()).close()
-        except TransportError:
-            pass  # The server cleans up idle sessions itself.
         self.session_id = None

@@ -96,14 +96,12 @@ def validate_credentials(email, password, company):
     low, high = PASSWORD_LENGTH
     if not low <= len(password) <= high:
         raise PostizApiError(
-            "password must be %d to %d characters long (Postiz refuses others); it has %d"
-            % (low, high, len(password))
+            f"password must be {low} to {high} characters long (Postiz refuses others); it has {len(password)}"
         )
     low, high = COMPANY_LENGTH
     if not low <= len(company) <= high:
         raise PostizApiError(
-            "company must be %d to %d characters long (Postiz refuses others); it has %d"
-            % (low, high, len(company))
+            f"company must be {low} to {high} characters long (Postiz refuses others); it has {len(company)}"
         )
 
 
@@ -140,14 +138,15 @@ class PostizApi:
         try:
             return self.http.send(method, self.api_url(path), body=body, headers=headers)
         except TransportError as exc:
-            raise PostizApiError(f"{method} {self.api_url(path)} failed: {exc.reason}")
+            raise PostizApiError(f"{method} {self.api_url(path)} failed: {exc.reason}") from exc
 
     def _unexpected(self, what, response):
         text = excerpt(response.text(), self.http.secrets)
         if 300 <= response.status < 400:
             return PostizApiError(
-                "%s: %s redirected (HTTP %d) to %s; set url to the address Postiz is served on"
-                % (what, self.base_url, response.status, self.http.redact(response.header("Location", "?")))
+                "{}: {} redirected (HTTP {}) to {}; set url to the address Postiz is served on".format(
+                    what, self.base_url, response.status, self.http.redact(response.header("Location", "?"))
+                )
             )
         if response.status == 404:
             return PostizApiError(
@@ -155,9 +154,7 @@ class PostizApi:
                 "the frontend and /api (for example http://127.0.0.1:4007), without /api"
             )
         error = PostizServerError if response.status >= 500 else PostizApiError
-        return error(
-            "%s: unexpected HTTP %d from Postiz: %s" % (what, response.status, text or "(empty body)")
-        )
+        return error(f"{what}: unexpected HTTP {response.status} from Postiz: {text or '(empty body)'}")
 
     def _json_object(self, what, response):
         try:
@@ -167,7 +164,7 @@ class PostizApi:
                 "{}: {} did not answer JSON ({}), so it is not the Postiz API; check url".format(
                     what, self.base_url, response.content_type or "no content type"
                 )
-            )
+            ) from None
         if not isinstance(data, dict):
             raise PostizApiError(f"{what}: expected a JSON object from Postiz, got {type(data).__name__}")
         return data
@@ -182,7 +179,7 @@ class PostizApi:
                 )
             except TransportError as exc:
                 if exc.kind not in STARTING_TRANSPORT_KINDS:
-                    raise PostizApiError(f"cannot reach Postiz at {self.base_url}: {exc.reason}")
+                    raise PostizApiError(f"cannot reach Postiz at {self.base_url}: {exc.reason}") from exc
                 last = exc.reason
             else:
                 if response.status not in STARTING_STATUSES:
@@ -190,7 +187,7 @@ class PostizApi:
                         raise self._unexpected("checking whether Postiz is up", response)
                     return bool(self._json_object("GET /api/auth/can-register", response).get("register"))
                 response.close()
-                last = "HTTP %d from the proxy; the backend is not up" % response.status
+                last = f"HTTP {response.status} from the proxy; the backend is not up"
             if self._clock() >= deadline:
                 raise PostizNotReady(
                     f"Postiz at {self.base_url} did not become ready within {wait_timeout} s; last answer: {last}. The app may still be starting "

@@ -42,7 +42,7 @@ def _resolve(name, lookup, what, error):
     except KeyError:
         if str(name).isdigit():
             return int(name)
-        raise error(f"{what} {name!r} does not exist on this host.")
+        raise error(f"{what} {name!r} does not exist on this host.") from None
 
 
 def resolve_uid(owner, error=ValueError):

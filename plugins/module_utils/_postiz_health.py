@@ -148,7 +148,7 @@ class CheckResult:
     def line(self):
         text = f"{MARKS[self.status]} {self.name}: {self.detail}"
         if self.status != SKIPPED:
-            text += " (%d ms)" % self.ms
+            text += f" ({self.ms} ms)"
         if self.status == FAILED and self.fix:
             text += f" \u2192 {self.fix}"
         return text
@@ -255,7 +255,7 @@ def by_short_id(inspected, short_id):
 
 
 def fmt_mb(value):
-    return "%d MiB" % round(value)
+    return f"{round(value)} MiB"
 
 
 def sum_memory(usage_by_name, containers):
@@ -280,7 +280,7 @@ def free_mb_of(path, statvfs=os.statvfs):
 def failure_message(project, results):
     """The module's failure text: each failed check with its fix."""
     failed = [r for r in results if r.status == FAILED]
-    return "Postiz stack %s is not healthy (%d of %d checks failed): %s" % (
+    return "Postiz stack {} is not healthy ({} of {} checks failed): {}".format(
         project,
         len(failed),
         len([r for r in results if r.status != SKIPPED]),
@@ -291,7 +291,7 @@ def failure_message(project, results):
 def summary_lines(project, url, results):
     failed = len([r for r in results if r.status == FAILED])
     skipped = len([r for r in results if r.status == SKIPPED])
-    head = "Postiz stack %s at %s: %s (%d passed, %d failed, %d skipped)" % (
+    head = "Postiz stack {} at {}: {} ({} passed, {} failed, {} skipped)".format(
         project,
         url,
         "healthy" if not failed else "NOT healthy",
@@ -325,7 +325,7 @@ class Docker:
             command = [self.timeout_bin, "--kill-after=5", str(self.timeout), *command]
         rc, out, err = self._run(command)
         if rc == 124 and self.timeout_bin:
-            err = "no answer within %d s" % self.timeout
+            err = f"no answer within {self.timeout} s"
         return rc, out or "", (err or "").strip()
 
 
@@ -406,7 +406,7 @@ class HealthCheck:
         if self._containers is None:
             rc, out, err = self.docker("compose", "-p", self.project, "ps", "-a", "--format", "json")
             if rc != 0:
-                self._containers, self._containers_error = {}, err or "exit status %d" % rc
+                self._containers, self._containers_error = {}, err or f"exit status {rc}"
             else:
                 try:
                     self._containers = parse_compose_ps(out)
@@ -527,7 +527,7 @@ class HealthCheck:
                 else:
                     fixes.append(f"read why its healthcheck fails: {self._logs(service)}")
             if info and info["oom_killed"] and container["state"] == "running":
-                problems.append("%s was OOM-killed earlier (%d restarts)" % (service, info["restarts"]))
+                problems.append("{} was OOM-killed earlier ({} restarts)".format(service, info["restarts"]))
                 fixes.append(
                     f"raise postiz_stack_memory_limits_mb[{service}] (within postiz_memory_budget_mb)"
                 )
@@ -537,7 +537,7 @@ class HealthCheck:
                 "containers", "Containers", started, False, "; ".join(problems), "; ".join(_unique(fixes))
             )
         else:
-            detail = "all %d running and healthy: %s" % (len(expected), ", ".join(expected))
+            detail = "all {} running and healthy: {}".format(len(expected), ", ".join(expected))
             if extra:
                 detail += "; also {}, not in compose.yaml".format(", ".join(extra))
             self._add("containers", "Containers", started, True, detail)
@@ -577,7 +577,7 @@ class HealthCheck:
             self._add(name, label, started, False, f"GET {path} failed: {exc.reason}", self._http_fix(exc))
             return
         ok = status == 200 and (want is None or want in text)
-        detail = "GET %s: HTTP %d" % (path, status)
+        detail = f"GET {path}: HTTP {status}"
         if status == 200 and want and not ok:
             detail += f", but the body is not {want!r}: {excerpt(text, self.http.secrets)}"
         self._add(name, label, started, ok, detail, self._http_fix(status))
@@ -604,7 +604,7 @@ class HealthCheck:
                 connected = json.loads(text).get("connected") is True
             except (ValueError, AttributeError):
                 connected = False
-        detail = "GET %s with the key: HTTP %d %s" % (path, status, excerpt(text, self.http.secrets))
+        detail = f"GET {path} with the key: HTTP {status} {excerpt(text, self.http.secrets)}"
         if status == 401:
             fix = f"the API key was refused: read it again with {ADMIN_MODULE} (it changes when rotated)"
         else:
@@ -626,9 +626,9 @@ class HealthCheck:
             latency_limit_name=self.latency_limit_name,
         )
         result = probe.run()
-        steps = ", ".join("%s %d ms" % (step.name, step.ms) for step in result.steps if step.ms or step.ok)
+        steps = ", ".join(f"{step.name} {step.ms} ms" for step in result.steps if step.ms or step.ok)
         if result.ok:
-            detail = "%s, %d tools; %s; slowest %d ms of %d allowed" % (
+            detail = "{}, {} tools; {}; slowest {} ms of {} allowed".format(
                 result.server_info.get("name") or "server",
                 len(result.tools),
                 steps,
@@ -664,7 +664,7 @@ class HealthCheck:
         rc, out, err = self._exec(service, *command)
         text = " ".join((out.strip() or err).split())
         ok = rc == 0 and (healthy_text is None or healthy_text in out)
-        detail = text if ok else "%s (exit status %d)" % (excerpt(text or "no output"), rc)
+        detail = text if ok else f"{excerpt(text or 'no output')} (exit status {rc})"
         self._add(name, label, started, ok, "{}: {}".format(service, detail or "answers"), fix)
 
     def check_postgres(self):
@@ -730,7 +730,10 @@ class HealthCheck:
         detail = "Temporal started {} the app ({}, app {})".format(
             "after" if later else "before", _iso(temporal_info["started_at"]), _iso(app_info["started_at"])
         )
-        fix = f"{TEMPORAL_PITFALL}, so scheduled posts may sit in QUEUE: restart the app now that Temporal is healthy: {self.compose} restart {self.app_service}"
+        fix = (
+            f"{TEMPORAL_PITFALL}, so scheduled posts may sit in QUEUE: restart the app now that Temporal is "
+            f"healthy: {self.compose} restart {self.app_service}"
+        )
         self._add("temporal:start_order", "Temporal", started, not later, detail, fix)
 
     def app_network_targets(self):
@@ -778,7 +781,7 @@ class HealthCheck:
                     started,
                     False,
                     "the TCP probe could not run in the app container: {}".format(
-                        excerpt(err or out or "exit status %d" % rc)
+                        excerpt(err or out or f"exit status {rc}")
                     ),
                     "the app image needs node or python3 and sh",
                 )
@@ -786,9 +789,9 @@ class HealthCheck:
         for (name, host, port, label), answer in zip(targets, answers):
             ok, ms, error = bool(answer[2]), int(answer[3]), answer[4]
             if ok:
-                detail = "the app container reaches %s:%d" % (host, port)
+                detail = f"the app container reaches {host}:{port}"
             else:
-                detail = "not reachable from the app container (%s:%d: %s)" % (host, port, error)
+                detail = f"not reachable from the app container ({host}:{port}: {error})"
             # The connect time, not the exec's: starting node in the container dominates that.
             self.results.append(
                 CheckResult(
@@ -798,7 +801,11 @@ class HealthCheck:
 
     def _reach_fix(self, host, label):
         if host == TEMPORAL_SERVICE or label == "Temporal":
-            return f"{TEMPORAL_PITFALL}: make Temporal healthy ({self.compose} ps -a {TEMPORAL_SERVICE}; {self._logs(TEMPORAL_SERVICE)}), then restart the app container: {self.compose} restart {self.app_service}"
+            return (
+                f"{TEMPORAL_PITFALL}: make Temporal healthy ({self.compose} ps -a {TEMPORAL_SERVICE}; "
+                f"{self._logs(TEMPORAL_SERVICE)}), then restart the app container: "
+                f"{self.compose} restart {self.app_service}"
+            )
         if host in self.services():
             return (
                 f"start {host} ({self.compose} start {host}); if it runs, the app and it no longer share the internal network: "
@@ -832,7 +839,7 @@ class HealthCheck:
         parts = [f"{path} {fmt_mb(free)} free" for path, free in measured] + unreadable
         detail = ", ".join(parts) or "no path to measure"
         if low:
-            detail = "%s, under the %d MiB minimum (min_free_disk_mb)" % (
+            detail = "{}, under the {} MiB minimum (min_free_disk_mb)".format(
                 "; ".join(low),
                 self.min_free_disk_mb,
             )
@@ -870,7 +877,7 @@ class HealthCheck:
                 "Memory",
                 started,
                 False,
-                "docker stats failed: {}".format(excerpt(err or "exit status %d" % rc)),
+                "docker stats failed: {}".format(excerpt(err or f"exit status {rc}")),
                 "check that Docker runs (docker info)",
             )
             return
@@ -879,12 +886,7 @@ class HealthCheck:
         parts = ", ".join(f"{service} {fmt_mb(used)}" for service, used in per_service)
         if self.memory_budget_mb:
             ok = total <= self.memory_budget_mb
-            detail = "%s used of the %d MiB budget (%d%%): %s" % (
-                fmt_mb(total),
-                self.memory_budget_mb,
-                round(100.0 * total / self.memory_budget_mb),
-                parts,
-            )
+            detail = f"{fmt_mb(total)} used of the {self.memory_budget_mb} MiB budget ({round(100.0 * total / self.memory_budget_mb)}%): {parts}"
         else:
             ok, detail = True, f"{fmt_mb(total)} used (no budget set): {parts}"
         fix = (

@@ -20,6 +20,7 @@ reports instead). This module adds only what the clients need on top:
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import http.client
 import json
@@ -84,7 +85,7 @@ class HttpResponse:
             try:
                 self._body = self._stream.read() if self._stream is not None else b""
             except (OSError, http.client.HTTPException) as exc:
-                raise _body_error(exc)
+                raise _body_error(exc) from exc
             finally:
                 self.close()
         return self._body
@@ -104,18 +105,16 @@ class HttpResponse:
             try:
                 raw = self._stream.readline()
             except (OSError, http.client.HTTPException) as exc:
-                raise _body_error(exc)
+                raise _body_error(exc) from exc
             if not raw:
                 return
             yield raw.decode("utf-8", "replace").rstrip("\r\n")
 
     def close(self):
         if self._stream is not None:
-            try:
+            # Closing is best effort; the answer has been read already.
+            with contextlib.suppress(Exception):
                 self._stream.close()
-            except Exception:  # pylint: disable=broad-except
-                # Closing is best effort; the answer has been read already.
-                pass
 
 
 def _body_error(exc):
@@ -159,7 +158,7 @@ class HttpClient:
             if validate_certs and ca_path:
                 context.load_verify_locations(cafile=ca_path)
         except (OSError, ssl.SSLError) as exc:
-            raise TransportError("tls", f"cannot load the CA bundle {ca_path}: {exc}")
+            raise TransportError("tls", f"cannot load the CA bundle {ca_path}: {exc}") from exc
         # No cookies are kept and no ~/.netrc is read: the session travels in the
         # auth header the caller sets, and nothing is sent that the caller did not give.
         no_cookies = cookiejar.CookieJar(cookiejar.DefaultCookiePolicy(allowed_domains=[]))
@@ -195,10 +194,11 @@ class HttpClient:
             # 4xx/5xx, and 3xx because redirects are not followed: still an answer.
             return HttpResponse(exc.code, exc.headers, exc)
         except urllib_error.URLError as exc:
-            raise self._transport_error(exc.reason)
+            # `from None`: the reason is redacted here, the original may show the URL and its secret.
+            raise self._transport_error(exc.reason) from None
         except (socket.timeout, ssl.SSLError, OSError, http.client.HTTPException) as exc:
             # Raised directly (not wrapped in URLError) when it happens while reading headers.
-            raise self._transport_error(exc)
+            raise self._transport_error(exc) from None
         return HttpResponse(answer.status, answer.headers, answer)
 
     def _transport_error(self, reason):

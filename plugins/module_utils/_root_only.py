@@ -28,16 +28,16 @@ ROOT = (0,)
 
 def _user(uid):
     try:
-        return "%s (uid %d)" % (pwd.getpwuid(uid).pw_name, uid)
+        return f"{pwd.getpwuid(uid).pw_name} (uid {uid})"
     except KeyError:
-        return "uid %d" % uid
+        return f"uid {uid}"
 
 
 def _group(gid):
     try:
-        return "%s (gid %d)" % (grp.getgrgid(gid).gr_name, gid)
+        return f"{grp.getgrgid(gid).gr_name} (gid {gid})"
     except KeyError:
-        return "gid %d" % gid
+        return f"gid {gid}"
 
 
 def judge(path, info, trusted=ROOT, above=False):

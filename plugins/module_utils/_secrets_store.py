@@ -80,7 +80,7 @@ class SecretSpec:
             raise SecretsStoreError(f"Secret {name} has length {length!r}; it must be a whole number.")
         if length < MIN_LENGTH or length > MAX_LENGTH:
             raise SecretsStoreError(
-                "Secret %s has length %d; use %d to %d characters." % (name, length, MIN_LENGTH, MAX_LENGTH)
+                f"Secret {name} has length {length}; use {MIN_LENGTH} to {MAX_LENGTH} characters."
             )
         self.name = name
         self.length = length
@@ -149,7 +149,7 @@ def parse(text, path):
         raise SecretsStoreError(
             f"{path} is not valid JSON ({exc}). It may hold secrets that running services use, "
             "so it is left untouched: repair it, or move it away to start over."
-        )
+        ) from exc
     if not isinstance(data, dict):
         raise SecretsStoreError(
             f"{path} must hold a JSON object of name -> value, but holds {_json_kind(data)}. It is left untouched: "
@@ -260,15 +260,14 @@ class SecretsStore:
             raise SecretsStoreError(
                 f"Refusing to keep secrets directly in {self.directory}: use a dedicated directory."
             )
-        if os.path.isdir(self.directory):
-            # A sticky directory is a shared one like /tmp or /dev/shm; making it 0700
-            # (as this store does with its directory) would break the host. A
-            # non-sticky 0777 directory is treated as drift and repaired instead.
-            if os.stat(self.directory).st_mode & stat.S_ISVTX:
-                raise SecretsStoreError(
-                    f"Refusing to keep secrets in the shared directory {self.directory} (sticky bit set, like /tmp): "
-                    "use a dedicated directory, which will be made 0700."
-                )
+        # A sticky directory is a shared one like /tmp or /dev/shm; making it 0700
+        # (as this store does with its directory) would break the host. A
+        # non-sticky 0777 directory is treated as drift and repaired instead.
+        if os.path.isdir(self.directory) and os.stat(self.directory).st_mode & stat.S_ISVTX:
+            raise SecretsStoreError(
+                f"Refusing to keep secrets in the shared directory {self.directory} (sticky bit set, like /tmp): "
+                "use a dedicated directory, which will be made 0700."
+            )
 
     def read(self):
         """Current content of the store, ``{}`` when the file does not exist."""
@@ -279,9 +278,9 @@ class SecretsStore:
         except OSError as exc:
             if exc.errno == errno.ENOENT:
                 return {}
-            raise SecretsStoreError(f"Cannot read {self.path}: {exc.strerror or exc}.")
+            raise SecretsStoreError(f"Cannot read {self.path}: {exc.strerror or exc}.") from exc
         except UnicodeDecodeError as exc:
-            raise SecretsStoreError(f"{self.path} is not UTF-8 text ({exc}); it is left untouched.")
+            raise SecretsStoreError(f"{self.path} is not UTF-8 text ({exc}); it is left untouched.") from exc
         return parse(text, self.path)
 
     # -- syncing -----------------------------------------------------------
@@ -348,7 +347,13 @@ class SecretsStore:
     def _describe_after(self, data, file_state, generated, rotated):
         owner = None
         if self._manages_owner():
-            owner = f"{self.uid if self.uid is not None else (file_state.uid if file_state.exists else os.geteuid())}:{self.gid if self.gid is not None else (file_state.gid if file_state.exists else os.getegid())}"
+            uid = (
+                self.uid if self.uid is not None else (file_state.uid if file_state.exists else os.geteuid())
+            )
+            gid = (
+                self.gid if self.gid is not None else (file_state.gid if file_state.exists else os.getegid())
+            )
+            owner = f"{uid}:{gid}"
         markers = dict.fromkeys(generated, MASK_GENERATED)
         markers.update((name, MASK_ROTATED) for name in rotated)
         return _describe(data, FILE_MODE, DIR_MODE, owner, markers)
@@ -366,7 +371,7 @@ class SecretsStore:
         except OSError as exc:
             # A name relative to the directory descriptor (the temporary file) is shown by its full path.
             where = os.path.join(self.directory, exc.filename) if exc.filename else self.path
-            raise SecretsStoreError(f"Cannot update {where}: {exc.strerror or exc}.")
+            raise SecretsStoreError(f"Cannot update {where}: {exc.strerror or exc}.") from exc
 
     def _fix_file(self, state):
         # On a descriptor opened without following a link: whoever owns the directory

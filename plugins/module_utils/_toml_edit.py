@@ -45,7 +45,7 @@ class TomlError(ValueError):
         self.line = None
         if text is not None and pos is not None:
             self.line = text.count("\n", 0, pos) + 1
-            message = "%s at line %d" % (message, self.line)
+            message = f"{message} at line {self.line}"
         super().__init__(message)
 
 
@@ -583,4 +583,4 @@ def load_reference(text):
     try:
         return reader.loads(text)
     except reader.TOMLDecodeError as exc:
-        raise TomlError(str(exc))
+        raise TomlError(str(exc)) from exc

@@ -46,7 +46,7 @@ def import_yaml():
         raise YamlError(
             "PyYAML is needed to edit this YAML file but is not installed for the Python that runs "
             "the module; install python3-yaml (apt) or PyYAML (pip) on the target host"
-        )
+        ) from None
     return yaml
 
 
@@ -56,10 +56,10 @@ def load(text, path="the file"):
     try:
         nodes = list(yaml.compose_all(text, Loader=yaml.SafeLoader))
         if len(nodes) > 1:
-            raise YamlError("%s holds %d YAML documents; expected one" % (path, len(nodes)))
+            raise YamlError(f"{path} holds {len(nodes)} YAML documents; expected one")
         data = yaml.load(text, Loader=yaml.SafeLoader) if nodes else None
     except yaml.YAMLError as exc:
-        raise YamlError("{} is not valid YAML: {}".format(path, " ".join(str(exc).split())))
+        raise YamlError("{} is not valid YAML: {}".format(path, " ".join(str(exc).split()))) from exc
     return (nodes[0] if nodes else None), data
 
 

@@ -264,7 +264,7 @@ def validate(module):
     at_least(module, 1, "max_latency_ms", "timeout")
     for name in ("memory_budget_mb", "min_free_disk_mb"):
         if params[name] < 0:
-            module.fail_json(msg="%s must not be negative, got %d" % (name, params[name]))
+            module.fail_json(msg=f"{name} must not be negative, got {params[name]}")
     for target in params["app_targets"]:
         host, _sep, port = target.rpartition(":")
         if not host or not port.isdigit() or not 0 < int(port) < 65536:

@@ -97,7 +97,7 @@ def run_module(module):
     """Look and report; every decision lives in module_utils._root_only."""
     params = module.params
     if params["limit"] < 1:
-        module.fail_json(msg="limit must be at least 1, not %d." % params["limit"])
+        module.fail_json(msg="limit must be at least 1, not {}.".format(params["limit"]))
     found, checked = problems(params["paths"], params["trees"], limit=params["limit"])
     module.exit_json(changed=False, problems=found, checked=checked)
 

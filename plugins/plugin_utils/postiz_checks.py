@@ -203,7 +203,7 @@ def _service_problems(env):
 def _split_any_url(value):
     try:
         parts = urlsplit(value)
-        parts.port  # pylint: disable=pointless-statement  # raises ValueError for a bad port
+        _port = parts.port  # read only to raise ValueError for a bad port
     except ValueError:
         return None
     if not parts.scheme or not parts.netloc or any(ch.isspace() for ch in value):
@@ -261,13 +261,17 @@ def url_problems(env):
     # The full fix replaces a separate "drop the trailing slash" sentence.
     problems.extend([problem] if problem else internal_problems)
 
-    if frontend and frontend_parts.scheme.lower() == "http" and frontend_parts.hostname not in LOOPBACK_HOSTS:
-        if not _text(env, "NOT_SECURED"):
-            problems.append(
-                f"FRONTEND_URL is {mask_url(frontend)!r} (plain http on a host other than localhost) but NOT_SECURED is not set: "
-                "Postiz's login cookies are Secure and the browser drops them over http. Serve Postiz over "
-                "https, or set NOT_SECURED to 'true' on a trusted network."
-            )
+    if (
+        frontend
+        and frontend_parts.scheme.lower() == "http"
+        and frontend_parts.hostname not in LOOPBACK_HOSTS
+        and not _text(env, "NOT_SECURED")
+    ):
+        problems.append(
+            f"FRONTEND_URL is {mask_url(frontend)!r} (plain http on a host other than localhost) but NOT_SECURED is not set: "
+            "Postiz's login cookies are Secure and the browser drops them over http. Serve Postiz over "
+            "https, or set NOT_SECURED to 'true' on a trusted network."
+        )
 
     problems.extend(_flag_problems(env))
     problems.extend(_service_problems(env))

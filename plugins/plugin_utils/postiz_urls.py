@@ -42,7 +42,7 @@ def split_http_url(value):
         return None, "it contains spaces"
     try:
         parts = urlsplit(value)
-        parts.port  # pylint: disable=pointless-statement  # raises ValueError for a bad port
+        _port = parts.port  # read only to raise ValueError for a bad port
     except ValueError as exc:
         return None, f"it cannot be parsed ({parse_error(value, exc)})"
     if parts.scheme.lower() not in DEFAULT_PORTS:
@@ -60,7 +60,7 @@ def browser_origin(parts):
         host = f"[{host}]"
     port = parts.port
     if port is not None and port != DEFAULT_PORTS[scheme]:
-        return "%s://%s:%d" % (scheme, host, port)
+        return f"{scheme}://{host}:{port}"
     return f"{scheme}://{host}"
 
 

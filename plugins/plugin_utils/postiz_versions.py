@@ -98,21 +98,13 @@ def marker_problem(text, path, project):
     backup = record.get("backup") if isinstance(record.get("backup"), Mapping) else {}
     backup_id = backup.get("id") or "<id>"
     return (
-        "An upgrade of project {} did not finish: {} records it (app {} to {}, backup {}, started {}). site.yml "
-        "refuses to deploy over it, because the database may hold either release's schema and that record is the "
-        "way back. The stack was not touched. Run playbooks/upgrade.yml with the same settings: it reads the record "
-        'and says how to finish. To go back, set postiz_images to the record\'s "from" map and run '
-        "playbooks/restore.yml -e backup_cron_restore_backup={}; to keep what runs, set the inventory to the images "
-        "that run. Then delete {} and run site.yml again.".format(
-            project,
-            path,
-            image_tag(old) or old,
-            image_tag(new) or new,
-            backup.get("id") or "none",
-            record.get("started") or "?",
-            backup_id,
-            path,
-        )
+        f"An upgrade of project {project} did not finish: {path} records it (app {image_tag(old) or old} to "
+        f"{image_tag(new) or new}, backup {backup.get('id') or 'none'}, started {record.get('started') or '?'}). "
+        "site.yml refuses to deploy over it, because the database may hold either release's schema and that record "
+        "is the way back. The stack was not touched. Run playbooks/upgrade.yml with the same settings: it reads the "
+        'record and says how to finish. To go back, set postiz_images to the record\'s "from" map and run '
+        f"playbooks/restore.yml -e backup_cron_restore_backup={backup_id}; to keep what runs, set the inventory to "
+        f"the images that run. Then delete {path} and run site.yml again."
     )
 
 

@@ -40,7 +40,7 @@ def run(*args):
     command = [sys.executable, *list(args)]
     status = subprocess.call(command)
     if status != 0:
-        sys.stderr.write("get_pip_standin: %s failed with status %d\n" % (" ".join(command), status))
+        sys.stderr.write("get_pip_standin: {} failed with status {}\n".format(" ".join(command), status))
         sys.exit(status)
 
 

@@ -450,18 +450,20 @@ async def connect(
     conn: dict[str, Any], home: str, errlog: Any, expect: list[str], schedule: Any
 ) -> dict[str, Any]:
     if conn["transport"] == "http":
-        async with streamablehttp_client(conn["url"], headers=conn["headers"], timeout=30) as (
-            read,
-            write,
-            _,
-        ), ClientSession(read, write) as session:
+        async with (
+            streamablehttp_client(conn["url"], headers=conn["headers"], timeout=30) as (
+                read,
+                write,
+                _,
+            ),
+            ClientSession(read, write) as session,
+        ):
             return await exercise(session, expect, schedule)
     # What a desktop app does: its own environment (HOME is the user's), plus the entry's env.
     env = {**os.environ, "HOME": home, **conn["env"]}
     params = StdioServerParameters(command=conn["command"], args=conn["args"], env=env)
-    async with stdio_client(params, errlog=errlog) as (read, write):
-        async with ClientSession(read, write) as session:
-            return await exercise(session, expect, schedule)
+    async with stdio_client(params, errlog=errlog) as (read, write), ClientSession(read, write) as session:
+        return await exercise(session, expect, schedule)
 
 
 def masked(text: str) -> str:

@@ -74,8 +74,7 @@ def render_table(catalog):
     ]
     for number, entry in enumerate(catalog, 1):
         lines.append(
-            "| %d | `%s` | %s | %s | %s | %s | %s | %s |"
-            % (
+            "| {} | `{}` | {} | {} | {} | {} | {} | {} |".format(
                 number,
                 entry["id"],
                 entry["name"],

@@ -20,7 +20,7 @@ def test_the_ping_carries_only_the_end_of_the_log(pb, monkeypatch):
         return Response()
 
     monkeypatch.setattr(pb.urllib.request, "urlopen", urlopen)
-    log = "\n".join("2026-06-01T03:15:%02d INFO line %05d é" % (n % 60, n) for n in range(5000))
+    log = "\n".join(f"2026-06-01T03:15:{n % 60:02d} INFO line {n:05d} é" for n in range(5000))
     pb.Pinger("https://hc.example/uuid", 5)("fail", log)
     assert len(sent[0]) <= pb.PING_BODY_LIMIT == 10 * 1024
     assert sent[0].decode("utf-8").endswith("line 04999 é")

@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import json
+from typing import ClassVar
 
 import pytest
 
@@ -28,7 +29,7 @@ def inspected(cid, service, status="running", health=None, oneoff=False, image="
 @pytest.fixture(name="docker")
 def fixture_docker(pb):
     class FakeDocker(pb.Docker):
-        containers: list = []
+        containers: ClassVar[list] = []
 
         def cli(self, *args, input_bytes=None, timeout=None):
             if args[0] == "ps":

@@ -11,6 +11,7 @@ an ephemeral port and records every request so tests can assert on the traffic.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import secrets
 import threading
@@ -60,10 +61,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _dispatch(self):
         entry = self._record()
-        try:
+        # The client stops reading on purpose in the SSE tests.
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
             self.server.fake.handle(self, entry)
-        except (BrokenPipeError, ConnectionResetError):
-            pass  # the client stopped reading on purpose (SSE tests)
 
     do_GET = do_POST = do_DELETE = _dispatch
 
@@ -87,7 +87,7 @@ class _FakeServer:
 
     @property
     def url(self):
-        return "http://127.0.0.1:%d" % self.port
+        return f"http://127.0.0.1:{self.port}"
 
     def start(self):
         self._thread.start()
@@ -263,10 +263,10 @@ def postiz_tools(annotate=True):
         ("integrationSchedulePostTool", writes),
     ]
     result = []
-    for name, annotations in tools:
+    for name, hints in tools:
         tool = {"name": name, "description": name, "inputSchema": {"type": "object", "properties": {}}}
         if annotate:
-            tool["annotations"] = annotations
+            tool["annotations"] = hints
         result.append(tool)
     return result
 

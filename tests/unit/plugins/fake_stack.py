@@ -41,13 +41,13 @@ def healthy_stack(project="postiz", services=SERVICES, root="/var/lib/docker"):
     containers = {}
     for index, service in enumerate(services):
         containers[service] = {
-            "id": "%02d%s" % (index, "c" * 10),
+            "id": f"{index:02d}{'c' * 10}",
             "state": "running",
             "health": "healthy",
             "status": "Up 5 minutes (healthy)",
             "exit_code": 0,
             # Dependencies first, the app last, as Compose starts them.
-            "started_at": "2026-11-28T00:5%d:13.123456789Z" % (index if service != "postiz" else 9),
+            "started_at": f"2026-11-28T00:5{index if service != 'postiz' else 9}:13.123456789Z",
             "oom_killed": False,
             "restarts": 0,
             "mem": MEMORY.get(service, "10MiB / 100MiB"),
@@ -63,7 +63,7 @@ def healthy_stack(project="postiz", services=SERVICES, root="/var/lib/docker"):
             "redis-cli": [0, "PONG\n", ""],
             "temporal": [0, "namespace default exists\n", ""],
         },
-        "reach": {"%s:%d" % target: [True, 2, ""] for target in APP_TARGETS},
+        "reach": {f"{host}:{port}": [True, 2, ""] for host, port in APP_TARGETS},
     }
 
 
@@ -114,7 +114,7 @@ def _exec(scenario, args):
         targets = json.loads(args[-1])
         answers = []
         for host, port in targets:
-            ok, ms, error = scenario["reach"].get("%s:%d" % (host, port), [False, 3000, "ENOTFOUND"])
+            ok, ms, error = scenario["reach"].get(f"{host}:{port}", [False, 3000, "ENOTFOUND"])
             answers.append([host, port, ok, ms, error])
         return 0, json.dumps(answers) + "\n", ""
     for word, answer in scenario["exec"].items():

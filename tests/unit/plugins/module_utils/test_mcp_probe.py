@@ -138,7 +138,7 @@ def test_slow_step_fails(mcp, limit_name):
     assert len(result.failures) == 1
     ms = result.steps[3].ms
     assert ms >= 300
-    assert result.failures[0] == "tools/call took %d ms, over %s (150)" % (ms, limit_name)
+    assert result.failures[0] == f"tools/call took {ms} ms, over {limit_name} (150)"
     assert [step.ok for step in result.steps] == [True, True, True, False]
     assert result.steps[3].detail.startswith("integrationList returned 1 item(s); tools/call took")
     assert result.max_ms == ms
@@ -278,10 +278,10 @@ def test_connection_refused():
     probe.bind(("127.0.0.1", 0))
     port = probe.getsockname()[1]
     probe.close()
-    result = probe_for("http://127.0.0.1:%d/api/mcp" % port).run()
+    result = probe_for(f"http://127.0.0.1:{port}/api/mcp").run()
     assert result.failures == [
-        "initialize: cannot connect to http://127.0.0.1:%d/api/mcp/<redacted> (connection refused): "
-        "is Postiz running and published on that address?" % port
+        f"initialize: cannot connect to http://127.0.0.1:{port}/api/mcp/<redacted> (connection refused): "
+        "is Postiz running and published on that address?"
     ]
 
 
@@ -354,7 +354,7 @@ def sdk_server():
         while not server.started and time.monotonic() < deadline:
             time.sleep(0.02)
         servers.append((server, thread))
-        return "http://127.0.0.1:%d/mcp" % port
+        return f"http://127.0.0.1:{port}/mcp"
 
     yield _start
     for server, thread in servers:

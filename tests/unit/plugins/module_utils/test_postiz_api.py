@@ -128,7 +128,7 @@ def test_waits_while_connection_is_refused():
     timer.start()
     try:
         result = ensure_admin(
-            api_for("http://127.0.0.1:%d/" % port), EMAIL, PASSWORD, "Example Ltd", wait_timeout=10
+            api_for(f"http://127.0.0.1:{port}/"), EMAIL, PASSWORD, "Example Ltd", wait_timeout=10
         )
         assert result.created
     finally:
@@ -143,7 +143,7 @@ def test_refused_without_wait_fails_clearly():
     port = probe.getsockname()[1]
     probe.close()
     with pytest.raises(PostizApiError) as caught:
-        ensure_admin(api_for("http://127.0.0.1:%d" % port), EMAIL, PASSWORD, "Example Ltd", wait_timeout=0)
+        ensure_admin(api_for(f"http://127.0.0.1:{port}"), EMAIL, PASSWORD, "Example Ltd", wait_timeout=0)
     assert "connection refused" in str(caught.value)
 
 

@@ -21,9 +21,9 @@ TRUSTED = (0, ME)
 
 def _name(uid):
     try:
-        return "%s (uid %d)" % (pwd.getpwuid(uid).pw_name, uid)
+        return f"{pwd.getpwuid(uid).pw_name} (uid {uid})"
     except KeyError:
-        return "uid %d" % uid
+        return f"uid {uid}"
 
 
 @pytest.fixture
@@ -91,8 +91,7 @@ def test_a_file_others_can_write_is_found_with_its_group(clone):
     task = clone / "roles/postiz_maintenance/tasks/main.yml"
     os.chmod(task, 0o664)
     assert found(trees=[clone]) == [
-        "%s is writable by the group %s (gid %d) (mode 0664)"
-        % (task, grp.getgrgid(os.getgid()).gr_name, os.getgid())
+        f"{task} is writable by the group {grp.getgrgid(os.getgid()).gr_name} (gid {os.getgid()}) (mode 0664)"
     ]
 
 
@@ -156,8 +155,7 @@ def test_a_link_out_of_the_tree_is_followed_and_its_target_walked(clone, tmp_pat
     os.chmod(outside / "community", 0o775)
     (clone / "collections/ansible_collections/community").symlink_to(outside / "community")
     assert found(trees=[clone]) == [
-        "%s is writable by the group %s (gid %d) (mode 0775)"
-        % (outside / "community", grp.getgrgid(os.getgid()).gr_name, os.getgid())
+        f"{outside / 'community'} is writable by the group {grp.getgrgid(os.getgid()).gr_name} (gid {os.getgid()}) (mode 0775)"
     ]
     # Inside the walked target too.
     os.chmod(outside / "community", 0o755)

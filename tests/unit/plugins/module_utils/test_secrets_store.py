@@ -35,7 +35,7 @@ def counter_generator():
 
     def generate(length, alphabet):
         calls.append((length, alphabet))
-        return ("v%d" % len(calls)).ljust(length, "x")
+        return f"v{len(calls)}".ljust(length, "x")
 
     generate.calls = calls
     return generate

@@ -123,14 +123,14 @@ def test_check_mode_before_first_deploy_warns_instead_of_waiting(run):
     port = free.getsockname()[1]
     free.close()
     result = run(
-        check_mode=True, url="http://127.0.0.1:%d" % port, email=EMAIL, password=PASSWORD, wait_timeout=300
+        check_mode=True, url=f"http://127.0.0.1:{port}", email=EMAIL, password=PASSWORD, wait_timeout=300
     )
     assert result["changed"] is True and result["created"] is True and "failed" not in result
     warning = result["warnings"][0]
     warning = warning["event"]["msg"] if isinstance(warning, dict) else warning
     assert warning == (
-        "Check mode: Postiz at http://127.0.0.1:%d did not answer (connection refused); taken as not "
-        "deployed yet, so the account is reported as to be created" % port
+        f"Check mode: Postiz at http://127.0.0.1:{port} did not answer (connection refused); taken as not "
+        "deployed yet, so the account is reported as to be created"
     )
 
 

@@ -78,7 +78,7 @@ def test_slow_step_names_the_role_variable(run, mcp):
     )
     assert result["failed"] is True
     ms = result["steps"][2]["ms"]
-    assert result["msg"] == "tools/list took %d ms, over postiz_mcp_max_latency_ms (1000)" % ms
+    assert result["msg"] == f"tools/list took {ms} ms, over postiz_mcp_max_latency_ms (1000)"
     assert result["max_ms"] == ms
     assert_key_never_shown(result)
 
