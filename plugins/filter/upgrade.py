@@ -3,7 +3,7 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """The plan of an image upgrade: what changes, which breaking changes it crosses, what it must refuse.
 
-Used by playbooks/upgrade.yml before anything on the host changes. Documentation lives in
+Used by the postiz_upgrade role before anything on the host changes. Documentation lives in
 the YAML sidecar next to this file (postiz_upgrade_plan.yml).
 """
 
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
+from datetime import datetime, timezone
 
 from ansible.errors import AnsibleFilterError
 
@@ -117,6 +118,54 @@ def postiz_upgrade_plan(current, target, services=None, breaking_changes=None, a
     }
 
 
-class FilterModule(object):
+SERVICE_LABEL = 'com.docker.compose.service'
+BACKUP_TIME_FORMAT = '%Y-%m-%dT%H:%M:%SZ'
+
+
+def postiz_upgrade_running_images(containers):
+    """Service -> image of a Compose project's containers (docker_host_info, verbose); the last one of a service wins."""
+    if not isinstance(containers, Sequence) or isinstance(containers, (str, bytes)):
+        raise AnsibleFilterError('postiz_upgrade_running_images takes the containers list of docker_host_info.')
+    images = {}
+    for container in containers:
+        service = ((container or {}).get('Labels') or {}).get(SERVICE_LABEL)
+        if service:
+            images[service] = container.get('Image')
+    return images
+
+
+def postiz_upgrade_backups(backups, running, max_age_hours=0, now=None):
+    """The backups a rollback may restore, oldest first: complete, of the images that run, young enough.
+
+    A backup of other images would bring back data that another version wrote: the app's image must
+    match, and so must every other service the backup recorded that is in ``running``. A pre-restore
+    backup holds the data from before a restore, never the state to come back to.
+    """
+    if not isinstance(backups, Sequence) or isinstance(backups, (str, bytes)) or not isinstance(running, Mapping):
+        raise AnsibleFilterError('postiz_upgrade_backups takes the list of the backup command and an image map.')
+    now = datetime.now(timezone.utc) if now is None else now
+    if isinstance(now, str):
+        now = datetime.strptime(now, BACKUP_TIME_FORMAT).replace(tzinfo=timezone.utc)
+    elif now.tzinfo is None:
+        now = now.replace(tzinfo=timezone.utc)
+    limit = int(max_age_hours) * 3600
+    found = []
+    for backup in backups:
+        created = datetime.strptime(backup['created'], BACKUP_TIME_FORMAT).replace(tzinfo=timezone.utc)
+        images = backup.get('images') or {}
+        if ((now - created).total_seconds() > limit or 'postiz' not in images
+                or backup.get('kind', 'regular') == 'pre-restore'):
+            continue
+        if all(running[service] == recorded.get('image')
+               for service, recorded in images.items() if service in running):
+            found.append(backup)
+    return found
+
+
+class FilterModule:
     def filters(self):
-        return {'postiz_upgrade_plan': postiz_upgrade_plan}
+        return {
+            'postiz_upgrade_plan': postiz_upgrade_plan,
+            'postiz_upgrade_running_images': postiz_upgrade_running_images,
+            'postiz_upgrade_backups': postiz_upgrade_backups,
+        }

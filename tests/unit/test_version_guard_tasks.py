@@ -137,6 +137,6 @@ def test_restore_checks_the_version_after_unpacking_and_before_touching_the_stac
 
 
 def test_upgrade_skips_the_roles_check_only_for_its_own_deploy():
-    [deploy] = [task for task in _tasks('playbooks/tasks/upgrade/apply.yml')[2]['block']
+    [deploy] = [task for task in _tasks('roles/postiz_upgrade/tasks/apply.yml')[2]['block']
                 if task.get('ansible.builtin.include_role', {}).get('name') == 'selfhosted.postiz.postiz_stack']
-    assert deploy['vars']['__postiz_stack_skip_version_check'] is True
+    assert deploy['vars']['postiz_stack_version_check'] is False

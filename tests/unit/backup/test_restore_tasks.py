@@ -15,7 +15,7 @@ import yaml
 
 ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", ".."))
 FILES = sorted(glob.glob(os.path.join(ROOT, "roles", "backup_cron", "tasks", "restore*.yml"))) + [
-    os.path.join(ROOT, "playbooks", "tasks", "upgrade", "rollback.yml"),
+    os.path.join(ROOT, "roles", "postiz_upgrade", "tasks", "rollback.yml"),
 ]
 
 

@@ -12,7 +12,9 @@ from ansible_collections.selfhosted.postiz.plugins.filter.upgrade import (
     FilterModule,
     image_tag,
     parse_version,
+    postiz_upgrade_backups,
     postiz_upgrade_plan,
+    postiz_upgrade_running_images,
 )
 
 APP = 'ghcr.io/gitroomhq/postiz-app:'
@@ -144,5 +146,85 @@ def test_a_service_without_an_image_raises():
         postiz_upgrade_plan({'postiz': APP + 'v1'}, {'postiz': APP + 'v2'}, services=['postiz', 'temporal'])
 
 
-def test_filter_is_registered():
-    assert FilterModule().filters()['postiz_upgrade_plan'] is postiz_upgrade_plan
+def test_filters_are_registered():
+    filters = FilterModule().filters()
+    assert filters['postiz_upgrade_plan'] is postiz_upgrade_plan
+    assert filters['postiz_upgrade_running_images'] is postiz_upgrade_running_images
+    assert filters['postiz_upgrade_backups'] is postiz_upgrade_backups
+
+
+def container(service, image):
+    labels = {'com.docker.compose.project': 'postiz'}
+    if service:
+        labels['com.docker.compose.service'] = service
+    return {'Image': image, 'State': 'running', 'Labels': labels}
+
+
+def test_running_images_map_each_service_to_its_containers_image():
+    assert postiz_upgrade_running_images([
+        container('postiz', APP + 'v2.23.0'), container('temporal', 'temporalio/auto-setup:1.28.1'),
+    ]) == {'postiz': APP + 'v2.23.0', 'temporal': 'temporalio/auto-setup:1.28.1'}
+
+
+def test_running_images_take_the_last_container_of_a_service_and_skip_unlabelled_ones():
+    assert postiz_upgrade_running_images([
+        container('postiz', APP + 'v2.9.1'), container(None, 'busybox:1'), container('postiz', APP + 'v2.23.0'),
+    ]) == {'postiz': APP + 'v2.23.0'}
+    assert postiz_upgrade_running_images([]) == {}
+
+
+@pytest.mark.parametrize('containers', ['postiz', {'postiz': 'x'}, None])
+def test_running_images_refuse_what_is_not_a_container_list(containers):
+    with pytest.raises(AnsibleFilterError):
+        postiz_upgrade_running_images(containers)
+
+
+NOW = '2026-09-01T12:00:00Z'
+RUNNING = {'postiz': APP + 'v2.23.0', 'postiz-postgres': 'postgres:17-alpine', 'postiz-redis': 'redis:7.2'}
+
+
+def backup(ident, created, kind=None, **images):
+    recorded = {'postiz': APP + 'v2.23.0', 'postiz-postgres': 'postgres:17-alpine'}
+    recorded.update(images)
+    entry = {'id': ident, 'created': created,
+             'images': {service: {'image': image, 'id': 'sha256:' + 'a' * 64} for service, image in recorded.items() if image}}
+    if kind:
+        entry['kind'] = kind
+    return entry
+
+
+def ids(found):
+    return [entry['id'] for entry in found]
+
+
+def test_backups_no_older_than_the_limit_keep_their_order():
+    backups = [backup('old', '2026-09-01T08:59:59Z'), backup('edge', '2026-09-01T09:00:00Z'),
+               backup('new', '2026-09-01T11:30:00Z')]
+    assert ids(postiz_upgrade_backups(backups, RUNNING, 3, now=NOW)) == ['edge', 'new']
+    assert ids(postiz_upgrade_backups(backups, RUNNING, 0, now=NOW)) == []
+    assert ids(postiz_upgrade_backups(backups, RUNNING, '24', now=NOW)) == ['old', 'edge', 'new']
+
+
+def test_backups_of_other_images_or_without_the_app_or_before_a_restore_are_left_out():
+    backups = [
+        backup('other-app', '2026-09-01T11:00:00Z', postiz=APP + 'v2.9.1'),
+        backup('other-postgres', '2026-09-01T11:00:00Z', **{'postiz-postgres': 'postgres:16'}),
+        backup('no-app', '2026-09-01T11:00:00Z', postiz=None),
+        backup('pre-restore', '2026-09-01T11:00:00Z', kind='pre-restore'),
+        # A service that does not run now (Temporal outside the stack) does not count.
+        backup('extra-service', '2026-09-01T11:00:00Z', temporal='temporalio/auto-setup:1.20.0'),
+        backup('regular', '2026-09-01T11:00:00Z', kind='regular'),
+    ]
+    assert ids(postiz_upgrade_backups(backups, RUNNING, 24, now=NOW)) == ['extra-service', 'regular']
+
+
+def test_backups_are_judged_against_the_current_time_by_default():
+    from datetime import datetime, timedelta, timezone
+    fresh = (datetime.now(timezone.utc) - timedelta(minutes=5)).strftime('%Y-%m-%dT%H:%M:%SZ')
+    assert ids(postiz_upgrade_backups([backup('fresh', fresh)], RUNNING, 1)) == ['fresh']
+
+
+@pytest.mark.parametrize(('backups', 'running'), [('[]', RUNNING), ([], ['postiz'])])
+def test_backups_refuse_wrong_input(backups, running):
+    with pytest.raises(AnsibleFilterError):
+        postiz_upgrade_backups(backups, running)
