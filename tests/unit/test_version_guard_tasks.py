@@ -120,7 +120,11 @@ def _tasks(path):
 
 def test_site_checks_the_version_before_any_role_changes_anything():
     [play] = _tasks('playbooks/site.yml')
-    checks = [item['tasks'] for item in play['pre_tasks'][0]['loop'] if item['role'] == 'selfhosted.postiz.postiz_stack']
+    [preflight] = play['pre_tasks']
+    assert preflight['ansible.builtin.include_role'] == {
+        'name': 'selfhosted.postiz.postiz_common', 'tasks_from': 'preflight', 'apply': {'tags': ['always']}}
+    [check] = _tasks('roles/postiz_common/tasks/preflight.yml')
+    checks = [item['tasks'] for item in check['loop'] if item['role'] == 'selfhosted.postiz.postiz_stack']
     assert 'validate_version' in checks
 
 
