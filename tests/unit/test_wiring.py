@@ -62,7 +62,7 @@ def test_the_stack_writes_the_provider_credentials_without_oauth_secrets_in_the_
 
 
 def test_without_providers_the_env_has_no_credentials(tmp_path):
-    _, env = _play(tmp_path, {})
+    env = _play(tmp_path, {})[1]
     assert not [name for name in env if name.startswith('X_API')]
 
 
