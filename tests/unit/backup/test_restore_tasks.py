@@ -1,4 +1,3 @@
-# -*- coding: utf-8 -*-
 # Copyright: selfhosted.postiz contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """The restore (playbooks/restore.yml, and the upgrade's rollback, which runs the same tasks)
@@ -14,8 +13,9 @@ import os
 import yaml
 
 ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", ".."))
-FILES = sorted(glob.glob(os.path.join(ROOT, "roles", "backup_cron", "tasks", "restore*.yml"))) + [
-    os.path.join(ROOT, "playbooks", "tasks", "upgrade", "rollback.yml"),
+FILES = [
+    *sorted(glob.glob(os.path.join(ROOT, "roles", "backup_cron", "tasks", "restore*.yml"))),
+    os.path.join(ROOT, "roles", "postiz_upgrade", "tasks", "rollback.yml"),
 ]
 
 
@@ -55,8 +55,11 @@ def test_no_restore_task_stops_a_service_outside_the_backup_command():
 
 
 def test_the_backup_command_stops_and_restores():
-    restores = [task for path, task in all_tasks()
-                if "'restore'" in str((task.get("ansible.builtin.command") or {}).get("argv", ""))]
+    restores = [
+        task
+        for path, task in all_tasks()
+        if "'restore'" in str((task.get("ansible.builtin.command") or {}).get("argv", ""))
+    ]
     assert len(restores) == 1
     argv = restores[0]["ansible.builtin.command"]["argv"]
     assert "--no-safety-backup" in argv and "backup_cron_restore_safety_backup" in argv

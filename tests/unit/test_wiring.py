@@ -1,0 +1,108 @@
+# Copyright: selfhosted.postiz contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""How the roles get what they need: through their meta/main.yml dependencies, never by a play
+running another role first. Each case runs ansible-playbook on the controller (localhost, check
+mode, a scratch project directory), with only validation tasks: nothing is written anywhere."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+import yaml
+
+ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
+ROLES = os.path.join(ROOT, "roles")
+X = {"api_key": "WireXConsumerKey000001", "api_secret": "WireXConsumerSecret00000000000000000000000001"}
+
+
+def _play(tmp_path, providers, role="selfhosted.postiz.postiz_stack"):
+    """postiz_stack's validate entry point alone, made public, then the app env it would write."""
+    play = [
+        {
+            "name": "The stack without oauth_secrets in the play",
+            "hosts": "localhost",
+            "gather_facts": False,
+            "vars": {
+                "oauth_secrets_providers": providers,
+                "postiz_stack_project_dir": str(tmp_path / "project"),
+                "postiz_stack_project_name": "wiring",
+            },
+            "tasks": [
+                {
+                    "name": "Validate",
+                    "ansible.builtin.include_role": {"name": role, "tasks_from": "validate", "public": True},
+                },
+                {
+                    "name": "The app env",
+                    "ansible.builtin.debug": {"var": "__wiring_env"},
+                    "vars": {
+                        "__postiz_stack_secret_values": "{{ __postiz_stack_placeholder_secrets }}",
+                        "__wiring_env": "{{ __postiz_stack_env_files['postiz.env'] }}",
+                    },
+                },
+            ],
+        }
+    ]
+    path = tmp_path / "play.yml"
+    path.write_text(yaml.safe_dump(play), encoding="utf-8")
+    env = dict(
+        os.environ,
+        ANSIBLE_COLLECTIONS_PATH=os.path.join(ROOT, "collections"),
+        ANSIBLE_STDOUT_CALLBACK="ansible.builtin.json",
+        ANSIBLE_CONFIG=os.path.join(ROOT, "ansible.cfg"),
+    )
+    command = [
+        os.path.join(os.path.dirname(sys.executable), "ansible-playbook"),
+        "-i",
+        "localhost,",
+        "-c",
+        "local",
+        "--check",
+        str(path),
+    ]
+    run = subprocess.run(command, env=env, capture_output=True, text=True, cwd=str(tmp_path), check=False)
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    result = json.loads(run.stdout[run.stdout.index("{") :])
+    tasks = result["plays"][0]["tasks"]
+    return tasks, tasks[-1]["hosts"]["localhost"]["__wiring_env"]
+
+
+def test_the_stack_writes_the_provider_credentials_without_oauth_secrets_in_the_play(tmp_path):
+    tasks, env = _play(tmp_path, {"x": X})
+    assert env["X_API_KEY"] == X["api_key"]
+    assert env["X_API_SECRET"] == X["api_secret"]
+    # Only the dependency's values: its tasks (the catalog check, the checklist) are the role's own to run.
+    ran = [task["task"]["name"] for task in tasks if not task["hosts"]["localhost"].get("skipped")]
+    assert [name for name in ran if name.startswith("selfhosted.postiz.oauth_secrets")] == []
+    assert "selfhosted.postiz.postiz_stack : Check the app's URLs against Postiz's rules" in ran
+    assert not (tmp_path / "project").exists()
+
+
+def test_without_providers_the_env_has_no_credentials(tmp_path):
+    env = _play(tmp_path, {})[1]
+    assert not [name for name in env if name.startswith("X_API")]
+
+
+def _dependencies(role):
+    with open(os.path.join(ROLES, role, "meta", "main.yml"), encoding="utf-8") as handle:
+        return [entry["role"] for entry in yaml.safe_load(handle)["dependencies"]]
+
+
+@pytest.mark.parametrize(
+    "role",
+    ["postiz_stack", "oauth_secrets", "backup_cron", "mcp_client", "postiz_maintenance", "postiz_upgrade"],
+)
+def test_every_role_that_reads_the_shared_settings_depends_on_postiz_common(role):
+    assert _dependencies(role)[0] == "selfhosted.postiz.postiz_common"
+
+
+def test_the_stack_gets_the_credentials_from_its_dependency():
+    assert "selfhosted.postiz.oauth_secrets" in _dependencies("postiz_stack")
+    with open(os.path.join(ROLES, "postiz_stack", "vars", "main.yml"), encoding="utf-8") as handle:
+        extra = yaml.safe_load(handle)["__postiz_stack_app_settings"]["extra"]
+    # No default: a broken wiring fails the run instead of writing an env without them.
+    assert extra.strip().startswith("{{ oauth_secrets_env | combine(")
