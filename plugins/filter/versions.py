@@ -14,31 +14,10 @@ from ansible_collections.selfhosted.postiz.plugins.plugin_utils.postiz_versions 
 )
 
 
-def postiz_deploy_version_guard(
-    target_image,
-    containers=None,
-    images_record="",
-    marker="",
-    allow_downgrade=False,
-    project="postiz",
-    project_dir="/opt/postiz",
-):
-    """Problems and warnings of deploying the app image ``target_image`` on this project."""
-    return deploy_version_guard(
-        target_image, containers, images_record, marker, allow_downgrade, project, project_dir
-    )
-
-
-def postiz_restore_version_guard(
-    manifest, pinned_image="", start_image="", allow_downgrade=False, compose_path="compose.yaml"
-):
-    """Problems and warnings of restoring the backup whose manifest is ``manifest``."""
-    return restore_version_guard(manifest, pinned_image, start_image, allow_downgrade, compose_path)
-
-
+# The rules take the filters' arguments as they are: the filters are the functions themselves.
 class FilterModule:
     def filters(self):
         return {
-            "postiz_deploy_version_guard": postiz_deploy_version_guard,
-            "postiz_restore_version_guard": postiz_restore_version_guard,
+            "postiz_deploy_version_guard": deploy_version_guard,
+            "postiz_restore_version_guard": restore_version_guard,
         }

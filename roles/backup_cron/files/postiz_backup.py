@@ -320,6 +320,24 @@ def counts_query(tables: Iterable[str]) -> str:
     return " UNION ALL ".join(rows) + ";"
 
 
+def psql_argv(container_id: str, user: str, database: str, *options: str, stdin: bool = True) -> list[str]:
+    """`docker exec` arguments of psql in a PostgreSQL container: no psqlrc, stop at the first error."""
+    return [
+        "exec",
+        *(["-i"] if stdin else []),
+        container_id,
+        "psql",
+        "-X",
+        *options,
+        "-v",
+        "ON_ERROR_STOP=1",
+        "-U",
+        user,
+        "-d",
+        database,
+    ]
+
+
 def parse_counts(output: str) -> dict[str, int | None]:
     counts: dict[str, int | None] = {}
     for line in output.splitlines():
@@ -1024,18 +1042,7 @@ class BackupRun:
     def temporal_databases(self, container_id: str) -> list[dict[str, str]]:
         user = self.config["temporal_postgres"]["user"]
         output = self.docker.cli(
-            "exec",
-            container_id,
-            "psql",
-            "-X",
-            "-A",
-            "-t",
-            "-v",
-            "ON_ERROR_STOP=1",
-            "-U",
-            user,
-            "-d",
-            "template1",
+            *psql_argv(container_id, user, "template1", "-A", "-t", stdin=False),
             "-c",
             "SELECT datname || '|' || pg_get_userbyid(datdba) FROM pg_database WHERE datallowconn AND NOT datistemplate ORDER BY 1",
         )
@@ -1073,19 +1080,7 @@ class BackupRun:
 
     def counts(self, container_id: str, user: str, database: str) -> dict[str, int | None]:
         output = self.docker.cli(
-            "exec",
-            "-i",
-            container_id,
-            "psql",
-            "-X",
-            "-A",
-            "-t",
-            "-v",
-            "ON_ERROR_STOP=1",
-            "-U",
-            user,
-            "-d",
-            database,
+            *psql_argv(container_id, user, database, "-A", "-t"),
             input_bytes=counts_query(self.config["drill"]["tables"]).encode(),
         )
         return parse_counts(output)
@@ -1665,18 +1660,7 @@ class Restore:
 
     def psql(self, container_id: str, user: str, database: str, sql: str) -> str:
         return self.docker.cli(
-            "exec",
-            "-i",
-            container_id,
-            "psql",
-            "-X",
-            "-q",
-            "-v",
-            "ON_ERROR_STOP=1",
-            "-U",
-            user,
-            "-d",
-            database,
+            *psql_argv(container_id, user, database, "-q"),
             input_bytes=sql.encode(),
         )
 
@@ -1822,19 +1806,7 @@ class Restore:
         if container is None:
             raise BackupError(f"{service} is gone; the restored rows cannot be counted")
         output = self.docker.cli(
-            "exec",
-            "-i",
-            container["Id"],
-            "psql",
-            "-X",
-            "-A",
-            "-t",
-            "-v",
-            "ON_ERROR_STOP=1",
-            "-U",
-            self.config["postgres"]["user"],
-            "-d",
-            database,
+            *psql_argv(container["Id"], self.config["postgres"]["user"], database, "-A", "-t"),
             input_bytes=counts_query(expected).encode(),
         )
         restored = parse_counts(output)
@@ -1940,6 +1912,23 @@ def command_run(config: dict[str, Any], run_log: RunLog, print_summary: bool) ->
     ping = Pinger(config["healthchecks_url"], float(config["ping_timeout"]))
     with exclusive_lock(os.path.join(config["state_dir"], "lock")):
         status = read_json(status_path, {})
+
+        def record_failure(error: str, durations: dict[str, float]) -> None:
+            """A failed day: recorded in the status file and pinged with the run's log."""
+            write_json(
+                status_path,
+                record_run(
+                    status,
+                    when=when,
+                    ok=False,
+                    backup=None,
+                    error=error,
+                    durations=durations,
+                    history_limit=int(config["history_limit"]),
+                ),
+            )
+            ping("fail", "\n".join(run_log.lines))
+
         interrupted = read_marker(config)
         if interrupted is not None:
             # Recorded and pinged as a failed day: the data may be half-restored, and a backup
@@ -1949,19 +1938,7 @@ def command_run(config: dict[str, Any], run_log: RunLog, print_summary: bool) ->
                 "run the restore again (playbooks/restore.yml, or this command's restore) to finish it"
             )
             LOG.error("backup of project %s %s", config["project_name"], error)
-            write_json(
-                status_path,
-                record_run(
-                    status,
-                    when=when,
-                    ok=False,
-                    backup=None,
-                    error=error,
-                    durations={},
-                    history_limit=int(config["history_limit"]),
-                ),
-            )
-            ping("fail", "\n".join(run_log.lines))
+            record_failure(error, {})
             return EXIT_REFUSED
         ping("start")
         LOG.info("backup of project %s started (%s)", config["project_name"], iso(when))
@@ -1973,19 +1950,7 @@ def command_run(config: dict[str, Any], run_log: RunLog, print_summary: bool) ->
             error = str(exc) if isinstance(exc, BackupError) else f"{type(exc).__name__}: {exc}"
             LOG.error("backup of project %s failed: %s", config["project_name"], error)
             shutil.rmtree(run.staging, ignore_errors=True)
-            write_json(
-                status_path,
-                record_run(
-                    status,
-                    when=when,
-                    ok=False,
-                    backup=None,
-                    error=error,
-                    durations=run.durations,
-                    history_limit=int(config["history_limit"]),
-                ),
-            )
-            ping("fail", "\n".join(run_log.lines))
+            record_failure(error, run.durations)
             return EXIT_FAILED
         status = record_run(
             status,

@@ -9,12 +9,12 @@ import json
 
 import pytest
 
-from ansible_collections.selfhosted.postiz.plugins.filter.versions import (
-    FilterModule,
-    postiz_deploy_version_guard,
-    postiz_restore_version_guard,
-)
+from ansible_collections.selfhosted.postiz.plugins.filter.versions import FilterModule
 from ansible_collections.selfhosted.postiz.plugins.plugin_utils.postiz_versions import compare_versions
+
+# The filters as Ansible finds them.
+postiz_deploy_version_guard = FilterModule().filters()["postiz_deploy_version_guard"]
+postiz_restore_version_guard = FilterModule().filters()["postiz_restore_version_guard"]
 
 APP = "ghcr.io/gitroomhq/postiz-app:"
 DOUBLE = "registry.postiz.test:5000/selfhosted-postiz-test/postiz-double:"
