@@ -1664,6 +1664,19 @@ class Restore:
             input_bytes=sql.encode(),
         )
 
+    def up_and_wait(self, *args: str) -> None:
+        """`compose up` of the project (or of the services in args) until healthy, within health_timeout."""
+        timeout = self.config["health_timeout"]
+        self.docker.compose(
+            "up",
+            "--detach",
+            "--wait",
+            "--wait-timeout",
+            str(int(timeout)),
+            *args,
+            timeout=float(timeout) + 60,
+        )
+
     def restore_databases(self) -> None:
         for entry in self.manifest["databases"]:
             key = next(k for k, v in self.config["services"].items() if v == entry["service"])
@@ -1858,16 +1871,7 @@ class Restore:
             services[key] for key in ("postgres", "temporal_postgres") if not self.config["external"][key]
         ]
         if databases:
-            self.docker.compose(
-                "up",
-                "--detach",
-                "--wait",
-                "--wait-timeout",
-                str(int(self.config["health_timeout"])),
-                "--no-deps",
-                *databases,
-                timeout=float(self.config["health_timeout"]) + 60,
-            )
+            self.up_and_wait("--no-deps", *databases)
         self.restore_databases()
         if restore_config or written:
             self.set_role_passwords()
@@ -1882,14 +1886,7 @@ class Restore:
             f"; the state before is the pre-restore backup {safety['id']}" if safety else "",
         )
         if start:
-            self.docker.compose(
-                "up",
-                "--detach",
-                "--wait",
-                "--wait-timeout",
-                str(int(self.config["health_timeout"])),
-                timeout=float(self.config["health_timeout"]) + 60,
-            )
+            self.up_and_wait()
         return {
             "backup": self.manifest["id"],
             "config_written": written,
