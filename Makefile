@@ -19,12 +19,16 @@ COLLECTION_VERSION := $(shell sed -n 's/^version: *//p' galaxy.yml)
 BUILD ?= /tmp/selfhosted-postiz-build
 # What the suite must leave as it found it on the host (tests/host_fingerprint.py).
 FINGERPRINT ?= /tmp/selfhosted-postiz-host-fingerprint.json
+# The antsibull tools (requirements-test.txt).
+ANTSIBULL_CHANGELOG ?= $(BIN)/antsibull-changelog
+ANTSIBULL_DOCS ?= $(BIN)/antsibull-docs
 
 export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/collections
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: deploy test static venv test-venv core217-venv host-deps images lint sanity unit ee core217 molecule collection clean
+.PHONY: deploy test static venv test-venv core217-venv host-deps images lint sanity unit ee core217 molecule collection clean \
+	changelog changelog-lint docs-lint
 
 ## deploy: create the venv and run site.yml against localhost (EXTRA_VARS=@file to add vars)
 deploy: venv
@@ -42,7 +46,7 @@ test: test-venv host-deps
 	$(BIN)/python tests/host_fingerprint.py compare $(FINGERPRINT) || rc=1; \
 	exit $$rc
 
-static: lint sanity unit ee core217
+static: lint changelog-lint docs-lint sanity unit ee core217
 
 # Deploying needs only requirements.txt; the test toolchain goes on top, once asked for.
 $(VENV)/.installed: requirements.txt constraints.txt
@@ -82,6 +86,21 @@ collection: venv
 	rm -rf $(BUILD)
 	$(BIN)/ansible-galaxy collection build --force --output-path $(BUILD) .
 	$(BIN)/ansible-galaxy collection install --force --no-deps -p $(BUILD)/collections $(BUILD)/selfhosted-postiz-$(COLLECTION_VERSION).tar.gz
+
+## changelog-lint: the changelog fragments and changelog.yaml are valid, and a change to plugins/
+## or roles/ adds a fragment (base: CHANGELOG_BASE, else the merge-base with origin/main, else HEAD~1)
+changelog-lint: test-venv
+	$(ANTSIBULL_CHANGELOG) lint
+	$(ANTSIBULL_CHANGELOG) lint-changelog-yaml changelogs/changelog.yaml
+	bash tests/changelog/check_fragment.sh
+
+## changelog: write CHANGELOG.md from changelogs/fragments/ (the version stays unreleased)
+changelog: test-venv
+	bash tests/changelog/generate.sh $(ANTSIBULL_CHANGELOG)
+
+## docs-lint: the plugins' and roles' documentation markup, and the docsite (docs/docsite/)
+docs-lint: test-venv
+	$(ANTSIBULL_DOCS) lint-collection-docs --plugin-docs .
 
 ## sanity: ansible-test sanity on the built collection
 sanity: collection test-venv
