@@ -52,7 +52,8 @@ def _play(tmp_path, providers, role="selfhosted.postiz.postiz_stack"):
     env = dict(
         os.environ,
         ANSIBLE_COLLECTIONS_PATH=os.path.join(ROOT, "collections"),
-        ANSIBLE_STDOUT_CALLBACK="ansible.builtin.json",
+        ANSIBLE_CALLBACK_PLUGINS=os.path.join(os.path.dirname(os.path.abspath(__file__)), "callbacks"),
+        ANSIBLE_STDOUT_CALLBACK="record_results",
         ANSIBLE_CONFIG=os.path.join(ROOT, "ansible.cfg"),
     )
     command = [
@@ -67,8 +68,8 @@ def _play(tmp_path, providers, role="selfhosted.postiz.postiz_stack"):
     run = subprocess.run(command, env=env, capture_output=True, text=True, cwd=str(tmp_path), check=False)
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
     result = json.loads(run.stdout[run.stdout.index("{") :])
-    tasks = result["plays"][0]["tasks"]
-    return tasks, tasks[-1]["hosts"]["localhost"]["__wiring_env"]
+    tasks = result["tasks"]
+    return tasks, tasks[-1]["result"]["__wiring_env"]
 
 
 def test_the_stack_writes_the_provider_credentials_without_oauth_secrets_in_the_play(tmp_path):
@@ -76,7 +77,7 @@ def test_the_stack_writes_the_provider_credentials_without_oauth_secrets_in_the_
     assert env["X_API_KEY"] == X["api_key"]
     assert env["X_API_SECRET"] == X["api_secret"]
     # Only the dependency's values: its tasks (the catalog check, the checklist) are the role's own to run.
-    ran = [task["task"]["name"] for task in tasks if not task["hosts"]["localhost"].get("skipped")]
+    ran = [task["name"] for task in tasks if not task["result"].get("skipped")]
     assert [name for name in ran if name.startswith("selfhosted.postiz.oauth_secrets")] == []
     assert "selfhosted.postiz.postiz_stack : Check the app's URLs against Postiz's rules" in ran
     assert not (tmp_path / "project").exists()
