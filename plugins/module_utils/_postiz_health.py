@@ -899,30 +899,23 @@ class HealthCheck:
     # -- all ------------------------------------------------------------------------
 
     def run(self, checks=CHECKS):
-        selected = [name for name in CHECKS if name in checks]
-        for name in selected:
-            if name == "containers":
-                self.check_containers()
-            elif name == "api":
-                self.check_http("api", "Backend", "/api/", "App is running")
-            elif name == "frontend":
-                self.check_http("frontend", "Frontend", "/auth", None)
-            elif name == "public_api":
-                self.check_public_api()
-            elif name == "mcp":
-                self.check_mcp()
-            elif name == "postgres":
-                self.check_postgres()
-            elif name == "redis":
-                self.check_redis()
-            elif name == "temporal":
-                self.check_temporal()
-            elif name == "app_network":
-                self.check_app_network()
-            elif name == "disk":
-                self.check_disk()
-            elif name == "memory":
-                self.check_memory()
+        # Each check by its name, in the order of CHECKS whatever the order asked.
+        steps = {
+            "containers": self.check_containers,
+            "api": lambda: self.check_http("api", "Backend", "/api/", "App is running"),
+            "frontend": lambda: self.check_http("frontend", "Frontend", "/auth", None),
+            "public_api": self.check_public_api,
+            "mcp": self.check_mcp,
+            "postgres": self.check_postgres,
+            "redis": self.check_redis,
+            "temporal": self.check_temporal,
+            "app_network": self.check_app_network,
+            "disk": self.check_disk,
+            "memory": self.check_memory,
+        }
+        for name in CHECKS:
+            if name in checks:
+                steps[name]()
         return self.results
 
     @property
