@@ -59,7 +59,13 @@ push_images() {
       "$PREFIX/base:"* | "$PREFIX/machine:"* | "$PREFIX/registry:"* | *'<none>'*) continue ;;
     esac
     tmp="127.0.0.1:$port/$ref"
-    docker tag "$ref" "$tmp"
+    # A scenario's destroy may remove its own builds (upgrade's v-*) between the listing
+    # and here; once tagged, the temporary name keeps the image for the push.
+    if ! docker tag "$ref" "$tmp" 2>/dev/null; then
+      docker image inspect "$ref" >/dev/null 2>&1 && die "cannot tag $ref as $tmp"
+      log "skips $ref: removed since the listing"
+      continue
+    fi
     docker push --quiet "$tmp" >/dev/null || { docker rmi "$tmp" >/dev/null; die "push of $ref failed"; }
     docker rmi "$tmp" >/dev/null
     log "serves $ALIAS:5000/$ref"
