@@ -42,7 +42,7 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(REPO, "collections"))
 
 # The parsing of `docker stats` the postiz_health module uses.
-from ansible_collections.selfhosted.postiz.plugins.module_utils.postiz_health import parse_stats  # noqa: E402
+from ansible_collections.selfhosted.postiz.plugins.module_utils._postiz_health import parse_stats  # noqa: E402
 
 BIN = os.path.dirname(sys.executable)
 
@@ -70,10 +70,16 @@ class Bench:
             ANSIBLE_CONFIG=os.path.join(REPO, "ansible.cfg"),
             ANSIBLE_COLLECTIONS_PATH=os.path.join(REPO, "collections"),
             ANSIBLE_FORCE_COLOR="0",
+            # The per-task profile: each playbook prints its slowest tasks at the end.
+            ANSIBLE_CALLBACKS_ENABLED="ansible.posix.profile_tasks",
+            PROFILE_TASKS_TASK_OUTPUT_LIMIT="10",
+            PROFILE_TASKS_SORT_ORDER="descending",
             PATH=BIN + os.pathsep + os.environ.get("PATH", ""),
         )
         self.rows: list[tuple[str, str]] = []
         self.notes: list[str] = []
+        self.profiles: list[tuple[str, list[str]]] = []
+        self.seconds: dict[str, float] = {}
 
     # -- running things ---------------------------------------------------------
 
@@ -138,6 +144,7 @@ class Bench:
 
     def converge(self) -> float:
         seconds, output = self.playbook("1-converge", "site.yml")
+        self.profiles.append(("converge", top_tasks(output)))
         if "): HEALTHY" not in output:
             raise StepFailed("site.yml passed but printed no HEALTHY summary")
         self.rows.append(
@@ -147,9 +154,15 @@ class Bench:
 
     def rerun(self) -> None:
         seconds, output = self.playbook("2-rerun", "site.yml")
+        self.profiles.append(("idempotent re-run", top_tasks(output)))
         changed = re.search(r"localhost\s+:.*changed=(\d+)", output)
         count = changed.group(1) if changed else "?"
         self.rows.append(("Idempotent re-run (`site.yml`)", f"{seconds:.1f} s (changed={count})"))
+        floor, _output = self.playbook("3-one-task", "bench/one_task.yml")
+        self.rows.append(
+            ("One-task play with facts, same inventory (`bench/one_task.yml`)", f"{floor:.1f} s")
+        )
+        self.rows.append(("Ratio re-run / one-task play", f"{seconds / floor:.1f}x"))
 
     def memory(self) -> None:
         ids = subprocess.run(
@@ -219,14 +232,18 @@ class Bench:
         if not os.path.exists(backup):
             self.rows.append(("Backup / drill / restore", "n/a (not installed)"))
             return
-        seconds, _output = self.playbook("5-backup", "playbooks/backup.yml")
+        seconds, output = self.playbook("5-backup", "playbooks/backup.yml")
+        self.profiles.append(("backup.yml", top_tasks(output)))
         durations = self.last_backup_durations()
+        command = durations.get("total", 0)
         self.rows.append(
             (
                 "Backup (`playbooks/backup.yml`; the backup command alone)",
-                f"{seconds:.1f} s ({durations.get('total', 0):.1f} s)",
+                f"{seconds:.1f} s ({command:.1f} s)",
             )
         )
+        if command:
+            self.rows.append(("Ratio backup playbook / backup command", f"{seconds / command:.1f}x"))
         drill = durations.get("drill")
         self.rows.append(
             (
@@ -340,6 +357,28 @@ class Bench:
             print(f"| {name.ljust(width)} | {value} |")
         for note in self.notes:
             print(f"\nNote: {note}")
+        for name, tasks in self.profiles:
+            print(f"\nSlowest tasks of the {name} (ansible.posix.profile_tasks):")
+            for line in tasks or ["(no profile in the output)"]:
+                print(f"  {line}")
+
+
+PROFILE_LINE = re.compile(r"^(?P<task>.+?) -{2,} (?P<seconds>[\d.]+)s$")
+
+
+def top_tasks(output: str, limit: int = 10) -> list[str]:
+    """The slowest tasks profile_tasks printed at the end of a run, as "  1.23 s  task"."""
+    lines = output.splitlines()
+    try:
+        start = max(i for i, line in enumerate(lines) if line.startswith("=" * 20))
+    except ValueError:
+        return []
+    found = []
+    for line in lines[start + 1 :]:
+        match = PROFILE_LINE.match(line.strip())
+        if match and len(found) < limit:
+            found.append(f"{float(match['seconds']):6.2f} s  {match['task']}")
+    return found
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -28,6 +28,7 @@ import datetime
 import json
 import os
 import re
+import threading
 import time
 
 from ansible_collections.selfhosted.postiz.plugins.module_utils import _postiz_stack_model as model
@@ -378,6 +379,7 @@ class HealthCheck:
         self._containers_error = None
         self._services = None
         self._inspected = None
+        self._stats = None
 
     # -- helpers ------------------------------------------------------------
 
@@ -851,6 +853,32 @@ class HealthCheck:
             fix = "give readable paths in disk_paths"
         self._add("disk", "Disk", started, not low and not unreadable, detail, fix)
 
+    def _start_stats(self):
+        """Start ``docker stats`` of the running containers in the background.
+
+        It samples twice, a second or more apart, whatever else runs; started first, that
+        second overlaps the other checks instead of adding to them.
+        """
+        running = [c["id"] for c in self.containers().values() if c["state"] == "running"]
+        if not running or self._stats is not None:
+            return
+        box = {"started": self._clock()}
+
+        def sample():
+            box["answer"] = self.docker("stats", "--no-stream", "--format", "{{json .}}", *running)
+
+        box["thread"] = threading.Thread(target=sample, name="docker-stats", daemon=True)
+        self._stats = box
+        box["thread"].start()
+
+    def _stats_answer(self):
+        """(started, (rc, out, err)) of the background ``docker stats``; run now if none was started."""
+        self._start_stats()
+        if self._stats is None:
+            return self._clock(), (1, "", "no running container")
+        self._stats["thread"].join()
+        return self._stats["started"], self._stats["answer"]
+
     def check_memory(self):
         started = self._clock()
         running = [c for c in self.containers().values() if c["state"] == "running"]
@@ -864,9 +892,7 @@ class HealthCheck:
                 f"start the stack: {self._up()} (or re-run site.yml)",
             )
             return
-        rc, out, err = self.docker(
-            "stats", "--no-stream", "--format", "{{json .}}", *[c["id"] for c in running]
-        )
+        started, (rc, out, err) = self._stats_answer()
         try:
             usage = parse_stats(out) if rc == 0 else None
         except ValueError as exc:
@@ -913,6 +939,8 @@ class HealthCheck:
             "disk": self.check_disk,
             "memory": self.check_memory,
         }
+        if "memory" in checks:
+            self._start_stats()
         for name in CHECKS:
             if name in checks:
                 steps[name]()

@@ -107,3 +107,68 @@ def test_the_stack_gets_the_credentials_from_its_dependency():
         extra = yaml.safe_load(handle)["__postiz_stack_app_settings"]["extra"]
     # No default: a broken wiring fails the run instead of writing an env without them.
     assert extra.strip().startswith("{{ oauth_secrets_env | combine(")
+
+
+def _run_play(tmp_path, play, *options):
+    path = tmp_path / "play.yml"
+    path.write_text(yaml.safe_dump(play), encoding="utf-8")
+    env = dict(
+        os.environ,
+        ANSIBLE_COLLECTIONS_PATH=os.path.join(ROOT, "collections"),
+        ANSIBLE_CALLBACK_PLUGINS=os.path.join(os.path.dirname(os.path.abspath(__file__)), "callbacks"),
+        ANSIBLE_STDOUT_CALLBACK="record_results",
+        ANSIBLE_CONFIG=os.path.join(ROOT, "ansible.cfg"),
+    )
+    command = [
+        os.path.join(os.path.dirname(sys.executable), "ansible-playbook"),
+        *("-i", "localhost,", "-c", "local", "--check", *options, str(path)),
+    ]
+    run = subprocess.run(command, env=env, capture_output=True, text=True, cwd=str(tmp_path), check=False)
+    return run.returncode, json.loads(run.stdout[run.stdout.index("{") :])["tasks"]
+
+
+@pytest.mark.parametrize("role", ["postiz_stack", "backup_cron"])
+def test_a_role_takes_the_preflight_checks_as_made_once_then_checks_again(tmp_path, role):
+    # What site.yml's preflight hands over: the role skips its own checks on its next run
+    # only; a second run in the same play (say, with other settings) checks again.
+    run_role = {
+        "name": f"Run {role}",
+        "ansible.builtin.include_role": {"name": f"selfhosted.postiz.{role}"},
+        "tags": ["validate"],
+    }
+    play = [
+        {
+            "name": "Preflight, then the role twice",
+            "hosts": "localhost",
+            "gather_facts": False,
+            "vars": {
+                "postiz_stack_project_dir": str(tmp_path / "project"),
+                # Refused by postiz_stack's checks (a name compose.yaml could not take) and by
+                # backup_cron's (no such hour); the argument specs take both.
+                "postiz_stack_project_name": "Not A Project Name",
+                "backup_cron_hour": 24,
+            },
+            "tasks": [
+                {
+                    "name": "What the preflight leaves",
+                    "ansible.builtin.set_fact": {"postiz_common_preflight_passes": 1},
+                    "tags": ["always"],
+                },
+                run_role,
+                {
+                    "name": "Between the runs",
+                    "ansible.builtin.debug": {"msg": "between"},
+                    "tags": ["validate"],
+                },
+                run_role,
+            ],
+        }
+    ]
+    rc, tasks = _run_play(tmp_path, play, "--tags", "validate")
+    names = [task["name"] for task in tasks]
+    failures = [task for task in tasks if task["result"].get("failed")]
+    # The first run skipped the checks; the second made them and refused the name.
+    assert rc != 0 and len(failures) == 1, names
+    assert names.index(failures[0]["name"]) > names.index("Between the runs")
+    assert ("Not A Project Name" if role == "postiz_stack" else "(got 24:") in failures[0]["result"]["msg"]
+    assert not (tmp_path / "project").exists()

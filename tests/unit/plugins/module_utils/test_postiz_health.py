@@ -8,6 +8,7 @@ from __future__ import annotations
 import collections
 import datetime
 import json
+import threading
 
 import pytest
 
@@ -485,6 +486,36 @@ def test_stats_failure(app):
     health.run(["memory"])
     assert health.results[0].detail == "docker stats failed: Error response from daemon: boom"
     assert health.memory_used_mb is None
+
+
+def test_docker_stats_samples_while_the_other_checks_run(app):
+    # docker stats takes a second or more: it must overlap the other checks, not follow them.
+    # Here the Redis probe, an earlier check, answers only once the sampling has begun; were
+    # the sampling run in its turn, last, the probe would wait its whole 5 s and fail.
+    sampling = threading.Event()
+    fake = FakeDocker(healthy_stack())
+
+    def run(command):
+        if command[1] == "stats":
+            sampling.set()
+        elif command[1] == "exec" and "redis-cli" in command and not sampling.wait(5):
+            return 1, "", "docker stats had not begun"
+        return fake(command)
+
+    health = ph.HealthCheck(
+        ph.Docker(run, timeout=5),
+        "postiz",
+        "/opt/postiz",
+        app.url,
+        api_key=KEY,
+        memory_budget_mb=2560,
+        http=HttpClient(timeout=5),
+        statvfs=lambda path: PLENTY,
+    )
+    health.run(["containers", "redis", "memory"])
+    assert [r.name for r in health.results] == ["containers", "redis", "memory"]
+    assert failed(health) == []
+    assert health.memory_used_mb == 259
 
 
 def test_checks_run_in_their_own_order(app):
