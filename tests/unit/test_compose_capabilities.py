@@ -23,8 +23,7 @@ DATA_SERVICES = model.service_names(role=["database", "cache", "workflow_databas
 PROXY = model.PROXY_SERVICE
 
 
-@pytest.fixture(scope="module")
-def project():
+def render(start_interval=False):
     with open(TEMPLATE, encoding="utf-8") as handle:
         env = jinja2.Environment(trim_blocks=True, undefined=jinja2.StrictUndefined)
         env.filters["bool"] = bool
@@ -51,8 +50,14 @@ def project():
             postiz_stack_proxy_bind="0.0.0.0",
             postiz_stack_proxy_http_port=80,
             postiz_stack_proxy_https_port=443,
+            __postiz_stack_start_interval=start_interval,
         )
     return yaml.safe_load(rendered)
+
+
+@pytest.fixture(scope="module")
+def project():
+    return render()
 
 
 @pytest.fixture(scope="module")
@@ -87,3 +92,42 @@ def test_the_proxy_may_only_bind_low_ports(services):
 
 def test_the_app_keeps_the_default_set(services):
     assert "cap_drop" not in services["postiz"]
+
+
+@pytest.mark.parametrize("start_interval", [True, False])
+def test_start_interval_only_where_the_engine_takes_it(start_interval):
+    healthchecks = {
+        name: service["healthcheck"] for name, service in render(start_interval)["services"].items()
+    }
+    assert set(healthchecks) == set(SERVICES)
+    for name, check in healthchecks.items():
+        assert check["start_period"], name
+        assert check.get("start_interval") == ("1s" if start_interval else None), name
+
+
+def _template(expression, variables):
+    from ansible.parsing.dataloader import DataLoader
+    from ansible.template import Templar
+
+    try:  # ansible-core 2.19 templates only what is marked as trusted
+        from ansible.template import trust_as_template
+    except ImportError:  # 2.17
+        trust_as_template = str
+    return Templar(loader=DataLoader(), variables=variables).template(trust_as_template(expression))
+
+
+@pytest.mark.parametrize(
+    "answer, takes_it",
+    [
+        ({"host_info": {"ServerVersion": "20.10.24+dfsg1"}}, False),
+        ({"host_info": {"ServerVersion": "24.0.7"}}, False),
+        ({"host_info": {"ServerVersion": "25.0.0"}}, True),
+        ({"host_info": {"ServerVersion": "28.5.1"}}, True),
+        ({"failed": True, "msg": "Error connecting: no daemon"}, False),
+    ],
+)
+def test_the_engine_version_decides_start_interval(answer, takes_it):
+    with open(os.path.join(ROOT, "roles", "postiz_stack", "vars", "main.yml"), encoding="utf-8") as handle:
+        expression = yaml.safe_load(handle)["__postiz_stack_start_interval"]
+    rendered = _template(expression, {"__postiz_stack_docker_host": answer})
+    assert str(rendered).strip() == str(takes_it)

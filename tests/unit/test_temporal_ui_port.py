@@ -6,6 +6,7 @@ publishes it on loopback only, even where the app itself is published on every a
 from __future__ import annotations
 
 import os
+import re
 
 import jinja2
 import yaml
@@ -19,10 +20,17 @@ def temporal_ui_block():
     with open(TEMPLATE, encoding="utf-8") as handle:
         text = handle.read()
     start = text.index("{% if 'temporal-ui' in running %}")
-    end = text.index("{% endif %}", start)
+    depth, end = 0, start
+    for tag in re.finditer(r"{% (if|endif)\b", text[start:]):
+        depth += 1 if tag.group(1) == "if" else -1
+        if depth == 0:
+            end = start + tag.start()
+            break
     env = jinja2.Environment(trim_blocks=True, undefined=jinja2.StrictUndefined)
+    env.filters["bool"] = bool
     rendered = env.from_string(text[start:end] + "{% endif %}").render(
         running=["temporal-ui"],
+        __postiz_stack_start_interval=False,
         postiz_stack_http_bind="0.0.0.0",
         postiz_stack_temporal_ui_port=8080,
         postiz_images={"temporal-ui": "temporalio/ui:2.34.0"},
