@@ -178,6 +178,13 @@ class Bench:
             check=True,
         ).stdout
         usage = parse_stats(stats)
+        if usage and not any(usage.values()):
+            # Some engines cannot read their containers' cgroups and report 0 B for all of
+            # them; the kernel's own count (cgroup v1 or v2) is then the figure.
+            usage = {name: cgroup_mib(name) for name in usage}
+            self.notes.append(
+                "docker stats reported 0 B for every container; memory read from the cgroup files"
+            )
         total = sum(usage.values())
         budget = self.budget_mb()
         largest = sorted(usage.items(), key=lambda item: -item[1])
@@ -361,6 +368,24 @@ class Bench:
             print(f"\nSlowest tasks of the {name} (ansible.posix.profile_tasks):")
             for line in tasks or ["(no profile in the output)"]:
                 print(f"  {line}")
+
+
+def cgroup_mib(container: str) -> float:
+    """Memory in use by ``container`` from its cgroup (v1 or v2 layout), in MiB; 0 if unreadable."""
+    full_id = subprocess.run(
+        ["docker", "inspect", "--format", "{{.Id}}", container], capture_output=True, text=True, check=False
+    ).stdout.strip()
+    for path in (
+        f"/sys/fs/cgroup/memory/docker/{full_id}/memory.usage_in_bytes",
+        f"/sys/fs/cgroup/system.slice/docker-{full_id}.scope/memory.current",
+        f"/sys/fs/cgroup/docker/{full_id}/memory.current",
+    ):
+        try:
+            with open(path, encoding="ascii") as handle:
+                return int(handle.read()) / 1024**2
+        except (OSError, ValueError):
+            continue
+    return 0.0
 
 
 PROFILE_LINE = re.compile(r"^(?P<task>.+?) -{2,} (?P<seconds>[\d.]+)s$")
