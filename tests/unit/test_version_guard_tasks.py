@@ -166,7 +166,10 @@ def test_site_checks_the_version_before_any_role_changes_anything():
     }
     check, handover = _tasks("roles/postiz_common/tasks/preflight.yml")
     checks = [item["tasks"] for item in check["loop"] if item["role"] == "selfhosted.postiz.postiz_stack"]
-    assert "validate_version" in checks
+    assert checks == ["checks"]
+    assert "validate_version.yml" in [
+        task["ansible.builtin.import_tasks"] for task in _tasks("roles/postiz_stack/tasks/checks.yml")
+    ]
     # The roles take these checks as made only after all of them passed.
     assert list(handover["ansible.builtin.set_fact"]) == ["postiz_common_preflight_passes"]
 
@@ -177,7 +180,7 @@ def test_the_role_checks_the_version_before_it_writes_and_records_after_the_depl
         or (task.get("ansible.builtin.include_tasks") or {}).get("file")
         for task in _tasks("roles/postiz_stack/tasks/main.yml")
     ]
-    assert imports.index("validate_version.yml") < imports.index("secrets.yml") < imports.index("project.yml")
+    assert imports.index("checks.yml") < imports.index("secrets.yml") < imports.index("project.yml")
     assert imports.index("deploy.yml") < imports.index("record_images.yml")
 
 
