@@ -2,8 +2,9 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Owner names and atomic writes for the modules that keep secrets in files.
 
-``postiz_secrets`` (the stack's secrets file) and ``mcp_client_config`` (an MCP
-client's file holding the API key) write through :func:`write_atomic`.
+``postiz_secrets`` (the stack's secrets file), ``mcp_client_config`` (an MCP
+client's file holding the API key) and ``postiz_files`` (the stack's env files) write
+through :func:`write_atomic`.
 
 ``AnsibleModule.atomic_move``, ``set_mode_if_different`` and
 ``set_owner_if_different`` are not used for these files, because neither is safe here:
@@ -27,6 +28,7 @@ import contextlib
 import grp
 import os
 import pwd
+import stat
 
 _O_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
 _O_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
@@ -87,3 +89,81 @@ def write_atomic(dir_fd, name, data, mode, uid=None, gid=None):
     # Makes the rename durable; best effort, some filesystems refuse it.
     with contextlib.suppress(OSError):
         os.fsync(dir_fd)
+
+
+class FilesError(Exception):
+    """A sentence saying why the files cannot be written; the module fails with it."""
+
+
+def _plain_name(name):
+    if not name or name in (".", "..") or "/" in name or "\0" in name:
+        raise FilesError(f"{name!r} is not a plain file name: give names without a directory part.")
+    return name
+
+
+def _current(dir_fd, name):
+    """(bytes, os.stat_result) of ``name`` in the directory, or None when absent; never follows a link."""
+    try:
+        fd = os.open(
+            name, os.O_RDONLY | _O_NOFOLLOW | _O_CLOEXEC | getattr(os, "O_NONBLOCK", 0), dir_fd=dir_fd
+        )
+    except FileNotFoundError:
+        return None
+    except OSError as exc:
+        raise FilesError(
+            f"{name} cannot be opened without following a link ({exc.strerror}): "
+            "it is a symbolic link or not a regular file; move it away and run again."
+        ) from None
+    with os.fdopen(fd, "rb") as handle:
+        info = os.fstat(handle.fileno())
+        if not stat.S_ISREG(info.st_mode):
+            raise FilesError(f"{name} is not a regular file; move it away and run again.")
+        return handle.read(), info
+
+
+def sync_files(directory, files, mode, uid=None, gid=None, remove=(), check_mode=False):
+    """Make each ``files`` name in ``directory`` hold its text with ``mode`` and owner; delete ``remove``.
+
+    Only what differs is written (atomically, see :func:`write_atomic`); returns the names
+    written and the names removed, in order. ``directory`` itself is never a followed link.
+    """
+    names = [_plain_name(name) for name in files] + [_plain_name(name) for name in remove]
+    overlap = sorted(set(files) & set(remove))
+    if overlap:
+        raise FilesError(f"{', '.join(overlap)} is both to be written and to be removed.")
+    try:
+        dir_fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY | _O_NOFOLLOW | _O_CLOEXEC)
+    except OSError as exc:
+        raise FilesError(
+            f"{directory} cannot be opened as a directory without following a link ({exc.strerror})."
+        ) from None
+    written, removed = [], []
+    try:
+        for name in names[: len(files)]:
+            data = files[name].encode("utf-8")
+            found = _current(dir_fd, name)
+            if found is not None:
+                content, info = found
+                if (
+                    content == data
+                    and stat.S_IMODE(info.st_mode) == mode
+                    and uid in (None, info.st_uid)
+                    and gid in (None, info.st_gid)
+                ):
+                    continue
+            written.append(name)
+            if not check_mode:
+                write_atomic(dir_fd, name, data, mode, uid, gid)
+        for name in names[len(files) :]:
+            try:
+                info = os.stat(name, dir_fd=dir_fd, follow_symlinks=False)
+            except FileNotFoundError:
+                continue
+            if stat.S_ISDIR(info.st_mode):
+                raise FilesError(f"{directory}/{name} is a directory; it is not removed.")
+            removed.append(name)
+            if not check_mode:
+                os.unlink(name, dir_fd=dir_fd)
+    finally:
+        os.close(dir_fd)
+    return written, removed

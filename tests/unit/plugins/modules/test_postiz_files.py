@@ -1,0 +1,107 @@
+# Copyright: selfhosted.postiz contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The module's real ``main()`` on a scratch directory: only what differs is written, in one
+step, never through a link, and the texts (secrets) never come back."""
+
+from __future__ import annotations
+
+import functools
+import os
+import stat
+
+import pytest
+
+from ansible_collections.selfhosted.postiz.plugins.modules import postiz_files
+
+SECRET = "JWT_SECRET=never-printed-0123456789\n"
+
+
+@pytest.fixture
+def run(run_module):
+    return functools.partial(run_module, postiz_files.main)
+
+
+@pytest.fixture
+def env(tmp_path):
+    directory = tmp_path / "env"
+    directory.mkdir(mode=0o700)
+    return directory
+
+
+def mode_of(path):
+    return stat.S_IMODE(os.lstat(path).st_mode)
+
+
+def test_writes_then_changes_nothing(run, env):
+    files = {"postiz.env": SECRET, "redis.env": "A=1\n"}
+    first = run(path=str(env), files=files)
+    assert first["changed"] is True and first["written"] == ["postiz.env", "redis.env"]
+    assert (env / "postiz.env").read_text() == SECRET
+    assert mode_of(env / "postiz.env") == 0o600
+    again = run(path=str(env), files=files)
+    assert again["changed"] is False and again["written"] == [] and again["removed"] == []
+    assert SECRET.strip() not in first["_raw"] + again["_raw"]
+
+
+def test_rewrites_only_what_differs_in_text_or_mode(run, env):
+    run(path=str(env), files={"a.env": "A=1\n", "b.env": "B=1\n", "c.env": "C=1\n"})
+    os.chmod(env / "b.env", 0o644)
+    result = run(path=str(env), files={"a.env": "A=2\n", "b.env": "B=1\n", "c.env": "C=1\n"})
+    assert result["written"] == ["a.env", "b.env"]
+    assert (env / "a.env").read_text() == "A=2\n"
+    assert mode_of(env / "b.env") == 0o600
+
+
+def test_check_mode_reports_and_touches_nothing(run, env):
+    (env / "old.env").write_text("X=1\n")
+    result = run(path=str(env), files={"new.env": SECRET}, remove=["old.env", "gone.env"], check_mode=True)
+    assert result["changed"] is True
+    assert result["written"] == ["new.env"] and result["removed"] == ["old.env"]
+    assert sorted(os.listdir(env)) == ["old.env"]
+
+
+def test_removes_only_named_files_that_exist(run, env):
+    (env / "temporal.env").write_text("X=1\n")
+    (env / "keep.env").write_text("Y=1\n")
+    result = run(path=str(env), files={}, remove=["temporal.env", "missing.env"])
+    assert result["changed"] is True and result["removed"] == ["temporal.env"]
+    assert sorted(os.listdir(env)) == ["keep.env"]
+
+
+def test_a_link_in_place_of_a_file_is_refused_and_its_target_untouched(run, env, tmp_path):
+    target = tmp_path / "elsewhere"
+    target.write_text("precious\n")
+    os.chmod(target, 0o644)
+    os.symlink(target, env / "postiz.env")
+    result = run(path=str(env), files={"postiz.env": SECRET})
+    assert result["failed"] is True
+    assert "symbolic link" in result["msg"] and "postiz.env" in result["msg"]
+    assert target.read_text() == "precious\n" and mode_of(target) == 0o644
+    assert SECRET.strip() not in result["_raw"]
+
+
+def test_a_linked_directory_is_refused(run, env, tmp_path):
+    os.symlink(env, tmp_path / "link")
+    result = run(path=str(tmp_path / "link"), files={"postiz.env": SECRET})
+    assert result["failed"] is True
+    assert "without following a link" in result["msg"]
+    assert os.listdir(env) == []
+
+
+@pytest.mark.parametrize("name", ["../escape.env", "sub/dir.env", "..", ""])
+def test_names_with_a_directory_part_are_refused(run, env, name):
+    result = run(path=str(env), files={name: "A=1\n"})
+    assert result["failed"] is True and "plain file name" in result["msg"]
+    assert os.listdir(env) == []
+
+
+@pytest.mark.parametrize("mode, expected", [("0640", 0o640), (0o600, 0o600)])
+def test_mode_as_text_or_number(run, env, mode, expected):
+    run(path=str(env), files={"a.env": "A=1\n"}, mode=mode)
+    assert mode_of(env / "a.env") == expected
+
+
+def test_a_bad_mode_is_refused_with_a_sentence(run, env):
+    result = run(path=str(env), files={"a.env": "A=1\n"}, mode="rw-r")
+    assert result["failed"] is True
+    assert result["msg"] == "mode must be an octal permission such as \"0600\", not 'rw-r'."
