@@ -13,7 +13,9 @@ EXTRA_VARS ?=
 # Two scenarios at a time (each deploys into throw-away machines of its own), started
 # longest first, so that the two lanes end close together.
 JOBS ?= 2
-SCENARIOS ?= default backup_restore upgrade multi oauth bad_input
+# A scenario@venv runs under that venv's ansible-core and Molecule (tests/run-scenarios.sh):
+# bad_input, the shortest, once more under the oldest ansible-core, after its first run.
+SCENARIOS ?= default backup_restore upgrade multi oauth bad_input bad_input@$(CORE217_VENV)
 COLLECTION_VERSION := $(shell sed -n 's/^version: *//p' galaxy.yml)
 # Outside the clone: inside a git work tree ansible-test only sees tracked files.
 BUILD ?= /tmp/selfhosted-postiz-build
@@ -27,7 +29,8 @@ export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/collections
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
-.PHONY: deploy test static venv test-venv core217-venv host-deps images lint sanity unit ee core217 molecule collection clean \
+.PHONY: deploy test static venv test-venv core217-venv host-deps images lint sanity unit ee core217 molecule \
+	molecule-core217 collection clean \
 	changelog changelog-lint docs-lint
 
 ## deploy: create the venv and run site.yml against localhost (EXTRA_VARS=@file to add vars)
@@ -58,9 +61,16 @@ $(VENV)/.installed-test: $(VENV)/.installed requirements-test.txt requirements-u
 	$(BIN)/pip install --quiet -r requirements-test.txt -c constraints.txt
 	touch $@
 
-$(CORE217_VENV)/.installed: requirements-core217.txt requirements-unit.txt constraints-core217.txt
+# community.docker and its one dependency come from the deploy venv's `ansible` package
+# (requirements.txt pins it), into this venv's site-packages, where ansible-core looks for
+# collections as it does in .venv (Molecule resolves the collection's dependencies there too).
+$(CORE217_VENV)/.installed: requirements-core217.txt requirements-unit.txt constraints-core217.txt $(VENV)/.installed
 	python3 -m venv $(CORE217_VENV)
 	$(CORE217_BIN)/pip install --quiet -r requirements-core217.txt -c constraints-core217.txt
+	from=$$($(BIN)/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/ansible_collections; \
+	$(CORE217_BIN)/ansible-galaxy collection install --force --no-deps \
+	  -p $$($(CORE217_BIN)/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])') \
+	  $$from/community/docker $$from/community/library_inventory_filtering_v1
 	touch $@
 
 ## venv: the deploy venv; test-venv: it plus the test toolchain; core217-venv: ansible-core 2.17
@@ -114,21 +124,24 @@ ee: collection test-venv
 	bash tests/ee/check.sh $(BUILD)
 
 ## core217: under ansible-core 2.17: sanity (on a copy of the built collection of its own, as
-## ansible-test writes into it), the collection's unit tests, and every playbook's syntax check
-## (community.docker from the deploy venv's `ansible` package).
+## ansible-test writes into it), the collection's unit tests, and every playbook's syntax check.
+## Its Molecule scenario (molecule-core217) runs with the others, after the images are built.
 core217: collection core217-venv
 	rm -rf $(BUILD)/collections-core217
 	$(BIN)/ansible-galaxy collection install --force --no-deps -p $(BUILD)/collections-core217 $(BUILD)/selfhosted-postiz-$(COLLECTION_VERSION).tar.gz
 	PATH=$(CURDIR)/$(CORE217_BIN):$$PATH bash tests/sanity/run.sh $(BUILD)/collections-core217/ansible_collections/selfhosted/postiz
 	$(CORE217_BIN)/pytest -q -p no:cacheprovider tests/unit
-	collections=$(CURDIR)/collections:$$($(BIN)/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])'); \
 	for playbook in site.yml playbooks/*.yml tests/host_instance.yml; do \
-	  ANSIBLE_COLLECTIONS_PATH=$$collections $(CORE217_BIN)/ansible-playbook --syntax-check $$playbook; \
+	  $(CORE217_BIN)/ansible-playbook --syntax-check $$playbook; \
 	done
 
 ## molecule: every scenario, JOBS at a time (each has its own Compose project and ports)
-molecule: images
+molecule: images core217-venv
 	JOBS=$(JOBS) bash tests/run-scenarios.sh $(SCENARIOS)
+
+## molecule-core217: only bad_input, under ansible-core 2.17 and its Molecule (.venv-core217)
+molecule-core217: images core217-venv
+	bash tests/run-scenarios.sh bad_input@$(CORE217_VENV)
 
 clean:
 	rm -rf $(BUILD) tests/output .pytest_cache

@@ -1,4 +1,7 @@
 #!/usr/bin/env python3
+# Copyright (c) selfhosted.postiz contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Latency of Postiz's MCP endpoint: N ``tools/call integrationList`` through the Python SDK.
 
 Connects once with the ``mcp`` SDK (streamable HTTP, the stateless way Postiz serves it:

@@ -1,3 +1,6 @@
+# Copyright (c) selfhosted.postiz contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """One benchmark run of the collection on this machine with the offline images.
 
 Deploys a throw-away project (default /opt/postiz-bench, project postiz-bench, port 4077)

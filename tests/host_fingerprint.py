@@ -1,3 +1,6 @@
+# Copyright (c) selfhosted.postiz contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Fingerprint of what the test suite must leave as it found it on the host.
 
 ``record FILE`` writes the fingerprint; ``compare FILE`` takes it again and fails,

@@ -3,7 +3,10 @@
 # of its own, tests/machines), one log per scenario under LOG_DIR. The test registry is
 # started first; at the end, passed or failed, every machine of the suite, the registry
 # and the suite's network are removed, so a run that stops half-way leaves nothing behind.
-# Usage: tests/run-scenarios.sh scenario...    (env: JOBS, LOG_DIR)
+# A scenario written scenario@venv runs under that venv's ansible-core and Molecule (its bin/
+# first on PATH), e.g. bad_input@.venv-core217; its log is LOG_DIR/scenario@venv.log (slashes
+# as underscores). Two runs of one scenario would share its machines' names: they take turns.
+# Usage: tests/run-scenarios.sh scenario[@venv]...    (env: JOBS, LOG_DIR)
 set -uo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)"
 jobs_max=${JOBS:-2}
@@ -13,13 +16,15 @@ mkdir -p "$log_dir"
 declare -A pid_of=() started_at=()
 passed=() failed=()
 
+log_of() { echo "$log_dir/${1//\//_}.log"; }
+
 finish() {
   local name=$1 rc=$2 took=$(( $(date +%s) - ${started_at[$1]} ))
   if [ "$rc" -eq 0 ]; then
     passed+=("$name"); echo "PASS $name (${took} s)"
   else
-    failed+=("$name"); echo "FAIL $name (${took} s, rc $rc); last lines of $log_dir/$name.log:"
-    tail -n 60 "$log_dir/$name.log" | sed 's/^/    /'
+    failed+=("$name"); echo "FAIL $name (${took} s, rc $rc); last lines of $(log_of "$name"):"
+    tail -n 60 "$(log_of "$name")" | sed 's/^/    /'
   fi
 }
 
@@ -36,6 +41,15 @@ reap_one() {
   done
 }
 
+# Is a run of this scenario (under any venv) going on?
+scenario_running() {
+  local name
+  for name in "${!pid_of[@]}"; do
+    [ "${name%%@*}" = "$1" ] && return 0
+  done
+  return 1
+}
+
 cleanup() {
   local name
   for name in "${!pid_of[@]}"; do kill "${pid_of[$name]}" 2>/dev/null || true; done
@@ -48,12 +62,26 @@ trap 'exit 130' INT TERM
 
 bash "$here/machines/registry.sh" up || exit 1
 
-for scenario in "$@"; do
-  while [ "${#pid_of[@]}" -ge "$jobs_max" ]; do reap_one; done
-  echo "START $scenario (log: $log_dir/$scenario.log)"
-  started_at[$scenario]=$(date +%s)
-  molecule test -s "$scenario" >"$log_dir/$scenario.log" 2>&1 &
-  pid_of[$scenario]=$!
+for run in "$@"; do
+  scenario=${run%%@*} venv=
+  [[ $run == *@* ]] && venv=${run#*@}
+  if [ -n "$venv" ] && [ ! -x "$venv/bin/molecule" ]; then
+    echo "FAIL $run: $venv/bin/molecule does not exist (make core217-venv builds .venv-core217)"
+    failed+=("$run"); continue
+  fi
+  while [ "${#pid_of[@]}" -ge "$jobs_max" ] || scenario_running "$scenario"; do reap_one; done
+  log=$(log_of "$run")
+  echo "START $run (log: $log)"
+  started_at[$run]=$(date +%s)
+  if [ -n "$venv" ]; then
+    # The shared settings named, not looked up: an older Molecule finds them only in a clone,
+    # not in a git worktree.
+    PATH="$(cd "$venv" && pwd -P)/bin:$PATH" \
+      molecule --base-config "$here/../.config/molecule/config.yml" test -s "$scenario" >"$log" 2>&1 &
+  else
+    molecule test -s "$scenario" >"$log" 2>&1 &
+  fi
+  pid_of[$run]=$!
 done
 while [ "${#pid_of[@]}" -gt 0 ]; do reap_one; done
 

@@ -1,5 +1,6 @@
-# Copyright: selfhosted.postiz contributors
-# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# Copyright (c) selfhosted.postiz contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Filters over the one description of the stack (``module_utils/_postiz_stack_model.py``).
 
 The documentation lives in the YAML sidecars next to this file (``postiz_services.yml`` and so on).

@@ -1,5 +1,6 @@
-# Copyright: selfhosted.postiz contributors
-# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# Copyright (c) selfhosted.postiz contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Filters that keep an older Postiz from starting on a newer database (site.yml, restore.yml).
 
 The rules live in ``plugins/plugin_utils/postiz_versions.py``; the documentation in the YAML

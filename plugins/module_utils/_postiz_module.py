@@ -1,5 +1,6 @@
-# Copyright: selfhosted.postiz contributors
-# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# Copyright (c) selfhosted.postiz contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """What the collection's modules do the same way around their own logic.
 
 Each module keeps its argument spec and its ``run_module(module)``; this holds

@@ -1,5 +1,6 @@
-# Copyright: selfhosted.postiz contributors
-# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# Copyright (c) selfhosted.postiz contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """No older Postiz on a newer database: the roles' own refusal tasks, rendered by Ansible from
 what the tasks before them read on the host (the app container, images.json, the record of an
 unfinished upgrade, a backup's manifest, the host's compose.yaml), and the wiring that makes

@@ -1,5 +1,6 @@
-# Copyright: selfhosted.postiz contributors
-# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# Copyright (c) selfhosted.postiz contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """How the roles get what they need: through their meta/main.yml dependencies, never by a play
 running another role first. Each case runs ansible-playbook on the controller (localhost, check
 mode, a scratch project directory), with only validation tasks: nothing is written anywhere."""

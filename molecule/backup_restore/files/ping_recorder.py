@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
-# Copyright: selfhosted.postiz contributors
-# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# Copyright (c) selfhosted.postiz contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """A healthchecks.io stand-in for the backup_restore scenario: answers every GET/POST on
 127.0.0.1:<port> with 200 and appends {"time", "method", "path", "body"} as one JSON line to
 the log file. Writes its pid to <log>.pid and stops by itself after --lifetime seconds.

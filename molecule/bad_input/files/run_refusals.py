@@ -1,4 +1,7 @@
 #!/usr/bin/env python3
+# Copyright (c) selfhosted.postiz contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Run site.yml once per bad setting, a few at a time, and print what each run said.
 
 Reads {"argv": [...], "env": {...}, "cwd": ..., "playbook": ..., "jobs": 4, "base_vars": {...},

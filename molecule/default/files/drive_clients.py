@@ -1,4 +1,7 @@
 #!/usr/bin/env python3
+# Copyright (c) selfhosted.postiz contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Act as each MCP client would with the configuration the mcp_client role wrote.
 
 For every target (client and scope) this reads the file where that client looks,

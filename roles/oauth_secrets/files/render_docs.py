@@ -1,5 +1,6 @@
-# Copyright: selfhosted.postiz contributors
-# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# Copyright (c) selfhosted.postiz contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Regenerate the provider table of the oauth_secrets README from the catalog.
 
     python roles/oauth_secrets/files/render_docs.py          # rewrite README.md

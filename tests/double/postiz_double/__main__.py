@@ -1,3 +1,6 @@
+# Copyright (c) selfhosted.postiz contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """``python3 -m postiz_double``: boot like the real image's CMD.
 
 1. ``prisma db push`` (exit 1 on failure, so Docker's restart policy takes over),

@@ -1,3 +1,6 @@
+# Copyright (c) selfhosted.postiz contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Organization API keys: 64 lowercase hex characters (FACTS §5.1, §6.3).
 
 Postiz encrypts 20 random characters with AES-256-CBC; the double uses 32 random

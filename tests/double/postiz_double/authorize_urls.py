@@ -1,3 +1,6 @@
+# Copyright (c) selfhosted.postiz contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Provider authorize URLs and redirect URIs as Postiz builds them from env (FACTS §3, §3.1).
 
 Exact shapes (query order included) come from FACTS §3.1 for linkedin, linkedin-page,

@@ -1,3 +1,6 @@
+# Copyright (c) selfhosted.postiz contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Port of the behaviour of Postiz's ConfigurationChecker (FACTS §2.5).
 
 Pure: takes an env mapping, returns the warning texts in the order Postiz checks them.

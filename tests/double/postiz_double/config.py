@@ -1,3 +1,6 @@
+# Copyright (c) selfhosted.postiz contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Environment handling with Postiz's own semantics (FACTS §2.2, §2.3, §2.6, §2.9)."""
 
 from __future__ import annotations

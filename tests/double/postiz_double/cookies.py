@@ -1,3 +1,6 @@
+# Copyright (c) selfhosted.postiz contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The ``auth`` cookie as Postiz sets it (FACTS §2.4 rule 5/6, §6.1, §6.2, §5.6)."""
 
 from __future__ import annotations

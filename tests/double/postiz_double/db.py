@@ -1,3 +1,6 @@
+# Copyright (c) selfhosted.postiz contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Async PostgreSQL access and Prisma-like JSON serialisation of rows.
 
 A few idle connections are kept for reuse, like Prisma's pool, so the API and MCP answer

@@ -1,3 +1,6 @@
+# Copyright (c) selfhosted.postiz contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The image's start-up ``prisma db push``: create the schema or exit non-zero.
 
 In the real image a failed push stops the ``&&`` chain and the container exits, so

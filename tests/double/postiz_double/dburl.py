@@ -1,3 +1,6 @@
+# Copyright (c) selfhosted.postiz contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Turn a Prisma ``DATABASE_URL`` into something libpq (psycopg) accepts.
 
 Prisma accepts query parameters libpq rejects (``schema``, ``connection_limit``…);

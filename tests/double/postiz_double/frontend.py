@@ -1,3 +1,6 @@
+# Copyright (c) selfhosted.postiz contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Stand-in for the Next.js frontend on :4200 (everything nginx does not send to /api/ or /uploads/).
 
 Only the redirects of Postiz's request proxy that matter to deployment checks are

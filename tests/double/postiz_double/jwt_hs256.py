@@ -1,3 +1,6 @@
+# Copyright (c) selfhosted.postiz contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """HS256 JWTs as ``jsonwebtoken`` makes them for Postiz sessions (FACTS §2.3, §6.2).
 
 Header ``{"alg":"HS256","typ":"JWT"}``, payload = caller's object plus ``iat``,

@@ -1,3 +1,6 @@
+# Copyright (c) selfhosted.postiz contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Redis as the backend uses it: OAuth state keys (FACTS §3.1) and the throttler (FACTS §5.2).
 
 With ``REDIS_URL`` unset Postiz falls back to an in-memory mock; the double then keeps

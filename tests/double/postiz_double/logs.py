@@ -1,3 +1,6 @@
+# Copyright (c) selfhosted.postiz contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """One-line, unbuffered stdout logging in the shapes the real container prints.
 
 NestJS lines look like ``[Nest] <pid>  - <date>     LOG [<context>] <message>``;

@@ -1,3 +1,6 @@
+# Copyright (c) selfhosted.postiz contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Upload rules of FACTS §5.3: type sniffed from the bytes, size caps, stored file names.
 
 The declared Content-Type and the client's file name are ignored, as in Postiz.

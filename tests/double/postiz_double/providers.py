@@ -1,3 +1,6 @@
+# Copyright (c) selfhosted.postiz contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The 35 channel providers of FACTS §3, as data (order = Postiz's ``socialIntegrationList``).
 
 Only what the double needs: identifiers, display names, how a channel connects, the env

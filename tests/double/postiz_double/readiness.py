@@ -1,3 +1,6 @@
+# Copyright (c) selfhosted.postiz contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """When would the real backend (behind nginx) answer? (FACTS §7, §9.3, §9.4, §12.9)
 
 ``/api/*`` stays at nginx's 502 until PostgreSQL, Redis and Temporal all answer and the

@@ -1,3 +1,6 @@
+# Copyright (c) selfhosted.postiz contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The subset of Postiz's Prisma schema the double needs, as data, plus its DDL.
 
 Prisma maps model names to quoted table names and keeps camelCase columns; ids are

@@ -1,3 +1,6 @@
+# Copyright (c) selfhosted.postiz contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Everything the Postiz backend does with Temporal, as a client only (FACTS §9).
 
 ``temporalio`` is imported lazily so pure modules (and their tests) do not need it.

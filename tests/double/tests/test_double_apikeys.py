@@ -1,3 +1,6 @@
+# Copyright (c) selfhosted.postiz contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """API key shape: 64 lowercase hex characters (FACTS §5.1, §6.3)."""
 
 from postiz_double.apikeys import looks_like_api_key, new_api_key

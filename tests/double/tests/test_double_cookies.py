@@ -1,3 +1,6 @@
+# Copyright (c) selfhosted.postiz contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Cookie domain (FACTS §2.4 rule 5) and the auth cookie attributes (§2.4 rule 6, §6.1, §5.6)."""
 
 from datetime import UTC, datetime

@@ -1,5 +1,6 @@
-# Copyright: selfhosted.postiz contributors
-# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# Copyright (c) selfhosted.postiz contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """A restore backs up the current state first, marks itself in progress on the disk before
 anything is dropped, stops the app and replaces the data under the backup lock, and removes
 the mark only once the row counts match. While the mark is there the backup run refuses

@@ -1,5 +1,6 @@
-# Copyright: selfhosted.postiz contributors
-# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# Copyright (c) selfhosted.postiz contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The restore (playbooks/restore.yml, and the upgrade's rollback, which runs the same tasks)
 leaves stopping the app and replacing the data to the backup command, which does both under
 the lock a scheduled backup takes: no task of theirs stops a service by itself, so a nightly

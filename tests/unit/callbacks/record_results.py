@@ -1,5 +1,6 @@
-# Copyright: selfhosted.postiz contributors
-# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# Copyright (c) selfhosted.postiz contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """A stdout callback for tests that run ansible-playbook: prints every task's name and result
 as one JSON document at the end. ansible-core 2.17 has no built-in JSON callback (it lives in
 ansible.posix there), and the unit tests run under 2.17 and 2.19 alike."""

@@ -1,5 +1,6 @@
-# Copyright: selfhosted.postiz contributors
-# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# Copyright (c) selfhosted.postiz contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Real HTTP servers on loopback that fake the Postiz routes the modules use.
 
 Written from the shared fact sheet (FACTS 4.1, 4.2, 6.1, 6.2, 6.4, 7), not from

@@ -1,3 +1,6 @@
+# Copyright (c) selfhosted.postiz contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """A tiny declarative stand-in for class-validator DTOs, plus their JSON schema.
 
 Messages use class-validator's default wording and Nest's ``parent.0.child`` paths

@@ -1,3 +1,6 @@
+# Copyright (c) selfhosted.postiz contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """What ``integrationSchema`` (MCP) and ``GET /public/v1/integration-settings/:id`` report.
 
 Shape from FACTS §4.3/§5.3: ``{rules, maxLength, settings, tools}``. The rule texts are the

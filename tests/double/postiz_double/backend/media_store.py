@@ -1,3 +1,6 @@
+# Copyright (c) selfhosted.postiz contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Saving uploads to local storage and fetching media by URL (FACTS §2.7, §5.3); shared by MCP.
 
 The double never fetches anything off the machine: a public URL is refused with the same

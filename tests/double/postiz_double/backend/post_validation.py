@@ -1,3 +1,6 @@
+# Copyright (c) selfhosted.postiz contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Pure checks of ``POST /public/v1/posts`` bodies (FACTS §5.4); also used by MCP (§4.3).
 
 Steps that need the database (integration look-up, ``settings.__type`` overwrite) live in

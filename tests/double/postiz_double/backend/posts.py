@@ -1,3 +1,6 @@
+# Copyright (c) selfhosted.postiz contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Creating, listing, deleting and slotting posts (FACTS §5.3, §5.4, §9.2); shared by MCP.
 
 Route modules call these inside one database connection; workflows are started only

@@ -1,3 +1,6 @@
+# Copyright (c) selfhosted.postiz contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """``/public/v1/*`` (public ``/api/public/v1/*``): the API-key API of FACTS §5.
 
 Middleware order as in Nest: the key check (401) runs before the throttler guard (429),

@@ -1,3 +1,6 @@
+# Copyright (c) selfhosted.postiz contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Who is calling: the organization behind an API key (FACTS §4.1, §5.1, §6.3).
 
 OAuth-app access tokens (``pos_…``) are accepted by Postiz in the same places; the double

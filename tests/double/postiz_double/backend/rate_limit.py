@@ -1,3 +1,6 @@
+# Copyright (c) selfhosted.postiz contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The public API throttler (FACTS §5.2).
 
 One fixed window of one hour per organization, ``API_LIMIT`` hits (default 90), only for

@@ -1,3 +1,6 @@
+# Copyright (c) selfhosted.postiz contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Authorize-URL routes (FACTS §3.1): the public one (API key) and the dashboard one (JWT).
 
 The state is stored in Redis as Postiz does, for 3600 s: ``organization:<state>`` (org

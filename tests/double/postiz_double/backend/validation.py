@@ -1,3 +1,6 @@
+# Copyright (c) selfhosted.postiz contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """class-validator-style checks of the auth DTOs (FACTS §6.1, §6.2).
 
 The messages follow class-validator's default wording; Postiz's exact DTO decorators

@@ -1,3 +1,6 @@
+# Copyright (c) selfhosted.postiz contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """What each MCP tool does for the organization of the calling key (FACTS §4.3).
 
 A handler returns the tool's object (sent as ``structuredContent`` and as JSON text) or

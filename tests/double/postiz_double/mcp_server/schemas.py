@@ -1,3 +1,6 @@
+# Copyright (c) selfhosted.postiz contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """Input schemas of the MCP tools (FACTS §4.3), as zod-to-json-schema would print them.
 
 Objects are closed (``additionalProperties: false``) in the advertised schema, but, like

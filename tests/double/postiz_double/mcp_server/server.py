@@ -1,3 +1,6 @@
+# Copyright (c) selfhosted.postiz contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The MCP endpoints (FACTS §4.1, §4.2): ``/mcp/<key>`` and ``/mcp`` + ``Authorization: Bearer``.
 
 Stateless streamable HTTP with JSON responses from the ``mcp`` SDK: every POST gets a

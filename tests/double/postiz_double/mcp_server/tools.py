@@ -1,3 +1,6 @@
+# Copyright (c) selfhosted.postiz contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """The MCP tool list (names, schemas, annotations of FACTS §4.3) and call dispatch.
 
 Results: ``structuredContent`` is the tool's object and ``content[0].text`` its JSON (as
