@@ -132,3 +132,11 @@ def test_the_engine_version_decides_start_interval(answer, takes_it):
         expression = yaml.safe_load(handle)["__postiz_stack_start_interval"]
     rendered = _template(expression, {"__postiz_stack_docker_host": answer})
     assert str(rendered).strip() == str(takes_it)
+
+
+def test_the_app_probe_asks_the_ipv4_loopback(services):
+    # Docker 26 gives containers an IPv6 loopback: `localhost` resolves to ::1 first there,
+    # where an app listening on IPv4 never answers.
+    probe = " ".join(services["postiz"]["healthcheck"]["test"])
+    assert "http://127.0.0.1:5000/api/" in probe
+    assert "localhost" not in probe

@@ -167,7 +167,7 @@ def test_site_checks_the_version_before_any_role_changes_anything():
     }
     check, handover = _tasks("roles/postiz_common/tasks/preflight.yml")
     checks = [item["tasks"] for item in check["loop"] if item["role"] == "selfhosted.postiz.postiz_stack"]
-    assert checks == ["checks"]
+    assert checks == ["checks", "validate_host"]
     assert "validate_version.yml" in [
         task["ansible.builtin.import_tasks"] for task in _tasks("roles/postiz_stack/tasks/checks.yml")
     ]
