@@ -134,6 +134,11 @@ def sync_files(directory, files, mode, uid=None, gid=None, remove=(), check_mode
         raise FilesError(f"{', '.join(overlap)} is both to be written and to be removed.")
     try:
         dir_fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY | _O_NOFOLLOW | _O_CLOEXEC)
+    except FileNotFoundError:
+        if check_mode:
+            # A dry run of a first deploy: the task creating the directory did not run.
+            return list(files), []
+        raise FilesError(f"{directory} does not exist; create it first.") from None
     except OSError as exc:
         raise FilesError(
             f"{directory} cannot be opened as a directory without following a link ({exc.strerror})."

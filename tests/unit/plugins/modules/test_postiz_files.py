@@ -106,3 +106,12 @@ def test_a_bad_mode_is_refused_with_a_sentence(run, env):
     result = run(path=str(env), files={"a.env": "A=1\n"}, mode="rw-r")
     assert result["failed"] is True
     assert result["msg"] == "mode must be an octal permission such as \"0600\", not 'rw-r'."
+
+
+def test_a_missing_directory_is_all_to_write_in_check_mode_and_refused_otherwise(run, tmp_path):
+    missing = tmp_path / "not-yet"
+    dry = run(path=str(missing), files={"postiz.env": SECRET}, check_mode=True)
+    assert dry["changed"] is True and dry["written"] == ["postiz.env"]
+    real = run(path=str(missing), files={"postiz.env": SECRET})
+    assert real["failed"] is True and real["msg"] == f"{missing} does not exist; create it first."
+    assert not missing.exists()
