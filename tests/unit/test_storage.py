@@ -121,7 +121,7 @@ URLS = {
 
 def test_the_bucket_url_is_https_with_a_host():
     results = _checks(URL_TASK, [(dict(R2, bucket_url=url), {}) for url in URLS])
-    assert {url: result["passed"] for url, result in zip(URLS, results)} == URLS
+    assert {url: result["passed"] for url, result in zip(URLS, results, strict=True)} == URLS
     for result in results:
         if not result["passed"]:
             assert "must be the https:// URL, with a host" in result["message"]
@@ -135,7 +135,9 @@ def test_the_bucket_url_is_https_with_a_host():
 def test_storage_variables_come_from_postiz_stack_storage_alone(storage, custom):
     result = _check(CUSTOM_TASK, storage, custom)
     assert not result["passed"]
-    assert "postiz_stack_env_custom sets " + ", ".join(sorted(set(custom) - {"API_LIMIT"})) in result["message"]
+    assert (
+        "postiz_stack_env_custom sets " + ", ".join(sorted(set(custom) - {"API_LIMIT"})) in result["message"]
+    )
 
 
 def test_other_custom_variables_pass():

@@ -204,3 +204,34 @@ def test_a_role_takes_the_preflight_checks_as_made_once_then_checks_again(tmp_pa
     assert names.index(failures[0]["name"]) > names.index("Between the runs")
     assert ("Not A Project Name" if role == "postiz_stack" else "(got 24:") in failures[0]["result"]["msg"]
     assert not (tmp_path / "project").exists()
+
+
+@pytest.mark.parametrize("storage", [{"provider": "local"}, R2])
+def test_backup_cron_names_the_bucket_of_postiz_stack_storage_never_its_keys(tmp_path, storage):
+    play = [
+        {
+            "name": "backup_cron's configuration for this storage",
+            "hosts": "localhost",
+            "gather_facts": False,
+            "vars": {"postiz_stack_project_dir": str(tmp_path / "project"), "postiz_stack_storage": storage},
+            "tasks": [
+                {
+                    "name": "Validate",
+                    "ansible.builtin.include_role": {
+                        "name": "selfhosted.postiz.backup_cron",
+                        "tasks_from": "validate",
+                        "public": True,
+                    },
+                },
+                {"name": "The configuration", "ansible.builtin.debug": {"var": "__backup_cron_config"}},
+            ],
+        }
+    ]
+    rc, tasks = _run_play(tmp_path, play)
+    assert rc == 0, tasks
+    config = tasks[-1]["result"]["__backup_cron_config"]
+    if storage is R2:
+        assert config["uploads_bucket"] == {"name": "postiz-media", "url": "https://media.example.com"}
+    else:
+        assert config["uploads_bucket"] == {"name": "", "url": ""}
+    assert R2["access_key"] not in json.dumps(config) and R2["secret_access_key"] not in json.dumps(config)
