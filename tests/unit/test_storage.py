@@ -71,7 +71,7 @@ def test_local_and_complete_r2_storage_pass_every_check(storage):
     "storage, words",
     [
         ({"provider": "s3"}, ['"s3"', "Cloudflare R2 bucket (cloudflare)"]),
-        ({"provider": "local", "bucket": "x"}, ["bucket but its provider is local", "provider: cloudflare"]),
+        ({"provider": "local", "bucket": "x"}, ["bucket, but its provider is local", "provider: cloudflare"]),
         (dict(R2, endpoint="https://x"), ["endpoint, which is not one of provider, account_id"]),
         ("cloudflare", ["must be a mapping"]),
     ],
