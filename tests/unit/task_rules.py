@@ -85,9 +85,12 @@ def load_task(relative_path, name):
     return task
 
 
-def evaluate(relative_path, name, cases):
-    """[{'passed': bool, 'message': str or None}] for each dict of variables in ``cases``."""
+def evaluate(relative_path, name, cases, role_vars=None):
+    """[{'passed': bool, 'message': str or None}] for each dict of variables in ``cases``.
+
+    ``role_vars`` (say, a role's vars/main.yml) are templates like the task's own vars."""
     task = load_task(relative_path, name)
+    task = dict(task, vars=dict(role_vars or {}, **task["vars"]))
     job = json.dumps({"task": task, "cases": cases})
     proc = subprocess.run(
         [sys.executable, "-c", _CHILD, os.path.join(ROOT, "collections")],

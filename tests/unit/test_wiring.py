@@ -20,7 +20,7 @@ ROLES = os.path.join(ROOT, "roles")
 X = {"api_key": "WireXConsumerKey000001", "api_secret": "WireXConsumerSecret00000000000000000000000001"}
 
 
-def _play(tmp_path, providers, role="selfhosted.postiz.postiz_stack"):
+def _play(tmp_path, providers, role="selfhosted.postiz.postiz_stack", variables=None):
     """postiz_stack's validate entry point alone, made public, then the app env it would write."""
     play = [
         {
@@ -31,6 +31,7 @@ def _play(tmp_path, providers, role="selfhosted.postiz.postiz_stack"):
                 "oauth_secrets_providers": providers,
                 "postiz_stack_project_dir": str(tmp_path / "project"),
                 "postiz_stack_project_name": "wiring",
+                **(variables or {}),
             },
             "tasks": [
                 {
@@ -87,6 +88,37 @@ def test_the_stack_writes_the_provider_credentials_without_oauth_secrets_in_the_
 def test_without_providers_the_env_has_no_credentials(tmp_path):
     env = _play(tmp_path, {})[1]
     assert not [name for name in env if name.startswith("X_API")]
+
+
+R2 = {
+    "provider": "cloudflare",
+    "account_id": "0123456789abcdef0123456789abcdef",
+    "access_key": "R2AccessKeyId0000000000000000001",
+    "secret_access_key": "R2SecretAccessKey0000000000000000000000000000000000000000000001",
+    "bucket": "postiz-media",
+    "bucket_url": "https://media.example.com",
+    "region": "auto",
+}
+
+
+def test_r2_storage_writes_every_cloudflare_variable(tmp_path):
+    env = _play(tmp_path, {}, variables={"postiz_stack_storage": R2})[1]
+    assert {key: value for key, value in env.items() if key.startswith(("STORAGE_", "CLOUDFLARE_"))} == {
+        "STORAGE_PROVIDER": "cloudflare",
+        "CLOUDFLARE_ACCOUNT_ID": R2["account_id"],
+        "CLOUDFLARE_ACCESS_KEY": R2["access_key"],
+        "CLOUDFLARE_SECRET_ACCESS_KEY": R2["secret_access_key"],
+        "CLOUDFLARE_BUCKETNAME": "postiz-media",
+        "CLOUDFLARE_BUCKET_URL": "https://media.example.com",
+        "CLOUDFLARE_REGION": "auto",
+    }
+    assert env["UPLOAD_DIRECTORY"] == "/uploads"
+
+
+def test_local_storage_writes_what_it_always_did(tmp_path):
+    env = _play(tmp_path, {}, variables={"postiz_stack_storage": {"provider": "local"}})[1]
+    assert env["STORAGE_PROVIDER"] == "local" and env["UPLOAD_DIRECTORY"] == "/uploads"
+    assert not [key for key in env if key.startswith("CLOUDFLARE_")]
 
 
 def _dependencies(role):
@@ -173,3 +205,34 @@ def test_a_role_takes_the_preflight_checks_as_made_once_then_checks_again(tmp_pa
     assert names.index(failures[0]["name"]) > names.index("Between the runs")
     assert ("Not A Project Name" if role == "postiz_stack" else "(got 24:") in failures[0]["result"]["msg"]
     assert not (tmp_path / "project").exists()
+
+
+@pytest.mark.parametrize("storage", [{"provider": "local"}, R2])
+def test_backup_cron_names_the_bucket_of_postiz_stack_storage_never_its_keys(tmp_path, storage):
+    play = [
+        {
+            "name": "backup_cron's configuration for this storage",
+            "hosts": "localhost",
+            "gather_facts": False,
+            "vars": {"postiz_stack_project_dir": str(tmp_path / "project"), "postiz_stack_storage": storage},
+            "tasks": [
+                {
+                    "name": "Validate",
+                    "ansible.builtin.include_role": {
+                        "name": "selfhosted.postiz.backup_cron",
+                        "tasks_from": "validate",
+                        "public": True,
+                    },
+                },
+                {"name": "The configuration", "ansible.builtin.debug": {"var": "__backup_cron_config"}},
+            ],
+        }
+    ]
+    rc, tasks = _run_play(tmp_path, play)
+    assert rc == 0, tasks
+    config = tasks[-1]["result"]["__backup_cron_config"]
+    if storage is R2:
+        assert config["uploads_bucket"] == {"name": "postiz-media", "url": "https://media.example.com"}
+    else:
+        assert config["uploads_bucket"] == {"name": "", "url": ""}
+    assert R2["access_key"] not in json.dumps(config) and R2["secret_access_key"] not in json.dumps(config)

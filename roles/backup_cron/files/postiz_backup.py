@@ -377,6 +377,9 @@ DEFAULTS: dict[str, Any] = {
     "external": {"postgres": False, "temporal_postgres": False},
     "uploads_volume": "postiz-uploads",
     "uploads_path": "/uploads",
+    # The object-store bucket the app keeps its uploads in (postiz_stack_storage): named in
+    # the manifest, not backed up. An empty name: every upload is in the volume.
+    "uploads_bucket": {"name": "", "url": ""},
     "secrets_services": {
         "POSTIZ_POSTGRES_PASSWORD": "postgres",
         "TEMPORAL_POSTGRES_PASSWORD": "temporal_postgres",
@@ -399,6 +402,24 @@ DEFAULTS: dict[str, Any] = {
     "postiz_version": "",
     "history_limit": 120,
 }
+
+
+def uploads_entry(config: dict[str, Any]) -> dict[str, Any]:
+    """Where the app's uploads are, for the manifest: the volume, which the backup holds, and
+    the bucket, which it does not (its owner backs it up), when the app writes to one."""
+    bucket = config["uploads_bucket"]
+    if not bucket.get("name"):
+        return {"volume": config["uploads_volume"], "in_backup": True, "bucket": None}
+    return {
+        "volume": config["uploads_volume"],
+        "in_backup": False,
+        "bucket": {"provider": "cloudflare-r2", "name": bucket["name"], "url": bucket.get("url") or None},
+        "note": (
+            f"Postiz stores uploads in the Cloudflare R2 bucket {bucket['name']}, which is not in this backup: "
+            f"back it up where it lives. The backup holds the volume {config['uploads_volume']} "
+            "(files uploaded before the switch to R2)."
+        ),
+    }
 
 
 def merge(defaults: dict[str, Any], given: dict[str, Any]) -> dict[str, Any]:
@@ -1463,6 +1484,9 @@ class BackupRun:
                     "the %s database runs outside the stack and is not in this backup; back it up where it runs",
                     key,
                 )
+        uploads = uploads_entry(self.config)
+        if uploads["bucket"]:
+            LOG.warning("%s", uploads["note"])
         images = self.image_versions()
         temporal_dbs = self.temporal_databases(temporal_pg["Id"]) if temporal_pg else []
         os.makedirs(self.payload, mode=0o700)
@@ -1514,6 +1538,7 @@ class BackupRun:
             "quiesce": self.config["quiesce"],
             "databases": self.databases,
             "uploads_volume": self.config["uploads_volume"],
+            "uploads": uploads,
             "row_counts": self.live_counts,
             "drill": drill,
             "files": members,
@@ -1760,6 +1785,13 @@ class Restore:
             timeout=float(self.config["command_timeout"]),
         )
         LOG.info("restored the uploads volume")
+        bucket = (self.manifest.get("uploads") or {}).get("bucket")
+        if bucket:
+            LOG.warning(
+                "uploads in the Cloudflare R2 bucket %s are not in backup %s and were not restored",
+                bucket["name"],
+                self.manifest["id"],
+            )
 
     def take_safety_backup(self) -> tuple[dict[str, Any] | None, str | None]:
         """A backup of the current state ((its id and directory), None), or (None, why not)."""
