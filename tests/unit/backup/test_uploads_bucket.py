@@ -1,5 +1,6 @@
-# Copyright: selfhosted.postiz contributors
-# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+# Copyright (c) selfhosted.postiz contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
 """With uploads in a Cloudflare R2 bucket (postiz_stack_storage), a backup still holds the
 uploads volume, and its manifest says the bucket's uploads are not in it, naming the bucket;
 a restore says they were not restored."""
