@@ -182,8 +182,9 @@ def test_trigger_tool_is_never_called_although_postiz_marks_it_read_only(mcp):
     for name in ("triggerTool", "videoFunctionTool"):
         result = probe_for(server.mcp_url).run(read_only_tool=name)
         assert len(result.failures) == 1, result.failures
-        assert f"refusing to call {name} as a check, although the server may annotate it as read-only" in (
-            result.failures[0]
+        assert (
+            f"refusing to call {name} as a check, although the server may annotate it as read-only"
+            in (result.failures[0])
         )
     assert server.calls == []
 
