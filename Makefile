@@ -31,7 +31,7 @@ export PATH := $(CURDIR)/$(BIN):$(PATH)
 
 .PHONY: deploy test static venv test-venv core217-venv host-deps images lint sanity unit ee core217 molecule \
 	molecule-core217 collection clean \
-	changelog changelog-lint docs-lint
+	changelog changelog-lint docs-lint test-real
 
 ## deploy: create the venv and run site.yml against localhost (EXTRA_VARS=@file to add vars)
 deploy: venv
@@ -50,6 +50,12 @@ test: test-venv host-deps
 	exit $$rc
 
 static: lint changelog-lint docs-lint sanity unit ee core217
+
+## test-real: the default (deploy, MCP scheduling) and backup_restore scenarios with the real pinned
+## images from the upstream registries, with the app's start time and memory; not part of `make test`.
+## Where no registry answers it stops at once, saying so, with exit status 2 (tests/real/run.sh).
+test-real:
+	bash tests/real/run.sh
 
 # Deploying needs only requirements.txt; the test toolchain goes on top, once asked for.
 $(VENV)/.installed: requirements.txt constraints.txt

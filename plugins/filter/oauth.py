@@ -22,6 +22,7 @@ from ansible.errors import AnsibleFilterError
 from ansible.module_utils.parsing.convert_bool import boolean
 
 from ansible_collections.selfhosted.postiz.plugins.plugin_utils.postiz_urls import mask_url, parse_error
+from ansible_collections.selfhosted.postiz.plugins.plugin_utils.postiz_versions import compare_versions
 
 # Postiz puts this redirector in front of the callback of some providers when
 # FRONTEND_URL does not contain the text "https" (a substring test, upstream).
@@ -34,8 +35,42 @@ REDIRECT_TYPES = ("none", "standard", "redirectmeto")
 FIELD_KINDS = ("id", "secret", "url")
 ENTRY_KEYS = ("id", "name", "auth", "env", "redirect")
 
+# Postiz reads HIDDEN_PROVIDERS only in releases after this one; v2.23.0 and older list
+# every provider whatever it says.
+HIDDEN_PROVIDERS_AFTER = "v2.23.0"
+
+
+# -- the Postiz version ----------------------------------------------------------
+
+
+def _has(after, postiz_version):
+    """Whether a Postiz release has what came after release ``after``. No version (None or '')
+    means the newest; a tag that cannot be ordered (a test build, a digest) is taken as newer."""
+    if not after or not postiz_version:
+        return True
+    order = compare_versions(postiz_version, after)
+    return order is None or order > 0
+
+
+def _version_text(postiz_version):
+    return f"Postiz {postiz_version} (postiz_version)"
+
+
+def _not_in_version(ident, entry, index, postiz_version):
+    return (
+        f"{ident} is not a provider of {_version_text(postiz_version)}, which has {len(index)}: it came after "
+        f"{entry['after']}, so it needs a Postiz release newer than {entry['after']}. Remove it, or set "
+        "postiz_version to such a release."
+    )
+
 
 # -- the catalog ---------------------------------------------------------------
+
+
+def _version_index(catalog, postiz_version):
+    """(the providers of that Postiz version, every provider of the catalog), both in catalog order."""
+    full = _catalog_index(catalog)
+    return {ident: e for ident, e in full.items() if _has(e.get("after"), postiz_version)}, full
 
 
 def _catalog_index(catalog):
@@ -56,6 +91,10 @@ def _catalog_index(catalog):
         if entry["auth"] not in AUTH_TYPES or entry["redirect"] not in REDIRECT_TYPES:
             raise AnsibleFilterError(
                 f"Provider catalog entry {ident!r} has an unknown auth or redirect type."
+            )
+        if entry.get("after") is not None and compare_versions(entry["after"], "0") is None:
+            raise AnsibleFilterError(
+                f"Provider catalog entry {ident!r} has 'after' that is not a release version."
             )
         for var in entry["env"] or ():
             if var.get("kind") not in FIELD_KINDS or not var.get("field") or not var.get("name"):
@@ -145,9 +184,11 @@ def _redirect_uri(entry, frontend, x_url=None):
     return uri
 
 
-def oauth_redirect_uri(public_url, identifier, catalog, x_url=None):
+def oauth_redirect_uri(public_url, identifier, catalog, x_url=None, postiz_version=None):
     """The exact redirect URI Postiz sends for one provider ('' when it has none)."""
-    index = _catalog_index(catalog)
+    index, full = _version_index(catalog, postiz_version)
+    if identifier in full and identifier not in index:
+        raise AnsibleFilterError(_not_in_version(identifier, full[identifier], index, postiz_version))
     if identifier not in index:
         raise AnsibleFilterError(
             f"{identifier!r} is not a Postiz provider identifier.{_did_you_mean(identifier, index)}"
@@ -347,9 +388,9 @@ def _hidden_extra_list(hidden_extra):
     return list(hidden_extra)
 
 
-def oauth_problems(providers, catalog, public_url=None, hidden_extra=None):
+def oauth_problems(providers, catalog, public_url=None, hidden_extra=None, postiz_version=None):
     """Every problem with the providers mapping, one sentence each; [] when it is usable."""
-    index = _catalog_index(catalog)
+    index, full = _version_index(catalog, postiz_version)
     problems = []
     if public_url is not None:
         reason = _parse_frontend(public_url)[1]
@@ -365,7 +406,9 @@ def oauth_problems(providers, catalog, public_url=None, hidden_extra=None):
         ]
     known = {}
     for ident, creds in providers.items():
-        if ident not in index:
+        if ident in full and ident not in index:
+            problems.append(_not_in_version(ident, full[ident], index, postiz_version))
+        elif ident not in index:
             suggestion = _did_you_mean(ident, index)
             problems.append(
                 "oauth_secrets_providers has the unknown provider {!r}.{}".format(
@@ -385,8 +428,16 @@ def oauth_problems(providers, catalog, public_url=None, hidden_extra=None):
     problems.extend(_conflicts(index, known))
     if hidden_extra is not None and (isinstance(hidden_extra, str) or not isinstance(hidden_extra, Sequence)):
         return [*problems, "oauth_secrets_hidden_extra must be a list of provider identifiers."]
+    if hidden_extra and not _has(HIDDEN_PROVIDERS_AFTER, postiz_version):
+        problems.append(
+            f"oauth_secrets_hidden_extra hides providers through HIDDEN_PROVIDERS, which Postiz reads only in releases "
+            f"after {HIDDEN_PROVIDERS_AFTER}: {_version_text(postiz_version)} lists every provider whatever it says. "
+            "Empty oauth_secrets_hidden_extra, or set postiz_version to a newer release."
+        )
     for ident in hidden_extra or ():
-        if ident not in index:
+        if ident in full and ident not in index:
+            problems.append(_not_in_version(ident, full[ident], index, postiz_version))
+        elif ident not in index:
             problems.append(
                 f"oauth_secrets_hidden_extra has the unknown provider {ident!r}.{_did_you_mean(ident, index)}"
             )
@@ -398,8 +449,10 @@ def oauth_problems(providers, catalog, public_url=None, hidden_extra=None):
     return problems
 
 
-def _raise_on_problems(providers, catalog, hidden_extra, public_url=None):
-    problems = oauth_problems(providers, catalog, public_url=public_url, hidden_extra=hidden_extra)
+def _raise_on_problems(providers, catalog, hidden_extra, public_url=None, postiz_version=None):
+    problems = oauth_problems(
+        providers, catalog, public_url=public_url, hidden_extra=hidden_extra, postiz_version=postiz_version
+    )
     if problems:
         raise AnsibleFilterError("The OAuth provider settings have problems: " + " ".join(problems))
 
@@ -407,8 +460,8 @@ def _raise_on_problems(providers, catalog, hidden_extra, public_url=None):
 # -- the environment -------------------------------------------------------------
 
 
-def _hidden(index, configured, hide_unconfigured, hidden_extra):
-    """Identifiers for HIDDEN_PROVIDERS, in catalog order."""
+def _hidden(index, configured, hide_unconfigured, hidden_extra, postiz_version=None):
+    """Identifiers for HIDDEN_PROVIDERS, in catalog order; none for a Postiz that does not read it."""
     try:
         # 'false' from -e is a string; bool('false') would be True.
         hide_unconfigured = boolean(hide_unconfigured, strict=True)
@@ -416,6 +469,8 @@ def _hidden(index, configured, hide_unconfigured, hidden_extra):
         raise AnsibleFilterError(
             f"hide_unconfigured must be true or false, got {hide_unconfigured!r}."
         ) from None
+    if not _has(HIDDEN_PROVIDERS_AFTER, postiz_version):
+        return []
     extra = set(hidden_extra)
     hidden = []
     for ident, entry in index.items():
@@ -427,10 +482,10 @@ def _hidden(index, configured, hide_unconfigured, hidden_extra):
     return hidden
 
 
-def oauth_env(providers, catalog, hide_unconfigured=True, hidden_extra=None):
-    """{ENV_NAME: value} for the Postiz container: credentials plus HIDDEN_PROVIDERS."""
-    _raise_on_problems(providers, catalog, hidden_extra)
-    index = _catalog_index(catalog)
+def oauth_env(providers, catalog, hide_unconfigured=True, hidden_extra=None, postiz_version=None):
+    """{ENV_NAME: value} for the Postiz container: credentials plus HIDDEN_PROVIDERS (when read)."""
+    _raise_on_problems(providers, catalog, hidden_extra, postiz_version=postiz_version)
+    index = _version_index(catalog, postiz_version)[0]
     configured = _configured(providers or {})
     env = {}
     for ident, creds in configured.items():
@@ -439,7 +494,7 @@ def oauth_env(providers, catalog, hide_unconfigured=True, hidden_extra=None):
         for var in _env_vars(entry):
             if var["field"] in given:
                 env[var["name"]] = given[var["field"]]
-    hidden = _hidden(index, configured, hide_unconfigured, _hidden_extra_list(hidden_extra))
+    hidden = _hidden(index, configured, hide_unconfigured, _hidden_extra_list(hidden_extra), postiz_version)
     if hidden:
         env["HIDDEN_PROVIDERS"] = ",".join(hidden)
     return dict(sorted(env.items()))
@@ -599,14 +654,16 @@ def _app_section(members, index, configured, frontend, x_url):
     return lines
 
 
-def oauth_checklist(providers, catalog, public_url, hide_unconfigured=True, hidden_extra=None):
+def oauth_checklist(
+    providers, catalog, public_url, hide_unconfigured=True, hidden_extra=None, postiz_version=None
+):
     """Markdown for humans: per developer app, where to create it and what to register."""
-    _raise_on_problems(providers, catalog, hidden_extra, public_url=public_url)
-    index = _catalog_index(catalog)
+    _raise_on_problems(providers, catalog, hidden_extra, public_url=public_url, postiz_version=postiz_version)
+    index = _version_index(catalog, postiz_version)[0]
     configured = _configured(providers or {})
     frontend = _frontend_url(public_url)
     x_url = configured.get("x", {}).get("url") or None
-    hidden = _hidden(index, configured, hide_unconfigured, _hidden_extra_list(hidden_extra))
+    hidden = _hidden(index, configured, hide_unconfigured, _hidden_extra_list(hidden_extra), postiz_version)
 
     lines = [
         "# Postiz: channel providers to set up",
@@ -641,6 +698,15 @@ def oauth_checklist(providers, catalog, public_url, hide_unconfigured=True, hidd
                 "- {} ({}): {}.".format(entry["name"], _code(ident), "; ".join(entry.get("ui_entry") or ()))
             )
         lines.append("")
+    if not _has(HIDDEN_PROVIDERS_AFTER, postiz_version):
+        lines += [
+            "## The add-channel list",
+            "",
+            f"{_version_text(postiz_version)} does not read HIDDEN_PROVIDERS (Postiz reads it only in releases after "
+            f"{HIDDEN_PROVIDERS_AFTER}): its add-channel list shows all {len(index)} providers, and one without "
+            "credentials here fails when someone tries to connect it.",
+        ]
+        return "\n".join(lines) + "\n"
     lines += ["## Hidden from the add-channel list", ""]
     lines.append("HIDDEN_PROVIDERS={}".format(",".join(hidden)) if hidden else "Nothing is hidden.")
     return "\n".join(lines) + "\n"

@@ -44,6 +44,13 @@ POSTIZ_CORE_TOOLS = ("integrationList", "groupList", "integrationSchema", "integ
 DEFAULT_READ_ONLY_TOOL = "integrationList"
 # Postiz tools that only read, for servers that do not send annotations.
 KNOWN_READ_ONLY_TOOLS = ("integrationList", "groupList", "integrationSchema", "postsListTool")
+# Postiz tools that are never called as a check, whatever their annotations say: Postiz
+# v2.23.0 marks both read-only, but they reach outside the instance and may change things.
+NOT_HARMLESS_TOOLS = {
+    "triggerTool": "it calls the channel's platform, may refresh the channel's token and disconnects "
+    "the channel when that fails",
+    "videoFunctionTool": "it calls a video generator's service with the instance's key",
+}
 
 CLIENT_INFO = {"name": "selfhosted.postiz.postiz_mcp_check", "version": "0.1.0"}
 ADMIN_MODULE = "selfhosted.postiz.postiz_admin"
@@ -479,6 +486,14 @@ class McpProbe:
                     result.failures.append(message)
                 else:
                     self._skipped(result, STEP_TOOLS_CALL, "tools/list failed")
+            elif read_only_tool in NOT_HARMLESS_TOOLS:
+                message = (
+                    f"{STEP_TOOLS_CALL}: refusing to call {read_only_tool} as a check, although the server may annotate it "
+                    f"as read-only: {NOT_HARMLESS_TOOLS[read_only_tool]}; name a tool that only reads, such as "
+                    f"{DEFAULT_READ_ONLY_TOOL}, in read_only_tool"
+                )
+                result.steps.append(Step(STEP_TOOLS_CALL, False, 0, message))
+                result.failures.append(message)
             elif not _tool_is_read_only(self._tool_specs[read_only_tool]):
                 message = (
                     f"{STEP_TOOLS_CALL}: refusing to call {read_only_tool}, because the server does not annotate it as read-only "

@@ -21,6 +21,9 @@ description:
   - Changes nothing on the server. Only a tool the server annotates as read-only (C(readOnlyHint)) is
     called. Postiz's C(integrationList), C(groupList), C(integrationSchema) and C(postsListTool)
     are also accepted without annotations.
+  - Postiz's C(triggerTool) and C(videoFunctionTool) are never called, although Postiz v2.23.0 annotates
+    them as read-only. C(triggerTool) calls the channel's platform, may refresh the channel's token and
+    disconnects the channel when that fails. C(videoFunctionTool) calls a video generator's service.
   - The API key is never shown. URLs in messages have it replaced with C(<redacted>).
 extends_documentation_fragment:
   - selfhosted.postiz.attributes.read_only

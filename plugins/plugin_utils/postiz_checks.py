@@ -143,10 +143,10 @@ def _service_problems(env):
             problems.append(
                 f"REDIS_URL is {mask_url(redis_url)!r}, which is not a valid URL: use 'redis://host:6379'."
             )
-        elif parts.scheme != "redis":
+        elif parts.scheme not in ("redis", "rediss"):
+            # Postiz's checker only warns about rediss:// (TLS); its Redis client connects.
             problems.append(
-                f"REDIS_URL is {mask_url(redis_url)!r} but must start with redis:// (Postiz's checker rejects other schemes, "
-                "including rediss://)."
+                f"REDIS_URL is {mask_url(redis_url)!r} but must start with redis:// or rediss:// (Redis over TLS)."
             )
 
     database_url = _text(env, "DATABASE_URL")

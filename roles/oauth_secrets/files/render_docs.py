@@ -78,7 +78,7 @@ def render_table(catalog):
             "| {} | `{}` | {} | {} | {} | {} | {} | {} |".format(
                 number,
                 entry["id"],
-                entry["name"],
+                entry["name"] + (" (after {})".format(entry["after"]) if entry.get("after") else ""),
                 entry["auth"],
                 _fields(entry),
                 entry.get("shared_app") or "—",

@@ -198,9 +198,6 @@ BUILDERS: dict[str, Callable[[Provider, Env, str, str], str]] = {
     "reddit": _standard("https://www.reddit.com/api/v1/authorize", extra=(("duration", "permanent"),)),
     "threads": _standard("https://threads.net/oauth/authorize", sep=","),
     "tiktok": _standard("https://www.tiktok.com/v2/auth/authorize/", client_param="client_key", sep=","),
-    "tiktok-business": _standard(
-        "https://www.tiktok.com/v2/auth/authorize/", client_param="client_key", sep=","
-    ),
     "pinterest": _standard("https://www.pinterest.com/oauth/", sep=","),
     "dribbble": _standard("https://dribbble.com/oauth/authorize", raw_scope="public+upload"),
     "slack": _standard("https://slack.com/oauth/v2/authorize", sep=","),

@@ -36,11 +36,6 @@ def non_empty(value: str | None) -> str | None:
     return value if value else None
 
 
-def parse_list(value: str | None) -> tuple[str, ...]:
-    """A comma list such as HIDDEN_PROVIDERS; blanks dropped."""
-    return tuple(item.strip() for item in (value or "").split(",") if item.strip())
-
-
 def parse_api_limit(value: str | None) -> int:
     """API_LIMIT as Number(...) with the code default 90 when unset or not a number."""
     if not value:
@@ -79,10 +74,8 @@ class Settings:
     # Public API / MCP / channel connection (FACTS §2.6, §2.10, §2.12, §3).
     stripe_secret_key: bool
     openai_api_key: bool
-    mcp_only: bool
     disable_ssrf_protection: bool
     restrict_upload_domains: str | None
-    hidden_providers: tuple[str, ...]
     # Double-only knobs (not Postiz variables), for running outside the image.
     listen_host: str
     listen_port: int
@@ -130,10 +123,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         stripe_publishable_key=js_truthy(get("STRIPE_PUBLISHABLE_KEY")),
         stripe_secret_key=js_truthy(get("STRIPE_SECRET_KEY")),
         openai_api_key=js_truthy(get("OPENAI_API_KEY")),
-        mcp_only=js_truthy(get("MCP_ONLY")),
         disable_ssrf_protection=exact_true(get("DISABLE_SSRF_PROTECTION")),
         restrict_upload_domains=non_empty(get("RESTRICT_UPLOAD_DOMAINS")),
-        hidden_providers=parse_list(get("HIDDEN_PROVIDERS")),
         listen_host=non_empty(get("POSTIZ_DOUBLE_HOST")) or "0.0.0.0",
         listen_port=int(get("POSTIZ_DOUBLE_PORT") or 5000),
         uploads_root=non_empty(get("POSTIZ_DOUBLE_UPLOADS_ROOT")) or NGINX_UPLOADS_ROOT,

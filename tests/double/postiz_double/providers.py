@@ -153,22 +153,6 @@ PROVIDERS: tuple[Provider, ...] = (
         redirectmeto=True,
     ),
     Provider(
-        "tiktok-business",
-        "TikTok",
-        OAUTH2,
-        "TIKTOK_BUSINESS_CLIENT_ID",
-        (
-            "user.info.basic",
-            "user.info.username",
-            "user.info.stats",
-            "video.list",
-            "video.upload",
-            "video.publish",
-        ),
-        redirectmeto=True,
-        trailing_slash=True,
-    ),
-    Provider(
         "pinterest",
         "Pinterest",
         OAUTH2,
@@ -248,6 +232,7 @@ def get(identifier: str) -> Provider | None:
     return BY_ID.get(identifier)
 
 
-def allowed(identifier: str, hidden: tuple[str, ...]) -> bool:
-    """Listed by Postiz and not removed by HIDDEN_PROVIDERS (missing keys never hide one)."""
-    return identifier in BY_ID and identifier not in hidden
+def allowed(identifier: str) -> bool:
+    """A provider of Postiz v2.23.0, which reads no HIDDEN_PROVIDERS: every one of them is offered
+    (missing keys never hide one). Later releases only drop hidden ones from the add-channel list."""
+    return identifier in BY_ID

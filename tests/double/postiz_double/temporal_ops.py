@@ -129,7 +129,8 @@ class TemporalGateway:
         )
 
 
-POST_WORKFLOW = "postWorkflowV109"
+# v2.23.0 starts V106 (its workflows go up to v1.0.6); V109 is in later releases only.
+POST_WORKFLOW = "postWorkflowV106"
 START_TIMEOUT_SECONDS = 10.0
 
 

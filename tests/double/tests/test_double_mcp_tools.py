@@ -10,14 +10,13 @@ import pytest
 from postiz_double.mcp_server import schemas, tools
 from postiz_double.mcp_server.server import SERVER_NAME, SERVER_VERSION, route_of
 
+# Postiz v2.23.0's 11 tools; postsListTool and postSettingsTool came after it.
 FACTS_TOOLS = {
     "integrationList": [],
     "groupList": [],
     "integrationSchema": ["isPremium", "platform"],
     "triggerTool": ["integrationId", "methodName", "dataSchema"],
     "integrationSchedulePostTool": ["socialPost"],
-    "postsListTool": ["startDate", "endDate"],
-    "postSettingsTool": ["id", "settings"],
     "generateVideoOptions": [],
     "videoFunctionTool": ["identifier", "functionName"],
     "generateVideoTool": ["identifier", "output", "customParams"],
@@ -36,7 +35,6 @@ def test_names_and_required_inputs():
 
 def test_optional_inputs():
     assert set(schemas.INTEGRATION_LIST["properties"]) == {"group"}
-    assert set(schemas.POSTS_LIST["properties"]) == {"startDate", "endDate", "customer"}
     assert set(schemas.VIDEO_OPTIONS["properties"]) == {"reasoning"}
 
 
@@ -57,17 +55,21 @@ def test_schedule_post_item_schema():
     assert schemas.GENERATE_VIDEO["properties"]["output"]["enum"] == ["vertical", "horizontal"]
 
 
+# (readOnly, destructive, idempotent, openWorld) as v2.23.0 declares them: triggerTool is
+# marked read-only, the scheduling tool not destructive, the generators open-world.
 @pytest.mark.parametrize(
     ("name", "hints"),
     [
         ("integrationList", (True, False, True, False)),
         ("groupList", (True, False, True, False)),
         ("integrationSchema", (True, False, True, False)),
-        ("triggerTool", (False, True, False, True)),
-        ("integrationSchedulePostTool", (False, True, False, True)),
-        ("postsListTool", (True, False, True, False)),
-        ("generateVideoOptions", (True, False, False, False)),
-        ("videoFunctionTool", (True, False, False, False)),
+        ("triggerTool", (True, False, False, True)),
+        ("integrationSchedulePostTool", (False, False, False, True)),
+        ("generateVideoOptions", (True, False, True, False)),
+        ("videoFunctionTool", (True, False, True, False)),
+        ("generateVideoTool", (False, False, False, True)),
+        ("generateImageTool", (False, False, False, True)),
+        ("uploadFromUrlTool", (False, False, False, True)),
     ],
 )
 def test_annotations(name, hints):
@@ -75,15 +77,10 @@ def test_annotations(name, hints):
     assert (a.readOnlyHint, a.destructiveHint, a.idempotentHint, a.openWorldHint) == hints
 
 
-def test_unannotated_tools():
-    for name in (
-        "postSettingsTool",
-        "generateVideoTool",
-        "generateImageTool",
-        "uploadFromUrlTool",
-        "ask_postiz",
-    ):
-        assert tools.BY_NAME[name].annotations is None
+def test_eleven_tools_and_only_ask_postiz_unannotated():
+    assert len(tools.TOOLS) == 11
+    assert [t.name for t in tools.TOOLS if t.annotations is None] == ["ask_postiz"]
+    assert "postsListTool" not in tools.BY_NAME and "postSettingsTool" not in tools.BY_NAME
 
 
 def test_integration_list_declares_its_output():
@@ -126,3 +123,9 @@ def test_server_identity_and_routes():
     assert route_of("/mcp/abc/") == ("path", "abc")
     assert route_of("/mcp/abc/def") is None
     assert route_of("/mcp-oauth") is None
+
+
+def test_posts_start_the_workflow_of_v2_23_0():
+    from postiz_double.temporal_ops import POST_WORKFLOW
+
+    assert POST_WORKFLOW == "postWorkflowV106"  # V109 is in later releases only

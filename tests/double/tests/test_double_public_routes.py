@@ -45,10 +45,10 @@ def test_unknown_public_routes_are_nest_404s_before_auth():
     assert client().put("/api/public/v1/is-connected").status_code == 404
 
 
-def test_mcp_only_hides_the_public_api():
-    c = client(MCP_ONLY="false")  # JavaScript truthiness: any non-empty value is on
-    assert c.get("/api/public/v1/is-connected").status_code == 404
-    assert c.get("/api/auth/can-register").status_code == 404
+def test_mcp_only_is_not_read_by_v2_23_0():
+    # MCP_ONLY (only GET / and MCP) came after v2.23.0: the API stays served.
+    c = client(MCP_ONLY="true")
+    assert c.get("/api/public/v1/is-connected").status_code == 401
     assert c.get("/api/").text == "App is running!"
 
 

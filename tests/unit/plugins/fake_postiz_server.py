@@ -253,14 +253,21 @@ class FakePostiz(_FakeServer):
 
 
 def postiz_tools(annotate=True):
-    """The core Postiz tools (FACTS 4.3), annotated as Postiz does."""
-    read_only = {"readOnlyHint": True, "idempotentHint": True}
-    writes = {"readOnlyHint": False, "destructiveHint": True, "openWorldHint": True}
+    """The core Postiz tools, annotated as Postiz v2.23.0 does: triggerTool is marked read-only
+    (it is not harmless), the scheduling tool open-world but not destructive."""
+    read_only = {
+        "readOnlyHint": True,
+        "destructiveHint": False,
+        "idempotentHint": True,
+        "openWorldHint": False,
+    }
+    trigger = {"readOnlyHint": True, "destructiveHint": False, "idempotentHint": False, "openWorldHint": True}
+    writes = {"readOnlyHint": False, "destructiveHint": False, "idempotentHint": False, "openWorldHint": True}
     tools = [
         ("integrationList", read_only),
         ("groupList", read_only),
         ("integrationSchema", read_only),
-        ("triggerTool", writes),
+        ("triggerTool", trigger),
         ("integrationSchedulePostTool", writes),
     ]
     result = []

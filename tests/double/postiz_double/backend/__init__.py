@@ -62,14 +62,14 @@ def _nest_app(ctx: AppContext) -> Starlette:
         logs.error("ExceptionsHandler", describe_error(exc))
         return internal_error()
 
-    routes = [Route("/", _root, methods=["GET"])]
-    if not ctx.settings.mcp_only:  # MCP_ONLY keeps only GET / and MCP (FACTS §2.6)
-        routes += [
-            *auth_routes.routes(ctx),
-            *user_routes.routes(ctx),
-            *social_urls.dashboard_routes(ctx),
-            *public_api.routes(ctx),
-        ]
+    # Postiz v2.23.0 serves every route; MCP_ONLY (only GET / and MCP) came after it.
+    routes = [
+        Route("/", _root, methods=["GET"]),
+        *auth_routes.routes(ctx),
+        *user_routes.routes(ctx),
+        *social_urls.dashboard_routes(ctx),
+        *public_api.routes(ctx),
+    ]
     return Starlette(
         routes=routes,
         middleware=[_cors(ctx)],

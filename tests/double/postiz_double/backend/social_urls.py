@@ -38,7 +38,7 @@ async def build_url(ctx: AppContext, org_id: str, identifier: str, refresh: str 
 
 async def public_social_url(ctx: AppContext, org_id: str, request: Request) -> Response:
     identifier = request.path_params["provider"]
-    if not providers.allowed(identifier, ctx.settings.hidden_providers):
+    if not providers.allowed(identifier):
         return JSONResponse(NOT_ALLOWED, status_code=400)
     try:
         url = await build_url(ctx, org_id, identifier, request.query_params.get("refresh"))
@@ -60,7 +60,7 @@ def dashboard_routes(ctx: AppContext) -> list[Route]:
         if session is None:
             return unauthorized_logout(settings)
         identifier = request.path_params["provider"]
-        if not providers.allowed(identifier, settings.hidden_providers):
+        if not providers.allowed(identifier):
             return JSONResponse(NOT_ALLOWED, status_code=400)
         try:
             url = await build_url(

@@ -10,16 +10,12 @@ AI and video tools answer with errors.
 
 from __future__ import annotations
 
-import json
-from datetime import datetime
 from typing import Any
 
 from .. import content_repo, media_types
-from ..backend import integration_schema, media_store, post_validation, posts
-from ..backend.fields import check, is_iso_date
+from ..backend import integration_schema, media_store, posts
 from ..backend.public_api import start_workflows
 from ..context import AppContext
-from ..db import iso, utcnow
 
 NO_PICTURE = "/no-picture.jpg"
 Args = dict[str, Any]
@@ -32,10 +28,6 @@ class ToolError(Exception):
 
 class _Rollback(Exception):
     pass
-
-
-def _utc_seconds(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%dT%H:%M:%S")
 
 
 async def integration_list(ctx: AppContext, org: Org, args: Args) -> dict[str, Any]:
@@ -134,59 +126,6 @@ async def schedule_posts(ctx: AppContext, org: Org, args: Args) -> dict[str, Any
         return {"output": {"errors": "\n".join(errors)}}
     await start_workflows(ctx, created)
     return {"output": [c.json() for c in created]}
-
-
-async def posts_list(ctx: AppContext, org: Org, args: Args) -> dict[str, Any]:
-    for key in ("startDate", "endDate"):
-        if not is_iso_date(args[key]):
-            raise ToolError(f"{key} must be a valid ISO 8601 date string")
-    start, end = posts.parse_iso(args["startDate"]), posts.parse_iso(args["endDate"])
-    async with ctx.database.connect() as conn:
-        found = await posts.listed(conn, org["id"], start, end, args.get("customer") or None)
-    listed = []
-    for row, moment in found:
-        listed.append(
-            {
-                "id": row["id"],
-                "publishDate": _utc_seconds(moment),
-                "state": row["state"],
-                "content": row["content"],
-                "settings": json.loads(row["settings"] or "{}"),
-                "group": row["group"],
-                "integrationId": row["integrationId"],
-                "platform": row["_provider"],
-                "integrationName": row["_channelName"],
-            }
-        )
-    return {"output": {"posts": listed}}
-
-
-async def post_settings(ctx: AppContext, org: Org, args: Args) -> dict[str, Any]:
-    async with ctx.database.connect() as conn:
-        row = await content_repo.post(conn, org["id"], args["id"])
-        problem = None
-        if row is None:
-            problem = "Post not found"
-        elif row["state"] == "PUBLISHED":
-            problem = "Post is already published"
-        elif row["parentPostId"]:
-            problem = "Comments have no settings"
-        elif row["publishDate"] < utcnow():
-            problem = "Post date is in the past"
-        if problem:
-            return {"output": {"errors": problem}}
-        merged = {
-            **json.loads(row["settings"] or "{}"),
-            **{s["key"]: s.get("value") for s in args["settings"]},
-        }
-        fields = post_validation.SETTINGS_FIELDS.get(merged.get("__type", ""))
-        invalid = check(merged, fields, "settings.") if fields else []
-        if invalid:
-            return {"output": {"errors": "; ".join(invalid)}}
-        await content_repo.update_post(
-            conn, org["id"], row["id"], {"settings": json.dumps(merged, separators=(",", ":"))}
-        )
-    return {"output": {"postId": row["id"], "publishDate": iso(row["publishDate"])}}
 
 
 async def video_options(ctx: AppContext, org: Org, args: Args) -> dict[str, Any]:

@@ -76,15 +76,6 @@ _SOCIAL_POST = obj(
     ["integrationId", "isPremium", "date", "shortLink", "type", "postsAndComments", "settings"],
 )
 SCHEDULE_POST = top({"socialPost": {"type": "array", "items": _SOCIAL_POST}}, ["socialPost"])
-POSTS_LIST = top(
-    {
-        "startDate": described(STRING, "Window start, UTC ISO 8601"),
-        "endDate": described(STRING, "Window end, UTC ISO 8601"),
-        "customer": described(STRING, "Only channels of this customer id"),
-    },
-    ["startDate", "endDate"],
-)
-POST_SETTINGS = top({"id": described(STRING, "Post id"), "settings": KEY_VALUES}, ["id", "settings"])
 VIDEO_OPTIONS = top({"reasoning": STRING})
 VIDEO_FUNCTION = top({"identifier": STRING, "functionName": STRING}, ["identifier", "functionName"])
 GENERATE_VIDEO = top(

@@ -1,7 +1,8 @@
 # Copyright (c) selfhosted.postiz contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""The MCP tool list (names, schemas, annotations of FACTS §4.3) and call dispatch.
+"""The MCP tool list of Postiz v2.23.0 (names, schemas, annotations of FACTS §4.3 as v2.23.0 has
+them: 11 tools, no postsListTool or postSettingsTool, which came later) and call dispatch.
 
 Results: ``structuredContent`` is the tool's object and ``content[0].text`` its JSON (as
 JSON.stringify writes it). Invalid arguments and unknown names give ``isError`` results
@@ -78,54 +79,51 @@ TOOLS: tuple[Tool, ...] = (
         "Run a platform helper listed by integrationSchema to fetch ids or lists needed in settings.",
         schemas.TRIGGER,
         handlers.trigger,
-        _hints(d=True, ow=True),
+        # v2.23.0 marks it read-only, although it calls the provider and may refresh (or, when
+        # that fails, disconnect) the channel.
+        _hints(ro=True, ow=True),
     ),
     Tool(
         "integrationSchedulePostTool",
         "Create draft, scheduled or immediate posts (with comments or thread items) on one or more channels.",
         schemas.SCHEDULE_POST,
         handlers.schedule_posts,
-        _hints(d=True, ow=True),
-    ),
-    Tool(
-        "postsListTool",
-        "List posts (any state) whose publish date is inside a UTC window.",
-        schemas.POSTS_LIST,
-        handlers.posts_list,
-        _hints(ro=True, i=True),
-    ),
-    Tool(
-        "postSettingsTool",
-        "Merge new provider settings into a post that is not published yet.",
-        schemas.POST_SETTINGS,
-        handlers.post_settings,
+        _hints(ow=True),
     ),
     Tool(
         "generateVideoOptions",
         "List the video generators and their helper functions.",
         schemas.VIDEO_OPTIONS,
         handlers.video_options,
-        _hints(ro=True),
+        _hints(ro=True, i=True),
     ),
     Tool(
         "videoFunctionTool",
         "Call a helper function of a video generator (for example to list voices).",
         schemas.VIDEO_FUNCTION,
         handlers.video_function,
-        _hints(ro=True),
+        _hints(ro=True, i=True),
     ),
-    Tool("generateVideoTool", "Generate a video.", schemas.GENERATE_VIDEO, handlers.generate_video),
+    Tool(
+        "generateVideoTool",
+        "Generate a video.",
+        schemas.GENERATE_VIDEO,
+        handlers.generate_video,
+        _hints(ow=True),
+    ),
     Tool(
         "generateImageTool",
         "Generate an image from a prompt.",
         schemas.GENERATE_IMAGE,
         handlers.generate_image,
+        _hints(ow=True),
     ),
     Tool(
         "uploadFromUrlTool",
         "Copy a public image or video URL into the media library.",
         schemas.UPLOAD_FROM_URL,
         handlers.upload_from_url,
+        _hints(ow=True),
     ),
     Tool(
         "ask_postiz", "Ask the Postiz agent a question in plain language.", schemas.ASK, handlers.ask_postiz

@@ -25,7 +25,8 @@ HTTPS = "https://postiz.example.com"
 HTTP = "http://localhost:4007"
 RMT = "https://redirectmeto.com/"
 
-# FACTS §3: the 35 providers of Postiz's integration manager, in its order.
+# The 35 providers of Postiz's integration manager (upstream main), in its order; the pinned
+# release v2.23.0 has 34 of them (no tiktok-business).
 EXPECTED_IDS = [
     "x",
     "linkedin",
@@ -166,6 +167,10 @@ def problems(providers, **kwargs):
 
 def test_catalog_has_the_35_providers_in_postiz_order():
     assert [entry["id"] for entry in CATALOG] == EXPECTED_IDS
+    # Only tiktok-business is newer than the pinned release.
+    assert {entry["id"]: entry["after"] for entry in CATALOG if entry.get("after")} == {
+        "tiktok-business": "v2.23.0"
+    }
 
 
 @pytest.mark.parametrize("entry", CATALOG, ids=lambda entry: entry["id"])
@@ -615,3 +620,68 @@ def test_checklist_lists_configured_ui_providers_only_in_the_ui_section():
     text = oauth.oauth_checklist({"bluesky": {}, "x": X}, CATALOG, HTTPS)
     assert "## Bluesky" not in text
     assert text.count("Bluesky (`bluesky`)") == 1
+
+
+# -- the pinned release, v2.23.0 -----------------------------------------------------
+
+PINNED = "v2.23.0"
+
+
+@pytest.mark.parametrize("version", ["v2.23.0", "2.23.0", "v2.22.1", "v2.12"])
+def test_v2_23_0_and_older_have_34_providers_and_refuse_tiktok_business(version):
+    index, full = oauth._version_index(CATALOG, version)
+    assert len(index) == 34 and "tiktok-business" not in index and len(full) == 35
+    result = problems(
+        {"tiktok-business": {"client_id": "abc", "client_secret": "def"}}, postiz_version=version
+    )
+    assert result == [
+        f"tiktok-business is not a provider of Postiz {version} (postiz_version), which has 34: it came after "
+        "v2.23.0, so it needs a Postiz release newer than v2.23.0. Remove it, or set postiz_version to such a "
+        "release."
+    ]
+    with pytest.raises(AnsibleFilterError, match=r"newer than v2\.23\.0"):
+        oauth.oauth_redirect_uri(HTTPS, "tiktok-business", CATALOG, postiz_version=version)
+
+
+@pytest.mark.parametrize("version", ["v2.23.1", "v2.24.0", "latest", "sha256:" + "a" * 64, None, ""])
+def test_newer_or_unordered_versions_have_tiktok_business(version):
+    assert len(oauth._version_index(CATALOG, version)[0]) == 35
+    assert (
+        problems({"tiktok-business": {"client_id": "abc", "client_secret": "def"}}, postiz_version=version)
+        == []
+    )
+
+
+def test_v2_23_0_writes_no_hidden_providers_and_the_checklist_says_every_provider_is_listed():
+    result = env({"x": X}, postiz_version=PINNED)
+    assert result == {"X_API_KEY": X["api_key"], "X_API_SECRET": X["api_secret"]}
+    text = oauth.oauth_checklist({"x": X}, CATALOG, HTTPS, postiz_version=PINNED)
+    assert "HIDDEN_PROVIDERS=" not in text and "## Hidden from the add-channel list" not in text
+    assert (
+        "Postiz v2.23.0 (postiz_version) does not read HIDDEN_PROVIDERS (Postiz reads it only in releases after "
+        "v2.23.0): its add-channel list shows all 34 providers" in text
+    )
+    assert "tiktok-business" not in text
+    # A newer release reads it.
+    assert "HIDDEN_PROVIDERS" in env({"x": X}, postiz_version="v2.24.0")
+
+
+def test_v2_23_0_refuses_hidden_extra_naming_the_release_that_reads_it():
+    result = problems({"x": X}, hidden_extra=["nostr"], postiz_version=PINNED)
+    assert result == [
+        "oauth_secrets_hidden_extra hides providers through HIDDEN_PROVIDERS, which Postiz reads only in releases "
+        "after v2.23.0: Postiz v2.23.0 (postiz_version) lists every provider whatever it says. Empty "
+        "oauth_secrets_hidden_extra, or set postiz_version to a newer release."
+    ]
+    assert problems({"x": X}, hidden_extra=["nostr"], postiz_version="v2.24.0") == []
+    with pytest.raises(AnsibleFilterError, match=r"reads only in releases after v2\.23\.0"):
+        env({"x": X}, hidden_extra=["nostr"], postiz_version=PINNED)
+
+
+def test_the_role_passes_postiz_version_to_every_filter():
+    texts = [
+        (ROLE / "vars" / "main" / "env.yml").read_text(encoding="utf-8"),
+        (ROLE / "tasks" / "validate.yml").read_text(encoding="utf-8"),
+    ]
+    calls = sum(text.count("selfhosted.postiz.oauth_") for text in texts)
+    assert calls == 3 and sum(text.count("postiz_version=postiz_version") for text in texts) == calls

@@ -310,8 +310,8 @@ URL_PROBLEM_CASES = [
     (dict(REDIS_URL=None), ["REDIS_URL is not set"]),
     (dict(REDIS_URL="postiz-redis:6379"), ["REDIS_URL is 'postiz-redis:6379', which is not a valid URL"]),
     (
-        dict(REDIS_URL="rediss://postiz-redis:6379"),
-        ["REDIS_URL is 'rediss://postiz-redis:6379' but must start with redis://"],
+        dict(REDIS_URL="http://postiz-redis:6379"),
+        ["REDIS_URL is 'http://postiz-redis:6379' but must start with redis:// or rediss://"],
     ),
     # ConfigurationChecker: DATABASE_URL.
     (dict(DATABASE_URL=None), ["DATABASE_URL is not set"]),
@@ -366,6 +366,8 @@ def test_url_problems(changes, expected):
         dict(DISABLE_REGISTRATION="true"),
         dict(STORAGE_PROVIDER="cloudflare", UPLOAD_DIRECTORY=None),
         dict(REDIS_URL="redis://:pw@postiz-redis:6379/0"),
+        # Redis over TLS: Postiz's checker only warns, its client connects.
+        dict(REDIS_URL="rediss://:pw@cache.example.internal:6380/0"),
         dict(DATABASE_URL="postgres://u:p@db:5432/postiz?schema=public"),
         dict(TEMPORAL_ADDRESS="ns.acct.tmprl.cloud:7233"),
     ],

@@ -176,6 +176,20 @@ def test_refuses_to_call_a_tool_not_annotated_read_only(mcp):
     assert server.calls == []
 
 
+def test_trigger_tool_is_never_called_although_postiz_marks_it_read_only(mcp):
+    trigger = next(tool for tool in postiz_tools() if tool["name"] == "triggerTool")
+    assert trigger["annotations"]["readOnlyHint"] is True
+    server = mcp(tools=[*postiz_tools(), {**trigger, "name": "videoFunctionTool"}])
+    for name in ("triggerTool", "videoFunctionTool"):
+        result = probe_for(server.mcp_url).run(read_only_tool=name)
+        assert len(result.failures) == 1, result.failures
+        assert (
+            f"refusing to call {name} as a check, although the server may annotate it as read-only"
+            in (result.failures[0])
+        )
+    assert server.calls == []
+
+
 def test_known_postiz_tool_without_annotations_is_called(mcp):
     server = mcp(tools=postiz_tools(annotate=False))
     result = probe_for(server.mcp_url).run(read_only_tool="groupList")
