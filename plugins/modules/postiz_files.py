@@ -13,11 +13,11 @@ description:
   - Makes each file of O(files) in the directory O(path) hold exactly its text, with O(mode) and the
     given owner and group, and deletes the files named in O(remove). Only files that differ are
     written; a run that finds everything as it should be changes nothing.
-  - One task instead of one per file: a re-run of a deploy checks them all in one round trip.
+  - One task instead of one per file, so a re-run of a deploy checks them all in one round trip.
   - Each file is written to a new temporary file created with its final mode and owner, then renamed
     over the old one, so it is never readable by others nor half written. Neither the directory nor a
     file in it is ever reached through a symbolic link; a link in their place is refused.
-  - The texts are secrets: they are never returned, and the module reports no diff of them.
+  - The texts are treated as secrets. They are never returned, and the module reports no diff of them.
 extends_documentation_fragment:
   - selfhosted.postiz.attributes
 attributes:
