@@ -236,3 +236,41 @@ def test_backup_cron_names_the_bucket_of_postiz_stack_storage_never_its_keys(tmp
     else:
         assert config["uploads_bucket"] == {"name": "", "url": ""}
     assert R2["access_key"] not in json.dumps(config) and R2["secret_access_key"] not in json.dumps(config)
+
+
+@pytest.mark.parametrize(
+    "storage, refusal",
+    [
+        (None, None),  # the default, local: ansible-core renders every message, passing or not
+        ({"provider": "local"}, None),
+        ({"provider": "cloudflare", "bucket": "media"}, "but no value for account_id, access_key"),
+        ({"provider": "s3"}, "value of provider must be one of: local, cloudflare"),
+    ],
+)
+def test_the_storage_checks_run_in_ansible(tmp_path, storage, refusal):
+    play_vars = {"postiz_stack_project_dir": str(tmp_path / "project")}
+    if storage is not None:
+        play_vars["postiz_stack_storage"] = storage
+    play = [
+        {
+            "name": "The storage checks as the role runs them",
+            "hosts": "localhost",
+            "gather_facts": False,
+            "vars": play_vars,
+            "tasks": [
+                {
+                    "name": "Check the storage",
+                    "ansible.builtin.include_role": {
+                        "name": "selfhosted.postiz.postiz_stack",
+                        "tasks_from": "validate_storage",
+                    },
+                }
+            ],
+        }
+    ]
+    rc, tasks = _run_play(tmp_path, play)
+    failures = [task["result"]["msg"] for task in tasks if task["result"].get("failed")]
+    if refusal is None:
+        assert rc == 0 and failures == []
+    else:
+        assert rc != 0 and len(failures) == 1 and refusal in failures[0]
