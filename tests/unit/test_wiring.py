@@ -20,6 +20,26 @@ ROLES = os.path.join(ROOT, "roles")
 X = {"api_key": "WireXConsumerKey000001", "api_secret": "WireXConsumerSecret00000000000000000000000001"}
 
 
+def _run_play(tmp_path, play, *options):
+    """ansible-playbook on ``play`` (localhost, check mode): (exit status, recorded tasks, raw output)."""
+    path = tmp_path / "play.yml"
+    path.write_text(yaml.safe_dump(play), encoding="utf-8")
+    env = dict(
+        os.environ,
+        ANSIBLE_COLLECTIONS_PATH=os.path.join(ROOT, "collections"),
+        ANSIBLE_CALLBACK_PLUGINS=os.path.join(os.path.dirname(os.path.abspath(__file__)), "callbacks"),
+        ANSIBLE_STDOUT_CALLBACK="record_results",
+        ANSIBLE_CONFIG=os.path.join(ROOT, "ansible.cfg"),
+    )
+    command = [
+        os.path.join(os.path.dirname(sys.executable), "ansible-playbook"),
+        *("-i", "localhost,", "-c", "local", "--check", *options, str(path)),
+    ]
+    run = subprocess.run(command, env=env, capture_output=True, text=True, cwd=str(tmp_path), check=False)
+    output = run.stdout[-3000:] + run.stderr[-3000:]
+    return run.returncode, json.loads(run.stdout[run.stdout.index("{") :])["tasks"], output
+
+
 def _play(tmp_path, providers, role="selfhosted.postiz.postiz_stack", variables=None):
     """postiz_stack's validate entry point alone, made public, then the app env it would write."""
     play = [
@@ -49,28 +69,8 @@ def _play(tmp_path, providers, role="selfhosted.postiz.postiz_stack", variables=
             ],
         }
     ]
-    path = tmp_path / "play.yml"
-    path.write_text(yaml.safe_dump(play), encoding="utf-8")
-    env = dict(
-        os.environ,
-        ANSIBLE_COLLECTIONS_PATH=os.path.join(ROOT, "collections"),
-        ANSIBLE_CALLBACK_PLUGINS=os.path.join(os.path.dirname(os.path.abspath(__file__)), "callbacks"),
-        ANSIBLE_STDOUT_CALLBACK="record_results",
-        ANSIBLE_CONFIG=os.path.join(ROOT, "ansible.cfg"),
-    )
-    command = [
-        os.path.join(os.path.dirname(sys.executable), "ansible-playbook"),
-        "-i",
-        "localhost,",
-        "-c",
-        "local",
-        "--check",
-        str(path),
-    ]
-    run = subprocess.run(command, env=env, capture_output=True, text=True, cwd=str(tmp_path), check=False)
-    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
-    result = json.loads(run.stdout[run.stdout.index("{") :])
-    tasks = result["tasks"]
+    rc, tasks, output = _run_play(tmp_path, play)
+    assert rc == 0, output
     return tasks, tasks[-1]["result"]["__wiring_env"]
 
 
@@ -142,24 +142,6 @@ def test_the_stack_gets_the_credentials_from_its_dependency():
     assert extra.strip().startswith("{{ oauth_secrets_env | combine(")
 
 
-def _run_play(tmp_path, play, *options):
-    path = tmp_path / "play.yml"
-    path.write_text(yaml.safe_dump(play), encoding="utf-8")
-    env = dict(
-        os.environ,
-        ANSIBLE_COLLECTIONS_PATH=os.path.join(ROOT, "collections"),
-        ANSIBLE_CALLBACK_PLUGINS=os.path.join(os.path.dirname(os.path.abspath(__file__)), "callbacks"),
-        ANSIBLE_STDOUT_CALLBACK="record_results",
-        ANSIBLE_CONFIG=os.path.join(ROOT, "ansible.cfg"),
-    )
-    command = [
-        os.path.join(os.path.dirname(sys.executable), "ansible-playbook"),
-        *("-i", "localhost,", "-c", "local", "--check", *options, str(path)),
-    ]
-    run = subprocess.run(command, env=env, capture_output=True, text=True, cwd=str(tmp_path), check=False)
-    return run.returncode, json.loads(run.stdout[run.stdout.index("{") :])["tasks"]
-
-
 @pytest.mark.parametrize("role", ["postiz_stack", "backup_cron"])
 def test_a_role_takes_the_preflight_checks_as_made_once_then_checks_again(tmp_path, role):
     # What site.yml's preflight hands over: the role skips its own checks on its next run
@@ -197,7 +179,7 @@ def test_a_role_takes_the_preflight_checks_as_made_once_then_checks_again(tmp_pa
             ],
         }
     ]
-    rc, tasks = _run_play(tmp_path, play, "--tags", "validate")
+    rc, tasks, _output = _run_play(tmp_path, play, "--tags", "validate")
     names = [task["name"] for task in tasks]
     failures = [task for task in tasks if task["result"].get("failed")]
     # The first run skipped the checks; the second made them and refused the name.
@@ -228,7 +210,7 @@ def test_backup_cron_names_the_bucket_of_postiz_stack_storage_never_its_keys(tmp
             ],
         }
     ]
-    rc, tasks = _run_play(tmp_path, play)
+    rc, tasks, _output = _run_play(tmp_path, play)
     assert rc == 0, tasks
     config = tasks[-1]["result"]["__backup_cron_config"]
     if storage is R2:
@@ -268,7 +250,7 @@ def test_the_storage_checks_run_in_ansible(tmp_path, storage, refusal):
             ],
         }
     ]
-    rc, tasks = _run_play(tmp_path, play)
+    rc, tasks, _output = _run_play(tmp_path, play)
     failures = [task["result"]["msg"] for task in tasks if task["result"].get("failed")]
     if refusal is None:
         assert rc == 0 and failures == []
