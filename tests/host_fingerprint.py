@@ -38,7 +38,9 @@ TREES = (
     "/var/spool/cron/crontabs",
     "/etc/docker",
     "/etc/postiz-backup",
-    "/var/backups",
+    # The deployment's backups only: Debian's daily cron job rotates its own copies of
+    # the dpkg and apt state (dpkg.status.0, ...) into /var/backups itself.
+    "/var/backups/postiz",
     "/var/lib/postiz-backup",
     "/usr/local/sbin",
 )

@@ -103,3 +103,14 @@ def test_tree_never_follows_links(tmp_path):
 @pytest.mark.parametrize("missing", ["/nonexistent-selfhosted-postiz-path"])
 def test_missing_tree_is_empty(missing):
     assert fp.tree(missing) == {}
+
+
+def test_watches_the_deployments_backups_not_the_systems_own():
+    """Debian's daily cron job writes /var/backups/dpkg.status.0 and the like on a
+    host whose cron runs; only the deployment's backup tree is the suite's concern."""
+    import yaml
+
+    defaults = SCRIPT.parents[1] / "roles" / "backup_cron" / "defaults" / "main.yml"
+    backup_dir = yaml.safe_load(defaults.read_text())["backup_cron_dir"]
+    assert any(backup_dir.startswith(root + "/") for root in fp.TREES), backup_dir
+    assert "/var/backups" not in fp.TREES
