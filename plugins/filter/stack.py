@@ -69,6 +69,29 @@ def postiz_container_problems(entries, expected=None):
     return model.container_problems([dict(entry) for entry in entries], expected)
 
 
+def postiz_up_reasons(containers, record, services, project_services=None, images_record=None):
+    """Why the stack must be brought up although no file changed; [] when it runs as last deployed."""
+    if not isinstance(containers, Sequence) or isinstance(containers, (str, bytes)):
+        raise AnsibleFilterError("postiz_up_reasons takes the list of containers docker_host_info returns")
+    for name, value in (("services", services), ("project_services", project_services)):
+        if value is not None and (isinstance(value, (str, bytes)) or not isinstance(value, Sequence)):
+            raise AnsibleFilterError(f"postiz_up_reasons: {name} must be a list of service names")
+    return model.up_reasons(
+        [dict(entry) for entry in containers],
+        record,
+        list(services),
+        None if project_services is None else list(project_services),
+        images_record,
+    )
+
+
+def postiz_deploy_record(containers, services):
+    """{service: container id} of the given services' containers, for postiz_up_reasons."""
+    if not isinstance(containers, Sequence) or isinstance(containers, (str, bytes)):
+        raise AnsibleFilterError("postiz_deploy_record takes the list of containers docker_host_info returns")
+    return model.deploy_record([dict(entry) for entry in containers], list(services))
+
+
 class FilterModule:
     """Filters over the stack's services and the health of their containers."""
 
@@ -77,4 +100,6 @@ class FilterModule:
             "postiz_services": postiz_services,
             "postiz_stack_services": postiz_stack_services,
             "postiz_container_problems": postiz_container_problems,
+            "postiz_up_reasons": postiz_up_reasons,
+            "postiz_deploy_record": postiz_deploy_record,
         }

@@ -290,3 +290,88 @@ def container_problems(entries, expected=None):
         if problem:
             problems.append(problem[1])
     return problems
+
+
+SERVICE_LABEL = "com.docker.compose.service"
+
+
+def _api_health(entry):
+    """Health from a Docker API container listing's Status ("Up 2 minutes (healthy)")."""
+    status = str(entry.get("Status") or "")
+    for marker, health in (
+        ("(healthy)", "healthy"),
+        ("(unhealthy)", "unhealthy"),
+        ("(health: starting)", "starting"),
+    ):
+        if marker in status:
+            return health
+    return ""
+
+
+def _json_object(text):
+    try:
+        value = json.loads(text or "")
+    except (TypeError, ValueError):
+        return None
+    return value if isinstance(value, dict) else None
+
+
+def deploy_record(containers, services):
+    """{service: container id} of the project's containers for ``services`` (the record
+    ``up_reasons`` compares with); Docker API listing entries, one-off containers left out."""
+    record = {}
+    for entry in containers or []:
+        service = _labels(entry).get(SERVICE_LABEL)
+        if service in services and not is_oneoff(entry):
+            record[service] = entry.get("Id")
+    return record
+
+
+def up_reasons(containers, record_text, services, project_services=None, images_text=None):
+    """Why ``docker compose up`` must run although no file of the project changed; [] when
+    the stack runs exactly as the last deploy left it.
+
+    ``containers``: the project's containers as the Docker API lists them (Id, State,
+    Status, Image, Labels; ``docker_host_info`` with ``verbose_output``). ``record_text``:
+    the JSON {service: container id} written after the last ``up`` (see ``deploy_record``).
+    ``services``: the services ``up`` starts. ``project_services``: every service of the
+    Compose file (default ``services``); a container of any other service is an orphan
+    that ``up`` would remove. ``images_text``: the text of images.json, which must say
+    what each service's container runs (None: not compared).
+
+    Every recreation gives a container a new id, so a container someone removed, recreated
+    (with ``docker compose`` from another file, say) or replaced is never taken for the
+    deployed one; a stopped, paused, starting or unhealthy one is not either.
+    """
+    record = _json_object(record_text)
+    if not record:
+        return ["there is no readable record of the containers the last deploy created"]
+    project_services = list(project_services if project_services is not None else services)
+    by_service = {}
+    for entry in containers or []:
+        service = _labels(entry).get(SERVICE_LABEL)
+        if service and not is_oneoff(entry):
+            by_service.setdefault(service, []).append(entry)
+    reasons = []
+    for service in services:
+        found = by_service.get(service, [])
+        if [entry.get("Id") for entry in found] != [record.get(service)]:
+            reasons.append(f"{service} does not run the one container the last deploy created")
+            continue
+        state, health = _state(found[0]), _api_health(found[0])
+        if state != "running":
+            reasons.append(f"{service} is {state or 'in an unknown state'}")
+        elif health not in ("", "healthy"):
+            reasons.append(f"{service} is {health}")
+    orphans = sorted(set(by_service) - set(project_services) - set(services))
+    if orphans:
+        reasons.append(f"containers of services the Compose file no longer has: {', '.join(orphans)}")
+    if images_text is not None:
+        running = {
+            service: entries[0].get("Image")
+            for service, entries in by_service.items()
+            if service in project_services and len(entries) == 1
+        }
+        if _json_object(images_text) != running:
+            reasons.append("images.json does not say what the containers run")
+    return reasons

@@ -239,6 +239,8 @@ def test_the_filters_are_registered():
         "postiz_services",
         "postiz_stack_services",
         "postiz_container_problems",
+        "postiz_up_reasons",
+        "postiz_deploy_record",
     }
 
 
