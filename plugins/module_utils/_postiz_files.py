@@ -122,11 +122,70 @@ def _current(dir_fd, name):
         return handle.read(), info
 
 
+def _fix_directory(path, mode, uid, gid, check_mode):
+    """Give the existing directory ``path`` its mode and owner; True when it had to change.
+
+    The last component is opened without following a link, and the changes go through
+    that descriptor.
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY | _O_NOFOLLOW | _O_CLOEXEC)
+    except OSError as exc:
+        raise FilesError(
+            f"{path} cannot be opened as a directory without following a link ({exc.strerror}): "
+            "it is a symbolic link or not a directory; move it away and run again."
+        ) from None
+    try:
+        info = os.fstat(fd)
+        wrong_mode = stat.S_IMODE(info.st_mode) != mode
+        wrong_owner = uid not in (None, info.st_uid) or gid not in (None, info.st_gid)
+        if not check_mode:
+            if wrong_owner:
+                os.fchown(fd, chown_id(uid), chown_id(gid))
+            if wrong_mode:
+                os.fchmod(fd, mode)
+        return wrong_mode or wrong_owner
+    finally:
+        os.close(fd)
+
+
+def ensure_directories(directories, uid=None, gid=None, check_mode=False):
+    """Make each (path, mode) an existing directory with that mode and owner, in order.
+
+    Missing directories are created with their missing parents, each with the mode and
+    owner of the one asked for, as the file module does; an existing one only gets its
+    mode and owner corrected. A link or a file in place of a directory is refused.
+    Returns (paths created or corrected, paths that do not exist, in check mode).
+    """
+    changed, missing = [], []
+    for path, mode in directories:
+        if not os.path.isabs(path):
+            raise FilesError(f"{path!r} is not an absolute path: give each directory from the root.")
+        path = os.path.normpath(path)
+        todo = []
+        probe = path
+        while not os.path.lexists(probe):
+            todo.append(probe)
+            probe = os.path.dirname(probe)
+        for new in reversed(todo):
+            changed.append(new)
+            if check_mode:
+                missing.append(new)
+                continue
+            os.mkdir(new, mode)
+            _fix_directory(new, mode, uid, gid, check_mode)
+        if not todo and _fix_directory(path, mode, uid, gid, check_mode):
+            changed.append(path)
+    return changed, missing
+
+
 def sync_files(directory, files, mode, uid=None, gid=None, remove=(), check_mode=False):
     """Make each ``files`` name in ``directory`` hold its text with ``mode`` and owner; delete ``remove``.
 
-    Only what differs is written (atomically, see :func:`write_atomic`); returns the names
-    written and the names removed, in order. ``directory`` itself is never a followed link.
+    ``mode`` is the mode of every file, or a dict of name to mode. Only what differs is
+    written (atomically, see :func:`write_atomic`); returns the names written, the names
+    removed, in order, and {name: previous text or None} of the written ones. ``directory``
+    itself is never a followed link.
     """
     names = [_plain_name(name) for name in files] + [_plain_name(name) for name in remove]
     overlap = sorted(set(files) & set(remove))
@@ -137,29 +196,31 @@ def sync_files(directory, files, mode, uid=None, gid=None, remove=(), check_mode
     except FileNotFoundError:
         if check_mode:
             # A dry run of a first deploy: the task creating the directory did not run.
-            return list(files), []
+            return list(files), [], dict.fromkeys(files)
         raise FilesError(f"{directory} does not exist; create it first.") from None
     except OSError as exc:
         raise FilesError(
             f"{directory} cannot be opened as a directory without following a link ({exc.strerror})."
         ) from None
-    written, removed = [], []
+    written, removed, before = [], [], {}
     try:
         for name in names[: len(files)]:
             data = files[name].encode("utf-8")
+            file_mode = mode[name] if isinstance(mode, dict) else mode
             found = _current(dir_fd, name)
             if found is not None:
                 content, info = found
                 if (
                     content == data
-                    and stat.S_IMODE(info.st_mode) == mode
+                    and stat.S_IMODE(info.st_mode) == file_mode
                     and uid in (None, info.st_uid)
                     and gid in (None, info.st_gid)
                 ):
                     continue
             written.append(name)
+            before[name] = None if found is None else found[0].decode("utf-8", "replace")
             if not check_mode:
-                write_atomic(dir_fd, name, data, mode, uid, gid)
+                write_atomic(dir_fd, name, data, file_mode, uid, gid)
         for name in names[len(files) :]:
             try:
                 info = os.stat(name, dir_fd=dir_fd, follow_symlinks=False)
@@ -172,4 +233,4 @@ def sync_files(directory, files, mode, uid=None, gid=None, remove=(), check_mode
                 os.unlink(name, dir_fd=dir_fd)
     finally:
         os.close(dir_fd)
-    return written, removed
+    return written, removed, before

@@ -17,13 +17,21 @@ description:
   - Each file is written to a new temporary file created with its final mode and owner, then renamed
     over the old one, so it is never readable by others nor half written. Neither the directory nor a
     file in it is ever reached through a symbolic link; a link in their place is refused.
-  - The texts are treated as secrets. They are never returned, and the module reports no diff of them.
+  - It can first create the directories the files go in (O(directories)), with their missing parents,
+    never through a symbolic link, and correct the mode and owner of those that exist.
+  - The texts are treated as secrets unless O(secret=false). Secrets are never returned, and the module
+    reports no diff of them.
 extends_documentation_fragment:
   - selfhosted.postiz.attributes
 attributes:
   check_mode:
     details:
-      - Reports which files would be written or removed, and changes nothing.
+      - Reports which directories would be created or corrected and which files would be written or
+        removed, and changes nothing.
+  diff_mode:
+    support: partial
+    details:
+      - With O(secret=false), the text of each written file before and after. Never for secrets.
 options:
   path:
     description:
@@ -32,9 +40,24 @@ options:
     required: true
   files:
     description:
-      - File name (without a directory part) to the file's whole text.
+      - File name (without a directory part) to the file's whole text, or to a dict with the text in
+        C(content) and the file's own permissions in C(mode) (instead of O(mode)).
     type: dict
     default: {}
+  directories:
+    description:
+      - Directories to create first, or whose mode and owner to correct, in order. Each is a dict with
+        the absolute C(path) and the permissions C(mode) (default V(0700)), owned by O(owner) and O(group).
+      - Missing parents are created with the same mode and owner. A symbolic link or a file in place of
+        a directory is refused.
+    type: list
+    elements: dict
+    default: []
+  secret:
+    description:
+      - Whether the texts are secrets. V(false) lets a diff show them.
+    type: bool
+    default: true
   remove:
     description:
       - Names of files in O(path) to delete when they exist.
@@ -68,9 +91,29 @@ EXAMPLES = r"""
     group: root
     mode: "0600"
   no_log: true
+
+- name: Install a script and the state directory it writes to
+  selfhosted.postiz.postiz_files:
+    path: /usr/local/sbin
+    directories:
+      - path: /var/lib/example
+        mode: "0700"
+    files:
+      example-run:
+        content: "{{ lookup('ansible.builtin.file', 'example-run.py') }}"
+        mode: "0750"
+    secret: false
+    owner: root
+    group: root
 """
 
 RETURN = r"""
+directories:
+  description: Directories created or corrected (or that would be, in check mode).
+  returned: always
+  type: list
+  elements: str
+  sample: [/etc/postiz-backup]
 written:
   description: Names of the files written (or that would be, in check mode).
   returned: always
@@ -87,6 +130,7 @@ removed:
 
 from ansible_collections.selfhosted.postiz.plugins.module_utils._postiz_files import (
     FilesError,
+    ensure_directories,
     resolve_gid,
     resolve_uid,
     sync_files,
@@ -97,6 +141,13 @@ ARGUMENT_SPEC = dict(
     path=dict(type="path", required=True),
     files=dict(type="dict", default={}, no_log=True),
     remove=dict(type="list", elements="str", default=[]),
+    directories=dict(
+        type="list",
+        elements="dict",
+        default=[],
+        options=dict(path=dict(type="path", required=True), mode=dict(type="raw", default="0700")),
+    ),
+    secret=dict(type="bool", default=True),
     mode=dict(type="raw", default="0600"),
     owner=dict(type="str"),
     group=dict(type="str"),
@@ -111,6 +162,51 @@ def parse_mode(value):
     return mode
 
 
+def _mode_or_fail(module, value, what):
+    try:
+        return parse_mode(value)
+    except (TypeError, ValueError):
+        module.fail_json(msg=f'The mode of {what} must be an octal permission such as "0600", not {value!r}.')
+
+
+def _texts_and_modes(module, default_mode):
+    """{name: text} and {name: mode} from the files option (a text, or a dict with content and mode)."""
+    texts, modes = {}, {}
+    for name, value in module.params["files"].items():
+        name = str(name)
+        modes[name] = default_mode
+        if isinstance(value, dict):
+            unknown = sorted(set(value) - {"content", "mode"})
+            if unknown:
+                module.fail_json(msg=f"files.{name} takes content and mode, not {', '.join(unknown)}.")
+            if "mode" in value:
+                modes[name] = _mode_or_fail(module, value["mode"], name)
+            value = value.get("content")
+        texts[name] = "" if value is None else str(value)
+    return texts, modes
+
+
+def _diff(module, path, written, before, texts):
+    """The text of each written file before and after, when the texts are not secrets."""
+    if module.params["secret"] or not module._diff:
+        return {}
+    # The option is no_log for the secrets it usually carries; these texts are not secret.
+    for value in module.params["files"].values():
+        parts = value.values() if isinstance(value, dict) else [value]
+        module.no_log_values.difference_update(str(part) for part in parts)
+    return {
+        "diff": [
+            {
+                "before_header": f"{path}/{name}",
+                "after_header": f"{path}/{name}",
+                "before": before.get(name) or "",
+                "after": texts[name],
+            }
+            for name in written
+        ]
+    }
+
+
 def run_module(module):
     """Compare and write; the file handling lives in module_utils._postiz_files."""
     params = module.params
@@ -118,18 +214,28 @@ def run_module(module):
         mode = parse_mode(params["mode"])
     except (TypeError, ValueError):
         module.fail_json(msg=f'mode must be an octal permission such as "0600", not {params["mode"]!r}.')
-    files = {str(name): "" if text is None else str(text) for name, text in params["files"].items()}
+    texts, modes = _texts_and_modes(module, mode)
+    directories = [
+        (item["path"], _mode_or_fail(module, item["mode"], item["path"])) for item in params["directories"]
+    ]
     try:
         uid = resolve_uid(params["owner"], error=FilesError)
         gid = resolve_gid(params["group"], error=FilesError)
-        written, removed = sync_files(
-            params["path"], files, mode, uid, gid, params["remove"], check_mode=module.check_mode
+        made, _missing = ensure_directories(directories, uid, gid, check_mode=module.check_mode)
+        written, removed, before = sync_files(
+            params["path"], texts, modes, uid, gid, params["remove"], check_mode=module.check_mode
         )
     except FilesError as exc:
         module.fail_json(msg=str(exc))
     except OSError as exc:
         module.fail_json(msg=f"Cannot write the files in {params['path']}: {exc}")
-    module.exit_json(changed=bool(written or removed), written=written, removed=removed)
+    module.exit_json(
+        changed=bool(made or written or removed),
+        directories=made,
+        written=written,
+        removed=removed,
+        **_diff(module, params["path"], written, before, texts),
+    )
 
 
 def main():

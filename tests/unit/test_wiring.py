@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import os
+import pathlib
+import stat
 import subprocess
 import sys
 
@@ -20,8 +22,9 @@ ROLES = os.path.join(ROOT, "roles")
 X = {"api_key": "WireXConsumerKey000001", "api_secret": "WireXConsumerSecret00000000000000000000000001"}
 
 
-def _run_play(tmp_path, play, *options):
-    """ansible-playbook on ``play`` (localhost, check mode): (exit status, recorded tasks, raw output)."""
+def _run_play(tmp_path, play, *options, check=True):
+    """ansible-playbook on ``play`` (localhost, check mode unless ``check`` is false): (exit status,
+    recorded tasks, raw output)."""
     path = tmp_path / "play.yml"
     path.write_text(yaml.safe_dump(play), encoding="utf-8")
     env = dict(
@@ -33,7 +36,7 @@ def _run_play(tmp_path, play, *options):
     )
     command = [
         os.path.join(os.path.dirname(sys.executable), "ansible-playbook"),
-        *("-i", "localhost,", "-c", "local", "--check", *options, str(path)),
+        *("-i", "localhost,", "-c", "local", *(["--check"] if check else []), *options, str(path)),
     ]
     run = subprocess.run(command, env=env, capture_output=True, text=True, cwd=str(tmp_path), check=False)
     output = run.stdout[-3000:] + run.stderr[-3000:]
@@ -256,3 +259,90 @@ def test_the_storage_checks_run_in_ansible(tmp_path, storage, refusal):
         assert rc == 0 and failures == []
     else:
         assert rc != 0 and len(failures) == 1 and refusal in failures[0]
+
+
+def test_backup_cron_installs_the_command_and_its_configuration_byte_for_byte(tmp_path):
+    """The role's install step, for real, into a scratch tree: what cron runs is the shipped
+    script behind an interpreter line, its configuration parses, and a second run changes nothing."""
+    play = [
+        {
+            "name": "Install the backup command twice",
+            "hosts": "localhost",
+            "gather_facts": False,
+            "vars": {
+                "ansible_python_interpreter": sys.executable,
+                "backup_cron_project_name": "wiring",
+                "backup_cron_dir": str(tmp_path / "backups" / "wiring"),
+                "backup_cron_state_dir": str(tmp_path / "state" / "wiring"),
+                "backup_cron_log_file": str(tmp_path / "log" / "wiring.log"),
+                "backup_cron_command_path": str(tmp_path / "sbin" / "postiz-backup-wiring"),
+                "backup_cron_config_path": str(tmp_path / "etc" / "wiring.json"),
+            },
+            "tasks": [
+                {
+                    "name": "Make the command's folder",
+                    "ansible.builtin.file": {
+                        "path": str(tmp_path / "sbin"),
+                        "state": "directory",
+                        "mode": "0755",
+                    },
+                },
+                {
+                    "name": "First",
+                    "ansible.builtin.include_role": {
+                        "name": "selfhosted.postiz.backup_cron",
+                        "tasks_from": "install",
+                    },
+                },
+                {
+                    "name": "Second",
+                    "ansible.builtin.include_role": {
+                        "name": "selfhosted.postiz.backup_cron",
+                        "tasks_from": "install",
+                    },
+                },
+            ],
+        }
+    ]
+    rc, tasks, output = _run_play(tmp_path, play, check=False)
+    assert rc == 0, output
+    installs = [
+        task
+        for task in tasks
+        if task["name"].split(" : ")[-1].startswith(("Create the directories", "Install the backup command"))
+    ]
+    assert [task["result"]["changed"] for task in installs] == [True, True, False, False], output
+    shipped = (pathlib.Path(ROOT) / "roles" / "backup_cron" / "files" / "postiz_backup.py").read_text(
+        encoding="utf-8"
+    )
+    command = tmp_path / "sbin" / "postiz-backup-wiring"
+    assert command.read_text(encoding="utf-8") == "#!/usr/bin/python3\n" + shipped.rstrip() + "\n"
+    model = (pathlib.Path(ROOT) / "plugins" / "module_utils" / "_postiz_stack_model.py").read_bytes()
+    assert (tmp_path / "sbin" / "postiz_stack_model.py").read_bytes() == model
+    config = json.loads((tmp_path / "etc" / "wiring.json").read_text(encoding="utf-8"))
+    assert config["backup_dir"] == str(tmp_path / "backups" / "wiring")
+    modes = {
+        path: stat.S_IMODE(os.stat(tmp_path / path).st_mode)
+        for path in (
+            "etc",
+            "backups",
+            "backups/wiring",
+            "state",
+            "state/wiring",
+            "log",
+            "etc/wiring.json",
+            "sbin/postiz-backup-wiring",
+            "sbin/postiz_stack_model.py",
+        )
+    }
+    assert modes == {
+        "etc": 0o700,
+        "backups": 0o700,
+        "backups/wiring": 0o700,
+        "state": 0o700,
+        "state/wiring": 0o700,
+        "log": 0o700,
+        "etc/wiring.json": 0o600,
+        "sbin/postiz-backup-wiring": 0o750,
+        "sbin/postiz_stack_model.py": 0o644,
+    }

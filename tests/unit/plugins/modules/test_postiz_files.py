@@ -115,3 +115,85 @@ def test_a_missing_directory_is_all_to_write_in_check_mode_and_refused_otherwise
     real = run(path=str(missing), files={"postiz.env": SECRET})
     assert real["failed"] is True and real["msg"] == f"{missing} does not exist; create it first."
     assert not missing.exists()
+
+
+# -- directories, per-file modes and diffs ------------------------------------------------------
+
+
+def test_creates_directories_with_their_parents_then_changes_nothing(run, tmp_path):
+    deep = tmp_path / "etc" / "backup" / "state"
+    other = tmp_path / "log"
+    asked = [{"path": str(deep), "mode": "0700"}, {"path": str(other), "mode": "0750"}]
+    first = run(path=str(deep), directories=asked, files={"a.json": "{}\n"})
+    assert first["changed"] is True
+    assert first["directories"] == [
+        str(tmp_path / "etc"),
+        str(tmp_path / "etc" / "backup"),
+        str(deep),
+        str(other),
+    ]
+    assert [mode_of(p) for p in (tmp_path / "etc", deep, other)] == [0o700, 0o700, 0o750]
+    assert first["written"] == ["a.json"]
+    again = run(path=str(deep), directories=asked, files={"a.json": "{}\n"})
+    assert again["changed"] is False and again["directories"] == [] and again["written"] == []
+
+
+def test_corrects_the_mode_of_an_existing_directory(run, tmp_path):
+    loose = tmp_path / "loose"
+    loose.mkdir(mode=0o777)
+    os.chmod(loose, 0o777)
+    result = run(path=str(loose), directories=[{"path": str(loose), "mode": "0700"}])
+    assert result["changed"] is True and result["directories"] == [str(loose)]
+    assert mode_of(loose) == 0o700
+
+
+def test_a_link_in_place_of_a_directory_is_refused_and_its_target_untouched(run, tmp_path):
+    target = tmp_path / "target"
+    target.mkdir(mode=0o755)
+    os.chmod(target, 0o755)
+    link = tmp_path / "link"
+    link.symlink_to(target)
+    result = run(path=str(tmp_path), directories=[{"path": str(link), "mode": "0700"}])
+    assert result["failed"] is True
+    assert result["msg"].startswith(f"{link} cannot be opened as a directory without following a link")
+    assert mode_of(target) == 0o755
+
+
+def test_a_relative_directory_is_refused(run, env):
+    result = run(path=str(env), directories=[{"path": "relative/dir"}])
+    assert result["failed"] is True and "not an absolute path" in result["msg"]
+
+
+def test_check_mode_names_the_directories_and_creates_none(run, tmp_path):
+    missing = tmp_path / "new" / "dir"
+    result = run(path=str(missing), directories=[{"path": str(missing)}], files={"x": "1\n"}, check_mode=True)
+    assert result["changed"] is True
+    assert result["directories"] == [str(tmp_path / "new"), str(missing)] and result["written"] == ["x"]
+    assert not (tmp_path / "new").exists()
+
+
+def test_each_file_may_have_its_own_mode(run, env):
+    files = {
+        "run": {"content": "#!/bin/sh\n", "mode": "0750"},
+        "model.py": {"content": "X = 1\n", "mode": "0644"},
+    }
+    first = run(path=str(env), files=files, mode="0600")
+    assert first["written"] == ["run", "model.py"]
+    assert (mode_of(env / "run"), mode_of(env / "model.py")) == (0o750, 0o644)
+    assert run(path=str(env), files=files, mode="0600")["changed"] is False
+
+
+def test_a_file_entry_with_an_unknown_key_is_refused(run, env):
+    result = run(path=str(env), files={"run": {"content": "x", "owner": "nobody"}})
+    assert result["failed"] is True and result["msg"] == "files.run takes content and mode, not owner."
+
+
+def test_a_diff_shows_texts_that_are_not_secrets_only(run, env):
+    (env / "run").write_text("old\n")
+    os.chmod(env / "run", 0o600)
+    shown = run(path=str(env), files={"run": "new\n"}, secret=False, diff=True)
+    assert shown["diff"] == [
+        {"before_header": f"{env}/run", "after_header": f"{env}/run", "before": "old\n", "after": "new\n"}
+    ]
+    hidden = run(path=str(env), files={"run": SECRET}, diff=True)
+    assert "diff" not in hidden and SECRET.strip() not in hidden["_raw"]
