@@ -46,13 +46,24 @@ options:
     default: {}
   directories:
     description:
-      - Directories to create first, or whose mode and owner to correct, in order. Each is a dict with
-        the absolute C(path) and the permissions C(mode) (default V(0700)), owned by O(owner) and O(group).
+      - Directories to create first, or whose mode and owner to correct, in order, owned by O(owner) and
+        O(group).
       - Missing parents are created with the same mode and owner. A symbolic link or a file in place of
         a directory is refused.
     type: list
     elements: dict
     default: []
+    suboptions:
+      path:
+        description:
+          - The directory, as an absolute path.
+        type: path
+        required: true
+      mode:
+        description:
+          - Its permissions, as an octal string.
+        type: raw
+        default: "0700"
   secret:
     description:
       - Whether the texts are secrets. V(false) lets a diff show them.

@@ -536,3 +536,69 @@ def test_nothing_deployed(app):
     )
     assert results["redis"].detail == "skipped: project postiz is not deployed (no services, no containers)"
     assert results["app_network"].detail == "skipped: no dependencies to reach"
+
+
+# -- memory from the cgroup files --------------------------------------------------------------
+
+FULL_ID = "ab" * 32
+
+
+def _cgroup(root, layout, usage_file, usage, stat_text):
+    directory = root / layout.format(id=FULL_ID)
+    directory.mkdir(parents=True)
+    (directory / usage_file).write_text(f"{usage}\n")
+    (directory / "memory.stat").write_text(stat_text)
+
+
+@pytest.mark.parametrize(
+    ("layout", "usage_file", "stat_text"),
+    [
+        (
+            "system.slice/docker-{id}.scope",
+            "memory.current",
+            "anon 1\ninactive_file 20971520\nactive_file 5\n",
+        ),
+        ("docker/{id}", "memory.current", "inactive_file 20971520\n"),
+        ("memory/docker/{id}", "memory.usage_in_bytes", "cache 9\ntotal_inactive_file 20971520\n"),
+    ],
+)
+def test_cgroup_memory_is_usage_without_the_inactive_file_cache(tmp_path, layout, usage_file, stat_text):
+    _cgroup(tmp_path, layout, usage_file, 120 * 1024 * 1024, stat_text)
+    assert ph.cgroup_memory_mb(FULL_ID, str(tmp_path)) == pytest.approx(100.0)
+
+
+def test_cgroup_memory_without_a_stat_file_is_the_usage(tmp_path):
+    _cgroup(tmp_path, "docker/{id}", "memory.current", 64 * 1024 * 1024, "")
+    (tmp_path / "docker" / FULL_ID / "memory.stat").unlink()
+    assert ph.cgroup_memory_mb(FULL_ID, str(tmp_path)) == pytest.approx(64.0)
+
+
+@pytest.mark.parametrize("full_id", [FULL_ID, "../../etc", "", None, "AB" * 32])
+def test_cgroup_memory_is_none_when_unreadable_or_not_an_id(tmp_path, full_id):
+    assert ph.cgroup_memory_mb(full_id, str(tmp_path)) is None
+
+
+def test_memory_comes_from_the_cgroup_files_when_all_are_readable(app, tmp_path):
+    scenario = healthy_stack()
+    health = health_for(scenario, app.url, cgroup_root=str(tmp_path))
+    for container in health.containers().values():
+        full_id = container["id"] + "f" * 52
+        directory = tmp_path / "docker" / full_id
+        directory.mkdir(parents=True)
+        (directory / "memory.current").write_text(str(10 * 1024 * 1024))
+        (directory / "memory.stat").write_text("inactive_file 0\n")
+    health.run(["memory"])
+    assert failed(health) == []
+    assert health.memory_used_mb == 10 * len(health.containers())
+    assert not [call for call in health.fake.calls if "stats" in call]
+
+
+def test_memory_falls_back_to_docker_stats_when_a_cgroup_is_unreadable(app, tmp_path):
+    health = health_for(healthy_stack(), app.url, cgroup_root=str(tmp_path))
+    first = next(iter(health.containers().values()))
+    directory = tmp_path / "docker" / (first["id"] + "f" * 52)
+    directory.mkdir(parents=True)
+    (directory / "memory.current").write_text("1")
+    health.run(["memory"])
+    assert health.memory_used_mb == 259
+    assert [call for call in health.fake.calls if "stats" in call]

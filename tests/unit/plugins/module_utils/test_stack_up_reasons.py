@@ -59,7 +59,7 @@ def test_a_container_without_healthcheck_counts_as_healthy():
 
 @pytest.mark.parametrize("record", ["", "not json", "[]", "{}", None])
 def test_without_a_readable_record_the_stack_is_brought_up(record):
-    containers, _ = deployed()
+    containers = deployed()[0]
     assert postiz_up_reasons(containers, record, SERVICES) == [
         "there is no readable record of the containers the last deploy created"
     ]
