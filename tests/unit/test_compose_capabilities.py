@@ -140,3 +140,31 @@ def test_the_app_probe_asks_the_ipv4_loopback(services):
     probe = " ".join(services["postiz"]["healthcheck"]["test"])
     assert "http://127.0.0.1:5000/api/" in probe
     assert "localhost" not in probe
+
+
+@pytest.mark.parametrize(
+    "checked, takes_it",
+    [
+        ({"host_info": {"ServerVersion": "26.1.5"}, "containers": []}, True),
+        ({"host_info": {"ServerVersion": "20.10.24"}, "containers": []}, False),
+        ({"failed": False, "msg": "Error connecting"}, False),
+    ],
+)
+def test_the_version_checks_answer_serves_when_the_engine_was_not_asked_again(checked, takes_it):
+    # project.yml skips its own question when the version check's listing carried the engine's version.
+    with open(os.path.join(ROOT, "roles", "postiz_stack", "vars", "main.yml"), encoding="utf-8") as handle:
+        expression = yaml.safe_load(handle)["__postiz_stack_start_interval"]
+    rendered = _template(
+        expression,
+        {
+            "__postiz_stack_docker_host": {"skipped": True, "changed": False},
+            "__postiz_stack_app_container": checked,
+        },
+    )
+    assert str(rendered).strip() == str(takes_it)
+
+
+def test_without_any_answer_the_engine_takes_no_start_interval():
+    with open(os.path.join(ROOT, "roles", "postiz_stack", "vars", "main.yml"), encoding="utf-8") as handle:
+        expression = yaml.safe_load(handle)["__postiz_stack_start_interval"]
+    assert str(_template(expression, {})).strip() == "False"
