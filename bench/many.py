@@ -29,7 +29,7 @@ import time
 import yaml
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from run import BIN, REPO, Bench, StepFailed
+from run import BIN, REPO, Bench, StepFailed, finish, measure, print_table
 
 RECAP = re.compile(r"^(?P<host>\S+)\s+:\s+ok=\d+\s+changed=(?P<changed>\d+)", re.MULTILINE)
 
@@ -135,11 +135,7 @@ class Many:
             f"{' '.join(f'{x:.1f}' for x in load_after)}; logs: {self.log_dir}"
         )
         print()
-        width = max(len(name) for name, _value in [*self.rows, ("Measure", "")])
-        print(f"| {'Measure'.ljust(width)} | Value |")
-        print(f"|{'-' * (width + 2)}|-------|")
-        for name, value in self.rows:
-            print(f"| {name.ljust(width)} | {value} |")
+        print_table(self.rows)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -156,21 +152,9 @@ def main(argv: list[str] | None = None) -> int:
         sys.exit("--instances must be at least 1")
     forks_list = [int(value) for value in args.forks.split(",") if value.strip()]
     many = Many(args)
-    load_before = os.getloadavg()
-    failure = None
-    try:
-        many.run(forks_list)
-    except (StepFailed, subprocess.SubprocessError, OSError) as exc:
-        failure = str(exc)
-    finally:
-        load_after = os.getloadavg()
-        if not args.keep:
-            many.teardown()
+    failure, load_before, load_after = measure(lambda: many.run(forks_list), many.teardown, args.keep)
     many.report(load_before, load_after)
-    if failure:
-        print(f"\nFAILED: {failure}")
-        return 1
-    return 0
+    return finish(failure)
 
 
 if __name__ == "__main__":

@@ -360,17 +360,48 @@ class Bench:
         )
         print(f"Project: {self.project} in {self.project_dir}, port {self.port}; logs: {self.log_dir}")
         print()
-        width = max([len(name) for name, _value in self.rows] + [len("Measure")])
-        print(f"| {'Measure'.ljust(width)} | Value |")
-        print(f"|{'-' * (width + 2)}|-------|")
-        for name, value in self.rows:
-            print(f"| {name.ljust(width)} | {value} |")
+        print_table(self.rows)
         for note in self.notes:
             print(f"\nNote: {note}")
         for name, tasks in self.profiles:
             print(f"\nSlowest tasks of the {name} (ansible.posix.profile_tasks):")
             for line in tasks or ["(no profile in the output)"]:
                 print(f"  {line}")
+
+
+def print_table(rows: list[tuple[str, str]]) -> None:
+    """The Markdown table of (measure, value) rows every benchmark prints."""
+    width = max([len(name) for name, _value in rows] + [len("Measure")])
+    print(f"| {'Measure'.ljust(width)} | Value |")
+    print(f"|{'-' * (width + 2)}|-------|")
+    for name, value in rows:
+        print(f"| {name.ljust(width)} | {value} |")
+
+
+def measure(steps, teardown, keep: bool) -> tuple[str | None, tuple, tuple]:
+    """Run ``steps``, then ``teardown`` unless ``keep``, also after a failure.
+
+    Returns (the failure's text or None, load average before, load average after the steps).
+    """
+    load_before = os.getloadavg()
+    failure = None
+    try:
+        steps()
+    except (StepFailed, subprocess.SubprocessError, OSError) as exc:
+        failure = str(exc)
+    finally:
+        load_after = os.getloadavg()
+        if not keep:
+            teardown()
+    return failure, load_before, load_after
+
+
+def finish(failure: str | None) -> int:
+    """The exit status, after saying what failed."""
+    if failure:
+        print(f"\nFAILED: {failure}")
+        return 1
+    return 0
 
 
 def cgroup_mib(container: str) -> float:
@@ -425,26 +456,18 @@ def main(argv: list[str] | None = None) -> int:
     bench = Bench(args)
     bench.preflight()
     started = dt.datetime.now(dt.UTC)
-    load_before = os.getloadavg()
-    failure = None
-    try:
+
+    def steps() -> None:
         converge_seconds = bench.converge()
         bench.rerun()
         bench.memory()
         bench.mcp()
         bench.backup_and_restore()
         bench.floor(converge_seconds)
-    except (StepFailed, subprocess.SubprocessError, OSError) as exc:
-        failure = str(exc)
-    finally:
-        load_after = os.getloadavg()
-        if not args.keep:
-            bench.teardown()
+
+    failure, load_before, load_after = measure(steps, bench.teardown, args.keep)
     bench.report(started, load_before, load_after)
-    if failure:
-        print(f"\nFAILED: {failure}")
-        return 1
-    return 0
+    return finish(failure)
 
 
 if __name__ == "__main__":
