@@ -50,6 +50,7 @@ CHECKS = (
     "postgres",
     "redis",
     "temporal",
+    "start_order",
     "app_network",
     "disk",
     "memory",
@@ -762,7 +763,6 @@ class HealthCheck:
             "exists",
             fix,
         )
-        self.check_temporal_order()
 
     def check_temporal_order(self):
         """Temporal restarted after the app: the app's workers may be gone."""
@@ -1008,6 +1008,7 @@ class HealthCheck:
             "postgres": self.check_postgres,
             "redis": self.check_redis,
             "temporal": self.check_temporal,
+            "start_order": self.check_temporal_order,
             "app_network": self.check_app_network,
             "disk": self.check_disk,
             "memory": self.check_memory,

@@ -21,8 +21,9 @@ description:
     Both are skipped when O(api_key) is empty."
   - C(postgres) runs C(pg_isready) in each PostgreSQL service. C(redis) runs C(redis-cli ping).
     C(temporal) runs C(temporal operator namespace describe) on the Temporal container's own
-    address, as its healthcheck does. It also checks that Temporal did not start after the app,
-    because the app's Temporal workers connect once and never retry.
+    address, as its healthcheck does. C(start_order) checks that Temporal did not start after the app,
+    because the app's Temporal workers connect once and never retry; a restarted Docker daemon or
+    host starts every container at once, in no set order.
   - C(app_network) opens a TCP connection from inside the app container to PostgreSQL, Redis and
     Temporal by service name, and to each of O(app_targets).
   - C(disk) checks the free space on the filesystems of Docker's data root and the project
@@ -100,8 +101,8 @@ options:
       - The checks to run. They always run in the order listed here.
     type: list
     elements: str
-    choices: [containers, api, frontend, public_api, mcp, postgres, redis, temporal, app_network, disk, memory]
-    default: [containers, api, frontend, public_api, mcp, postgres, redis, temporal, app_network, disk, memory]
+    choices: [containers, api, frontend, public_api, mcp, postgres, redis, temporal, start_order, app_network, disk, memory]
+    default: [containers, api, frontend, public_api, mcp, postgres, redis, temporal, start_order, app_network, disk, memory]
   app_service:
     description:
       - Compose service of the Postiz app.
