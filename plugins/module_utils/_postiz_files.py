@@ -5,7 +5,8 @@
 
 ``postiz_secrets`` (the stack's secrets file), ``mcp_client_config`` (an MCP
 client's file holding the API key) and ``postiz_files`` (the stack's env files) write
-through :func:`write_atomic`.
+through :func:`write_atomic`; ``postiz_files`` also reads the stack's small records
+through :func:`read_files`, never through a link.
 
 ``AnsibleModule.atomic_move``, ``set_mode_if_different`` and
 ``set_owner_if_different`` are not used for these files, because neither is safe here:
@@ -115,10 +116,12 @@ def _current(dir_fd, name):
             f"{name} cannot be opened without following a link ({exc.strerror}): "
             "it is a symbolic link or not a regular file; move it away and run again."
         ) from None
+    # Checked before fdopen, which refuses a directory with an error of its own.
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode):
+        os.close(fd)
+        raise FilesError(f"{name} is not a regular file; move it away and run again.")
     with os.fdopen(fd, "rb") as handle:
-        info = os.fstat(handle.fileno())
-        if not stat.S_ISREG(info.st_mode):
-            raise FilesError(f"{name} is not a regular file; move it away and run again.")
         return handle.read(), info
 
 
@@ -234,3 +237,44 @@ def sync_files(directory, files, mode, uid=None, gid=None, remove=(), check_mode
     finally:
         os.close(dir_fd)
     return written, removed, before
+
+
+# The records read here are a few hundred bytes; anything bigger is not one of them.
+READ_LIMIT = 1024 * 1024
+
+
+def read_files(directory, names):
+    """{name: text} of the ``names`` that exist in ``directory``, read without following a link.
+
+    A missing directory or file is simply absent from the result (a first deploy has none).
+    A link, a directory, a file that is not UTF-8 text or over :data:`READ_LIMIT` is refused.
+    """
+    names = [_plain_name(name) for name in names]
+    try:
+        dir_fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY | _O_NOFOLLOW | _O_CLOEXEC)
+    except FileNotFoundError:
+        return {}
+    except OSError as exc:
+        raise FilesError(
+            f"{directory} cannot be opened as a directory without following a link ({exc.strerror})."
+        ) from None
+    texts = {}
+    try:
+        for name in names:
+            found = _current(dir_fd, name)
+            if found is None:
+                continue
+            content, _info = found
+            if len(content) > READ_LIMIT:
+                raise FilesError(
+                    f"{directory}/{name} is larger than {READ_LIMIT // 1024} KiB; it is not read."
+                )
+            try:
+                texts[name] = content.decode("utf-8")
+            except UnicodeDecodeError:
+                raise FilesError(
+                    f"{directory}/{name} is not UTF-8 text; move it away and run again."
+                ) from None
+    finally:
+        os.close(dir_fd)
+    return texts

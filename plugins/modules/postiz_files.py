@@ -21,6 +21,8 @@ description:
     never through a symbolic link, and correct the mode and owner of those that exist.
   - The texts are treated as secrets unless O(secret=false). Secrets are never returned, and the module
     reports no diff of them.
+  - It can also read small text files of the directory (O(read)), such as records a deploy keeps, in the
+    same round trip, before it writes anything, and never through a symbolic link.
 extends_documentation_fragment:
   - selfhosted.postiz.attributes
 attributes:
@@ -35,9 +37,19 @@ attributes:
 options:
   path:
     description:
-      - The directory the files are in. It must exist and must not be a symbolic link.
+      - The directory the files are in. It must exist and must not be a symbolic link, unless the task
+        only reads (O(read)) and creates nothing.
     type: path
     required: true
+  read:
+    description:
+      - Names of files in O(path) whose text to return in RV(contents), read before anything is written.
+      - A missing file, or a missing O(path), is left out of RV(contents). A symbolic link, a file that is
+        not UTF-8 text or one larger than 1 MiB is refused.
+      - Their text is returned, so name no file that holds a secret.
+    type: list
+    elements: str
+    default: []
   files:
     description:
       - File name (without a directory part) to the file's whole text, or to a dict with the text in
@@ -103,6 +115,12 @@ EXAMPLES = r"""
     mode: "0600"
   no_log: true
 
+- name: Read the records of the last deploy, if there are any
+  selfhosted.postiz.postiz_files:
+    path: /opt/postiz
+    read: [images.json, containers.json]
+  register: records
+
 - name: Install a script and the state directory it writes to
   selfhosted.postiz.postiz_files:
     path: /usr/local/sbin
@@ -119,6 +137,11 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+contents:
+  description: The text of each file of O(read) that exists, by name.
+  returned: always
+  type: dict
+  sample: {images.json: '{"postiz": "ghcr.io/gitroomhq/postiz-app:v2.23.0"}'}
 directories:
   description: Directories created or corrected (or that would be, in check mode).
   returned: always
@@ -142,6 +165,7 @@ removed:
 from ansible_collections.selfhosted.postiz.plugins.module_utils._postiz_files import (
     FilesError,
     ensure_directories,
+    read_files,
     resolve_gid,
     resolve_uid,
     sync_files,
@@ -150,6 +174,7 @@ from ansible_collections.selfhosted.postiz.plugins.module_utils._postiz_module i
 
 ARGUMENT_SPEC = dict(
     path=dict(type="path", required=True),
+    read=dict(type="list", elements="str", default=[]),
     files=dict(type="dict", default={}, no_log=True),
     remove=dict(type="list", elements="str", default=[]),
     directories=dict(
@@ -232,16 +257,21 @@ def run_module(module):
     try:
         uid = resolve_uid(params["owner"], error=FilesError)
         gid = resolve_gid(params["group"], error=FilesError)
+        contents = read_files(params["path"], params["read"])
         made, _missing = ensure_directories(directories, uid, gid, check_mode=module.check_mode)
-        written, removed, before = sync_files(
-            params["path"], texts, modes, uid, gid, params["remove"], check_mode=module.check_mode
-        )
+        written, removed, before = [], [], {}
+        # A task that only reads may find no directory at all (a first deploy).
+        if texts or params["remove"] or directories:
+            written, removed, before = sync_files(
+                params["path"], texts, modes, uid, gid, params["remove"], check_mode=module.check_mode
+            )
     except FilesError as exc:
         module.fail_json(msg=str(exc))
     except OSError as exc:
         module.fail_json(msg=f"Cannot write the files in {params['path']}: {exc}")
     module.exit_json(
         changed=bool(made or written or removed),
+        contents=contents,
         directories=made,
         written=written,
         removed=removed,

@@ -24,6 +24,9 @@ RESTORE_TASK = (
     "Refuse a backup of a newer Postiz than the one it would run under",
 )
 APP = "ghcr.io/gitroomhq/postiz-app:"
+# The role's own view of the records validate_version.yml read (vars/main.yml).
+with open(os.path.join(ROOT, "roles/postiz_stack/vars/main.yml"), encoding="utf-8") as handle:
+    SITE_VARS = {"__postiz_stack_record_texts": yaml.safe_load(handle)["__postiz_stack_record_texts"]}
 
 
 def _b64(text):
@@ -45,7 +48,13 @@ def site_case(target, running=None, record=None, marker=None, allow=False):
         "postiz_stack_allow_downgrade": allow,
         "postiz_stack_project_name": "postiz",
         "postiz_stack_project_dir": "/opt/postiz",
-        "__postiz_stack_version_records": {"results": [_slurped(record), _slurped(marker)]},
+        "__postiz_stack_version_records": {
+            "contents": {
+                name: text
+                for name, text in (("images.json", record), ("upgrade-in-progress.json", marker))
+                if text is not None
+            }
+        },
         "__postiz_stack_app_container": {"containers": containers} if running else {"skipped": True},
     }
 
@@ -53,7 +62,8 @@ def site_case(target, running=None, record=None, marker=None, allow=False):
 def test_site_refuses_an_older_app_than_the_container_runs():
     [ok, older, newer, allowed] = evaluate(
         *SITE_TASK,
-        [
+        role_vars=SITE_VARS,
+        cases=[
             site_case("v2.23.0", running=APP + "v2.23.0"),
             site_case("v2.9.1", running=APP + "v2.23.0"),
             site_case("v2.24.0", running=APP + "v2.23.0"),
@@ -71,7 +81,8 @@ def test_site_refuses_an_older_app_than_the_container_runs():
 def test_site_reads_images_json_when_no_container_is_left():
     [first, refused] = evaluate(
         *SITE_TASK,
-        [
+        role_vars=SITE_VARS,
+        cases=[
             site_case("v2.9.1"),
             site_case("v2.9.1", record=json.dumps({"postiz": APP + "v2.23.0"})),
         ],
@@ -91,7 +102,9 @@ def test_site_refuses_to_deploy_over_an_unfinished_upgrade():
         }
     )
     [refused] = evaluate(
-        *SITE_TASK, [site_case("v2.24.0", running=APP + "v2.24.0", marker=marker, allow=True)]
+        *SITE_TASK,
+        role_vars=SITE_VARS,
+        cases=[site_case("v2.24.0", running=APP + "v2.24.0", marker=marker, allow=True)],
     )
     assert not refused["passed"]
     assert refused["message"].startswith(

@@ -197,3 +197,40 @@ def test_a_diff_shows_texts_that_are_not_secrets_only(run, env):
     ]
     hidden = run(path=str(env), files={"run": SECRET}, diff=True)
     assert "diff" not in hidden and SECRET.strip() not in hidden["_raw"]
+
+
+def test_reads_the_files_that_exist_and_changes_nothing(run, env):
+    (env / "images.json").write_text('{"postiz": "app:v2.23.0"}\n')
+    result = run(path=str(env), read=["images.json", "containers.json"], check_mode=True)
+    assert result["changed"] is False
+    assert result["contents"] == {"images.json": '{"postiz": "app:v2.23.0"}\n'}
+    assert sorted(os.listdir(env)) == ["images.json"]
+
+
+def test_reading_a_missing_directory_gives_nothing(run, tmp_path):
+    result = run(path=str(tmp_path / "first-deploy"), read=["images.json"])
+    assert result["changed"] is False and result["contents"] == {}
+    assert not (tmp_path / "first-deploy").exists()
+
+
+def test_reads_before_it_writes(run, env):
+    (env / "record.json").write_text("old\n")
+    result = run(path=str(env), read=["record.json"], files={"record.json": "new\n"}, secret=False)
+    assert result["contents"] == {"record.json": "old\n"} and result["written"] == ["record.json"]
+
+
+@pytest.mark.parametrize("kind", ["link", "binary", "directory", "large"])
+def test_reading_a_link_or_what_is_no_record_is_refused(run, env, tmp_path, kind):
+    target = tmp_path / "elsewhere"
+    target.write_text("precious\n")
+    if kind == "link":
+        os.symlink(target, env / "images.json")
+    elif kind == "binary":
+        (env / "images.json").write_bytes(b"\xff\xfe\x00")
+    elif kind == "directory":
+        (env / "images.json").mkdir()
+    else:
+        (env / "images.json").write_bytes(b"x" * (1024 * 1024 + 1))
+    result = run(path=str(env), read=["images.json"])
+    assert result["failed"] is True and "images.json" in result["msg"]
+    assert "precious" not in result["_raw"]
