@@ -1,0 +1,131 @@
+#!/usr/bin/python
+# Copyright (c) selfhosted.postiz contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: docker_setup_info
+short_description: Read what a host has of a Docker setup in one step
+version_added: 0.1.0
+description:
+  - Answers, in one round trip, the questions a role that installs Docker asks before it changes
+    anything, and again at the end. The installed packages (C(dpkg-query)); the Docker CLI plugin
+    entry for Compose and, when it is a link into a given directory, the version that binary reports;
+    which Python modules the interpreter running this module imports, and whether it is a virtualenv;
+    and what C(docker compose version --short) answers.
+  - It only reads. A command that cannot be run is reported, never a failure.
+extends_documentation_fragment:
+  - selfhosted.postiz.attributes.read_only
+  - selfhosted.postiz.attributes
+options:
+  packages:
+    description:
+      - Whether to list the installed packages.
+    type: bool
+    default: true
+  compose_plugin_path:
+    description:
+      - The Compose entry of a Docker CLI plugin folder to look at, never followed when it is a link.
+    type: path
+  compose_link_dir:
+    description:
+      - When O(compose_plugin_path) is a link into this directory, run it with C(version --short).
+    type: path
+  python_modules:
+    description:
+      - Python modules to try to import in the interpreter running this module.
+    type: list
+    elements: str
+    default: []
+  compose_version:
+    description:
+      - Whether to ask C(docker compose version --short).
+    type: bool
+    default: false
+"""
+
+EXAMPLES = r"""
+- name: Read what the host has of Docker
+  selfhosted.postiz.docker_setup_info:
+    compose_plugin_path: /usr/local/lib/docker/cli-plugins/docker-compose
+    compose_link_dir: /opt/docker-compose
+    python_modules: [docker, requests]
+    compose_version: true
+  register: docker_setup
+"""
+
+RETURN = r"""
+packages:
+  description: Names of the installed packages; null on a host without C(dpkg-query).
+  returned: when O(packages) is true
+  type: list
+  elements: str
+  sample: [docker.io, python3-docker]
+compose_plugin:
+  description:
+    - Whether O(compose_plugin_path) exists (C(exists)), is a link (C(islnk)), the path it leads to
+      (C(lnk_source)), and, for a link into O(compose_link_dir), C(version) with the C(rc), C(stdout)
+      and C(stderr) of C(version --short) (else null).
+  returned: when O(compose_plugin_path) is set
+  type: dict
+  sample: {exists: true, islnk: true, lnk_source: /opt/docker-compose/lib/docker-compose, version: {rc: 0, stdout: "2.40.3\n", stderr: ""}}
+python:
+  description:
+    - The interpreter's C(executable) and C(prefix), whether it is a virtualenv (C(venv)), and under
+      C(found) the version of each of O(python_modules), null for one it cannot import.
+  returned: when O(python_modules) is not empty
+  type: dict
+  sample: {executable: /usr/bin/python3, prefix: /usr, venv: false, found: {docker: 5.0.3, requests: null}}
+compose_version:
+  description: The C(rc), C(stdout) and C(stderr) of C(docker compose version --short); rc 127 without the Docker CLI.
+  returned: when O(compose_version) is true
+  type: dict
+  sample: {rc: 0, stdout: "2.40.3\n", stderr: ""}
+"""
+
+from ansible_collections.selfhosted.postiz.plugins.module_utils._docker_setup import (
+    command_answer,
+    compose_plugin,
+    installed_packages,
+    python_modules,
+)
+from ansible_collections.selfhosted.postiz.plugins.module_utils._postiz_module import execute
+
+ARGUMENT_SPEC = dict(
+    packages=dict(type="bool", default=True),
+    compose_plugin_path=dict(type="path"),
+    compose_link_dir=dict(type="path"),
+    python_modules=dict(type="list", elements="str", default=[]),
+    compose_version=dict(type="bool", default=False),
+)
+
+
+def run_module(module):
+    """Each question the options ask, answered; the reading lives in module_utils._docker_setup."""
+    params = module.params
+
+    def run(argv):
+        return module.run_command(argv, check_rc=False, handle_exceptions=False)
+
+    result = {}
+    if params["packages"]:
+        result["packages"] = installed_packages(run)
+    if params["compose_plugin_path"]:
+        result["compose_plugin"] = compose_plugin(
+            run, params["compose_plugin_path"], params["compose_link_dir"] or ""
+        )
+    if params["python_modules"]:
+        result["python"] = python_modules(params["python_modules"])
+    if params["compose_version"]:
+        result["compose_version"] = command_answer(run, ["docker", "compose", "version", "--short"])
+    module.exit_json(changed=False, **result)
+
+
+def main():
+    execute(ARGUMENT_SPEC, run_module)
+
+
+if __name__ == "__main__":
+    main()

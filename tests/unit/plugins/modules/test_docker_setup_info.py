@@ -1,0 +1,118 @@
+# Copyright (c) selfhosted.postiz contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The module's real ``main()``: each question answered from the host, nothing changed,
+and a command that cannot be run reported instead of failing the task."""
+
+from __future__ import annotations
+
+import functools
+import os
+import stat
+import sys
+
+import pytest
+from ansible.module_utils import basic
+
+from ansible_collections.selfhosted.postiz.plugins.module_utils import _docker_setup
+from ansible_collections.selfhosted.postiz.plugins.modules import docker_setup_info
+
+
+@pytest.fixture
+def run(run_module):
+    return functools.partial(run_module, docker_setup_info.main)
+
+
+@pytest.fixture
+def commands(monkeypatch):
+    """argv tuple -> (rc, out, err), or an OSError to raise; each call is recorded."""
+    answers, calls = {}, []
+
+    def fake(self, args, **kwargs):
+        calls.append(list(args))
+        answer = answers.get(tuple(args))
+        if isinstance(answer, OSError):
+            raise answer
+        if answer is None:
+            raise AssertionError(f"unexpected command {args}")
+        return answer
+
+    monkeypatch.setattr(basic.AnsibleModule, "run_command", fake)
+    return answers, calls
+
+
+def test_lists_only_installed_packages(run, commands):
+    answers, _calls = commands
+    answers[tuple(_docker_setup.DPKG_QUERY)] = (
+        0,
+        "docker.io installed\ncontainerd config-files\npython3-docker installed\n",
+        "",
+    )
+    result = run()
+    assert result["changed"] is False
+    assert result["packages"] == ["docker.io", "python3-docker"]
+    assert "compose_plugin" not in result and "python" not in result and "compose_version" not in result
+
+
+def test_a_host_without_dpkg_has_no_package_list(run, commands):
+    answers, _calls = commands
+    answers[tuple(_docker_setup.DPKG_QUERY)] = FileNotFoundError(2, "No such file or directory")
+    assert run()["packages"] is None
+
+
+def test_runs_a_plugin_link_into_the_given_directory_only(run, commands, tmp_path):
+    answers, calls = commands
+    venv = tmp_path / "venv"
+    (venv / "lib").mkdir(parents=True)
+    binary = venv / "lib" / "docker-compose"
+    binary.write_text("")
+    plugins = tmp_path / "cli-plugins"
+    plugins.mkdir()
+    link = plugins / "docker-compose"
+    os.symlink(binary, link)
+    answers[(str(link), "version", "--short")] = (0, "2.40.3\n", "")
+    result = run(packages=False, compose_plugin_path=str(link), compose_link_dir=str(venv))
+    assert result["compose_plugin"] == {
+        "exists": True,
+        "islnk": True,
+        "lnk_source": str(binary),
+        "version": {"rc": 0, "stdout": "2.40.3\n", "stderr": ""},
+    }
+    # A link elsewhere is described, never run.
+    calls.clear()
+    elsewhere = run(packages=False, compose_plugin_path=str(link), compose_link_dir=str(tmp_path / "other"))
+    assert elsewhere["compose_plugin"]["version"] is None and calls == []
+
+
+def test_a_missing_or_plain_plugin_entry(run, commands, tmp_path):
+    _answers, calls = commands
+    missing = run(packages=False, compose_plugin_path=str(tmp_path / "docker-compose"))
+    assert missing["compose_plugin"] == {"exists": False, "islnk": False, "lnk_source": "", "version": None}
+    plain = tmp_path / "docker-compose"
+    plain.write_text("")
+    os.chmod(plain, stat.S_IRWXU)
+    found = run(packages=False, compose_plugin_path=str(plain), compose_link_dir=str(tmp_path))
+    assert found["compose_plugin"]["exists"] is True and found["compose_plugin"]["islnk"] is False
+    assert calls == []
+
+
+def test_reports_the_interpreter_and_what_it_imports(run, commands):
+    result = run(packages=False, python_modules=["json", "no_such_module_here"])
+    python = result["python"]
+    assert python["executable"] == sys.executable and python["prefix"] == sys.prefix
+    assert python["found"]["no_such_module_here"] is None
+    assert python["found"]["json"]
+
+
+def test_docker_compose_version_and_a_missing_cli(run, commands):
+    answers, _calls = commands
+    answers[("docker", "compose", "version", "--short")] = (0, "2.40.3\n", "")
+    assert run(packages=False, compose_version=True)["compose_version"]["stdout"] == "2.40.3\n"
+    answers[("docker", "compose", "version", "--short")] = FileNotFoundError(2, "No such file or directory")
+    missing = run(packages=False, compose_version=True)
+    assert "failed" not in missing
+    assert missing["compose_version"] == {
+        "rc": 127,
+        "stdout": "",
+        "stderr": "docker: No such file or directory",
+    }
