@@ -32,6 +32,10 @@ import os
 import pwd
 import stat
 
+from ansible_collections.selfhosted.postiz.plugins.module_utils._root_only import (
+    problems as root_only_problems,
+)
+
 _O_CLOEXEC = getattr(os, "O_CLOEXEC", 0)
 _O_NOFOLLOW = getattr(os, "O_NOFOLLOW", 0)
 CREATE_FLAGS = os.O_WRONLY | os.O_CREAT | os.O_EXCL | _O_NOFOLLOW | _O_CLOEXEC
@@ -97,6 +101,26 @@ class FilesError(Exception):
     """A sentence saying why the files cannot be written; the module fails with it."""
 
 
+_DIRECTORY_FLAGS = os.O_RDONLY | os.O_DIRECTORY | _O_CLOEXEC
+LINK_RULE = "a link is followed only when root alone can change it, its target and the directories above them"
+
+
+def open_directory(path):
+    """A descriptor of the directory ``path``, never through a link someone else could change.
+
+    A symbolic link in its place (a project directory moved to a bigger disk, say) is
+    followed only when the link, its target and every directory above them can be
+    changed by root alone: then nobody else can swap it between this check and the
+    open. Otherwise the OSError of opening it without following is raised.
+    """
+    try:
+        return os.open(path, _DIRECTORY_FLAGS | _O_NOFOLLOW)
+    except OSError:
+        if not os.path.islink(path) or root_only_problems(paths=[path])[0]:
+            raise
+    return os.open(os.path.realpath(path), _DIRECTORY_FLAGS | _O_NOFOLLOW)
+
+
 def _plain_name(name):
     if not name or name in (".", "..") or "/" in name or "\0" in name:
         raise FilesError(f"{name!r} is not a plain file name: give names without a directory part.")
@@ -132,11 +156,11 @@ def _fix_directory(path, mode, uid, gid, check_mode):
     that descriptor.
     """
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY | _O_NOFOLLOW | _O_CLOEXEC)
+        fd = open_directory(path)
     except OSError as exc:
         raise FilesError(
             f"{path} cannot be opened as a directory without following a link ({exc.strerror}): "
-            "it is a symbolic link or not a directory; move it away and run again."
+            f"it is a symbolic link or not a directory ({LINK_RULE}); move it away and run again."
         ) from None
     try:
         info = os.fstat(fd)
@@ -195,7 +219,7 @@ def sync_files(directory, files, mode, uid=None, gid=None, remove=(), check_mode
     if overlap:
         raise FilesError(f"{', '.join(overlap)} is both to be written and to be removed.")
     try:
-        dir_fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY | _O_NOFOLLOW | _O_CLOEXEC)
+        dir_fd = open_directory(directory)
     except FileNotFoundError:
         if check_mode:
             # A dry run of a first deploy: the task creating the directory did not run.
@@ -203,7 +227,7 @@ def sync_files(directory, files, mode, uid=None, gid=None, remove=(), check_mode
         raise FilesError(f"{directory} does not exist; create it first.") from None
     except OSError as exc:
         raise FilesError(
-            f"{directory} cannot be opened as a directory without following a link ({exc.strerror})."
+            f"{directory} cannot be opened as a directory without following a link ({exc.strerror}; {LINK_RULE})."
         ) from None
     written, removed, before = [], [], {}
     try:
@@ -251,12 +275,12 @@ def read_files(directory, names):
     """
     names = [_plain_name(name) for name in names]
     try:
-        dir_fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY | _O_NOFOLLOW | _O_CLOEXEC)
+        dir_fd = open_directory(directory)
     except FileNotFoundError:
         return {}
     except OSError as exc:
         raise FilesError(
-            f"{directory} cannot be opened as a directory without following a link ({exc.strerror})."
+            f"{directory} cannot be opened as a directory without following a link ({exc.strerror}; {LINK_RULE})."
         ) from None
     texts = {}
     try:

@@ -15,14 +15,16 @@ description:
     written; a run that finds everything as it should be changes nothing.
   - One task instead of one per file, so a re-run of a deploy checks them all in one round trip.
   - Each file is written to a new temporary file created with its final mode and owner, then renamed
-    over the old one, so it is never readable by others nor half written. Neither the directory nor a
-    file in it is ever reached through a symbolic link; a link in their place is refused.
+    over the old one, so it is never readable by others nor half written. A file is never reached
+    through a symbolic link; a link in its place is refused. A link in place of a directory is
+    followed only when the link, its target and every directory above them can be changed by root
+    alone (a project directory moved to another disk, say); any other is refused.
   - It can first create the directories the files go in (O(directories)), with their missing parents,
-    never through a symbolic link, and correct the mode and owner of those that exist.
+    with the same rule for symbolic links, and correct the mode and owner of those that exist.
   - The texts are treated as secrets unless O(secret=false). Secrets are never returned, and the module
     reports no diff of them.
   - It can also read small text files of the directory (O(read)), such as records a deploy keeps, in the
-    same round trip, before it writes anything, and never through a symbolic link.
+    same round trip, before it writes anything, with the same rule for symbolic links.
 extends_documentation_fragment:
   - selfhosted.postiz.attributes
 attributes:
@@ -37,8 +39,8 @@ attributes:
 options:
   path:
     description:
-      - The directory the files are in. It must exist and must not be a symbolic link, unless the task
-        only reads (O(read)) and creates nothing.
+      - The directory the files are in. It must exist, unless the task only reads (O(read)) and creates
+        nothing. It may be a symbolic link only as described above.
     type: path
     required: true
   read:
@@ -60,8 +62,8 @@ options:
     description:
       - Directories to create first, or whose mode and owner to correct, in order, owned by O(owner) and
         O(group).
-      - Missing parents are created with the same mode and owner. A symbolic link or a file in place of
-        a directory is refused.
+      - Missing parents are created with the same mode and owner. A file in place of a directory is
+        refused, and a symbolic link unless root alone can change it (see above).
     type: list
     elements: dict
     default: []

@@ -81,12 +81,27 @@ def test_a_link_in_place_of_a_file_is_refused_and_its_target_untouched(run, env,
     assert SECRET.strip() not in result["_raw"]
 
 
-def test_a_linked_directory_is_refused(run, env, tmp_path):
-    os.symlink(env, tmp_path / "link")
-    result = run(path=str(tmp_path / "link"), files={"postiz.env": SECRET})
+def test_a_linked_directory_others_could_change_is_refused(run, env, tmp_path):
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    # Writable by everyone, not sticky: anyone could put another link in its place.
+    os.chmod(shared, 0o777)
+    os.symlink(env, shared / "link")
+    result = run(path=str(shared / "link"), files={"postiz.env": SECRET})
     assert result["failed"] is True
-    assert "without following a link" in result["msg"]
+    assert "without following a link" in result["msg"] and "root alone" in result["msg"]
     assert os.listdir(env) == []
+    read = run(path=str(shared / "link"), read=["postiz.env"])
+    assert read["failed"] is True
+
+
+def test_a_linked_directory_only_root_can_change_is_followed(run, env, tmp_path):
+    # A project directory moved to a bigger disk and linked back, all of it root's.
+    os.symlink(env, tmp_path / "moved")
+    result = run(path=str(tmp_path / "moved"), files={"postiz.env": SECRET}, read=["postiz.env"])
+    assert result["changed"] is True and result["written"] == ["postiz.env"]
+    assert (env / "postiz.env").read_text() == SECRET
+    assert os.path.islink(tmp_path / "moved")
 
 
 @pytest.mark.parametrize("name", ["../escape.env", "sub/dir.env", "..", ""])
@@ -151,7 +166,10 @@ def test_a_link_in_place_of_a_directory_is_refused_and_its_target_untouched(run,
     target = tmp_path / "target"
     target.mkdir(mode=0o755)
     os.chmod(target, 0o755)
-    link = tmp_path / "link"
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    os.chmod(shared, 0o777)
+    link = shared / "link"
     link.symlink_to(target)
     result = run(path=str(tmp_path), directories=[{"path": str(link), "mode": "0700"}])
     assert result["failed"] is True
