@@ -121,6 +121,14 @@ def open_directory(path):
     return os.open(os.path.realpath(path), _DIRECTORY_FLAGS | _O_NOFOLLOW)
 
 
+def unopenable(path, exc):
+    """The FilesError for a directory that :func:`open_directory` could not open."""
+    return FilesError(
+        f"{path} cannot be opened as a directory without following a link ({exc.strerror}): "
+        f"it is a symbolic link or not a directory ({LINK_RULE}); move it away and run again."
+    )
+
+
 def _plain_name(name):
     if not name or name in (".", "..") or "/" in name or "\0" in name:
         raise FilesError(f"{name!r} is not a plain file name: give names without a directory part.")
@@ -158,10 +166,7 @@ def _fix_directory(path, mode, uid, gid, check_mode):
     try:
         fd = open_directory(path)
     except OSError as exc:
-        raise FilesError(
-            f"{path} cannot be opened as a directory without following a link ({exc.strerror}): "
-            f"it is a symbolic link or not a directory ({LINK_RULE}); move it away and run again."
-        ) from None
+        raise unopenable(path, exc) from None
     try:
         info = os.fstat(fd)
         wrong_mode = stat.S_IMODE(info.st_mode) != mode
@@ -226,9 +231,7 @@ def sync_files(directory, files, mode, uid=None, gid=None, remove=(), check_mode
             return list(files), [], dict.fromkeys(files)
         raise FilesError(f"{directory} does not exist; create it first.") from None
     except OSError as exc:
-        raise FilesError(
-            f"{directory} cannot be opened as a directory without following a link ({exc.strerror}; {LINK_RULE})."
-        ) from None
+        raise unopenable(directory, exc) from None
     written, removed, before = [], [], {}
     try:
         for name in names[: len(files)]:
@@ -279,9 +282,7 @@ def read_files(directory, names):
     except FileNotFoundError:
         return {}
     except OSError as exc:
-        raise FilesError(
-            f"{directory} cannot be opened as a directory without following a link ({exc.strerror}; {LINK_RULE})."
-        ) from None
+        raise unopenable(directory, exc) from None
     texts = {}
     try:
         for name in names:
