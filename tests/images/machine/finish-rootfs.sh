@@ -9,3 +9,6 @@ cp -a "$HERE/overlay/." "$ROOTFS/"
 # No package lists, as in Debian's cloud and container images; an old date, so that
 # apt's cache_valid_time sees lists to refresh rather than fresh empty ones.
 touch -d @0 "$ROOTFS/var/lib/apt/lists"
+# nginx is installed for the scenarios that bring their own proxy; it must not hold
+# ports 80 and 443 in the others, so it starts only when a scenario starts it.
+rm -f "$ROOTFS/etc/systemd/system/multi-user.target.wants/nginx.service" "$ROOTFS/etc/nginx/sites-enabled/default"
