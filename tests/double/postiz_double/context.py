@@ -29,4 +29,6 @@ class AppContext:
         database = Database(settings.database_url)
         temporal = TemporalGateway(settings)
         readiness = Readiness(settings, database, temporal)
-        return cls(settings, database, temporal, readiness, KeyValue(settings.redis_url), Mailer(settings.mail))
+        return cls(
+            settings, database, temporal, readiness, KeyValue(settings.redis_url), Mailer(settings.mail)
+        )

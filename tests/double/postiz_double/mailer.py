@@ -118,7 +118,9 @@ def deliver(settings: MailSettings, to: str, subject: str, html: str) -> bool:
         return False
     if settings.provider != "nodemailer":
         return False
-    where = f"{settings.host or 'localhost'}:{settings.port or (465 if settings.secure else DEFAULT_SMTP_PORT)}"
+    where = (
+        f"{settings.host or 'localhost'}:{settings.port or (465 if settings.secure else DEFAULT_SMTP_PORT)}"
+    )
     try:
         _smtp_send(settings, build_message(settings, to, subject, html))
     except smtplib.SMTPAuthenticationError as exc:
@@ -128,7 +130,9 @@ def deliver(settings: MailSettings, to: str, subject: str, html: str) -> bool:
         )
         return False
     except (smtplib.SMTPException, OSError) as exc:
-        logs.error(CONTEXT, f'Sending "{subject}" to {to} through {where} failed: {type(exc).__name__}: {exc}')
+        logs.error(
+            CONTEXT, f'Sending "{subject}" to {to} through {where} failed: {type(exc).__name__}: {exc}'
+        )
         return False
     logs.log(CONTEXT, f'Sent "{subject}" to {to} through {where}')
     return True

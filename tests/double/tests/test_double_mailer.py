@@ -12,7 +12,6 @@ import threading
 from email.utils import parseaddr
 
 import pytest
-
 from postiz_double import mailer
 from postiz_double.backend import validation
 from postiz_double.config import load_settings
@@ -52,7 +51,11 @@ class _Handler(socketserver.StreamRequestHandler):
                     user = base64.b64decode(self._read()).decode()
                     self._say("334 UGFzc3dvcmQ6")
                     password = base64.b64decode(self._read()).decode()
-                self._say("235 ok" if self._auth_ok(user, password) else "535 5.7.8 Authentication credentials invalid")
+                self._say(
+                    "235 ok"
+                    if self._auth_ok(user, password)
+                    else "535 5.7.8 Authentication credentials invalid"
+                )
             elif verb == "MAIL":
                 sender = line.split(":", 1)[1].strip().strip("<>")
                 self._say("250 ok")
@@ -123,7 +126,9 @@ def test_a_wrong_password_is_logged_without_the_password(smtp_server, capsys):
 
 
 def test_without_a_user_no_auth_is_attempted(smtp_server):
-    assert mailer.deliver(_settings(smtp_server, EMAIL_USER=None, EMAIL_PASS=None), "a@example.test", "s", "h")
+    assert mailer.deliver(
+        _settings(smtp_server, EMAIL_USER=None, EMAIL_PASS=None), "a@example.test", "s", "h"
+    )
     assert smtp_server.auth_users == [] and len(smtp_server.messages) == 1
 
 
@@ -147,8 +152,14 @@ def test_secure_is_the_exact_string_true():
 
 
 def test_settings_carry_the_mail_values():
-    settings = load_settings({"EMAIL_PROVIDER": "nodemailer", "EMAIL_HOST": "mail.test", "EMAIL_PORT": "2525"})
-    assert (settings.mail.provider, settings.mail.host, settings.mail.port) == ("nodemailer", "mail.test", 2525)
+    settings = load_settings(
+        {"EMAIL_PROVIDER": "nodemailer", "EMAIL_HOST": "mail.test", "EMAIL_PORT": "2525"}
+    )
+    assert (settings.mail.provider, settings.mail.host, settings.mail.port) == (
+        "nodemailer",
+        "mail.test",
+        2525,
+    )
     assert settings.email_activation_required
 
 
@@ -157,5 +168,7 @@ def test_forgot_return_needs_matching_passwords_and_a_token():
     assert "repeatPassword must match password" in validation.forgot_return_errors(
         {"password": "abcd", "repeatPassword": "abce", "token": "t"}
     )
-    assert "token must be a string" in validation.forgot_return_errors({"password": "abcd", "repeatPassword": "abcd"})
+    assert "token must be a string" in validation.forgot_return_errors(
+        {"password": "abcd", "repeatPassword": "abcd"}
+    )
     assert validation.forgot_errors({"email": "a@example.test", "provider": "LOCAL"}) == []

@@ -81,7 +81,9 @@ def routes(ctx: AppContext) -> list[Route]:
             link = f"{settings.frontend_url or ''}/auth/activate/{code}"
             try:
                 await send_email(
-                    email, "Activate your account", f'Click <a href="{link}">here</a> to activate your account'
+                    email,
+                    "Activate your account",
+                    f'Click <a href="{link}">here</a> to activate your account',
                 )
             except Exception as exc:  # Postiz answers 400 with the error text
                 return express_text(describe_error(exc), 400)
