@@ -84,6 +84,7 @@ def test_good_settings_pass_every_check(tmp_path, email):
         ),
         (dict(SMTP, from_address="Postiz <p@example.com>"), None, "must be a plain e-mail address"),
         (dict(SMTP, port=70000), None, 'port is "70000", but it must be a TCP port from 1 to 65535'),
+        (dict(SMTP, port=0), None, 'port is "0", but it must be a TCP port from 1 to 65535'),
         (dict(SMTP, host="localhost"), None, "postiz_stack_email.host points at the host 'localhost'"),
         (dict(SMTP, host="127.0.0.1"), None, "postiz_stack_email.host points at the host '127.0.0.1'"),
         (dict(SMTP, password=""), None, "has user but no password: SMTP authentication needs both"),
