@@ -17,6 +17,14 @@ which Postiz accepts like the cookie and which works over plain HTTP, where a
 
 Login is tried before registering because it is cheap and changes nothing, so a
 second run reports no change. Registration runs only when login is refused.
+
+With an e-mail provider, Postiz creates the account inactive and mails a link. By
+default that is a failure with instructions; with ``activation="report"`` the result
+says ``activation_required`` instead, so the caller (the postiz_stack role) can activate
+that one account in the database and call again. It is reported only after Postiz
+accepted this e-mail and password: a registration it answered with ``activate``, or a
+login it refused with "User is not activated", which Postiz says only after the
+password matched.
 """
 
 from __future__ import annotations
@@ -51,13 +59,24 @@ KEY_ROLES = ("SUPERADMIN", "ADMIN")
 
 ACTIVATION_MESSAGE = (
     "Postiz requires the account %s to be activated by e-mail (an e-mail provider is configured): "
-    "open the activation link sent to that address, then run this again. To bootstrap without e-mail, "
-    "deploy without EMAIL_PROVIDER for the first run."
+    "open the activation link sent to that address, then run this again (the postiz_stack role activates "
+    "the account it registers itself)."
 )
 
 
 class PostizApiError(Exception):
     """A problem the user has to fix; the message says what and how, never a secret."""
+
+
+class ActivationRequired(PostizApiError):
+    """Postiz accepted the e-mail and password but the account waits for its activation link."""
+
+    def __init__(self, email, registered):
+        super().__init__(ACTIVATION_MESSAGE % email)
+        self.registered = registered
+
+
+ACTIVATION_MODES = ("fail", "report")
 
 
 class PostizNotReady(PostizApiError):
@@ -76,9 +95,20 @@ class AdminResult:
     """Outcome of :func:`ensure_admin`. ``api_key`` is None when it could not be read."""
 
     def __init__(
-        self, changed, created, email, api_key=None, org_id=None, role=None, unreachable=None, unchecked=None
+        self,
+        changed,
+        created,
+        email,
+        api_key=None,
+        org_id=None,
+        role=None,
+        unreachable=None,
+        unchecked=None,
+        activation_required=False,
     ):
         self.changed = changed
+        # The account exists (maybe registered just now) but is inactive; no key was read.
+        self.activation_required = activation_required
         self.created = created
         self.email = email
         # Check mode only: why Postiz could not be asked (it is probably not deployed yet).
@@ -209,7 +239,7 @@ class PostizApi:
         if response.status == 400 and text == LOGIN_REFUSED:
             return None
         if response.status == 400 and text == NOT_ACTIVATED:
-            raise PostizApiError(ACTIVATION_MESSAGE % email)
+            raise ActivationRequired(email, registered=False)
         raise self._rejected(f"logging in as {email}", response, text)
 
     def register(self, email, password, company):
@@ -219,7 +249,7 @@ class PostizApi:
         if 200 <= response.status < 300:
             data = self._json_object(f"registering {email}", response)
             if data.get("activate") or response.header("activate") == "true":
-                raise PostizApiError(ACTIVATION_MESSAGE % email)
+                raise ActivationRequired(email, registered=True)
             return self._token_of("registration", response)
         text = response.text().strip()
         if response.status == 400 and text == EMAIL_EXISTS:
@@ -282,14 +312,26 @@ class PostizApi:
         return self._unexpected(what, response)
 
 
-def ensure_admin(api, email, password, company, check_mode=False, wait_timeout=300):
-    """Log in as ``email``, registering it first when it has no account; read the org API key."""
+def ensure_admin(api, email, password, company, check_mode=False, wait_timeout=300, activation="fail"):
+    """Log in as ``email``, registering it first when it has no account; read the org API key.
+
+    ``activation="report"`` returns an inactive account as ``activation_required`` (no key)
+    instead of failing; see the module docstring.
+    """
     validate_credentials(email, password, company)
-    if not check_mode:
-        return _ensure_admin(api, email, password, company, check_mode, wait_timeout)
+    if activation not in ACTIVATION_MODES:
+        raise PostizApiError(f"activation must be one of {', '.join(ACTIVATION_MODES)}, got {activation!r}")
     try:
         return _ensure_admin(api, email, password, company, check_mode, wait_timeout)
+    except ActivationRequired as exc:
+        if activation != "report":
+            raise
+        return AdminResult(
+            changed=exc.registered, created=exc.registered, email=email.lower(), activation_required=True
+        )
     except PostizServerError as exc:
+        if not check_mode:
+            raise
         # A dry run on a damaged stack (a database stopped, say): the real run would repair
         # the stack before it gets here, so this is a prediction it cannot make, not a failure.
         return AdminResult(

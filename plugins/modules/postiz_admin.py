@@ -72,12 +72,23 @@ options:
       - Not used in check mode, which tries once.
     type: int
     default: 300
+  activation:
+    description:
+      - What to do when Postiz accepts the e-mail and password but the account is inactive, because an
+        e-mail provider is configured and the activation link was not opened yet.
+      - V(fail) fails with a message saying so.
+      - V(report) succeeds with RV(activation_required) true and without RV(api_key), so that the caller can
+        activate the account (the postiz_stack role sets C(activated) in the C(User) table) and run the module
+        again. It is reported after a registration Postiz answered with C(activate), or a login Postiz refused
+        with C(User is not activated), which it answers only after the password matched.
+    type: str
+    choices: [fail, report]
+    default: fail
 notes:
   - Postiz allows anyone to register unless C(DISABLE_REGISTRATION=true); with it, registration
     is only possible while no organization exists, so run this module right after the first deploy.
   - With an e-mail provider configured (C(EMAIL_PROVIDER)), Postiz sends an activation link instead
-    of opening a session; the module then fails and says so. Bootstrap before configuring e-mail,
-    or activate the account from the link and run again.
+    of opening a session; see O(activation).
 seealso:
   - module: selfhosted.postiz.postiz_mcp_check
 """
@@ -133,6 +144,13 @@ email:
   returned: success
   type: str
   sample: admin@example.com
+activation_required:
+  description:
+    - Whether the account exists but waits for its activation (only with O(activation=report)); no key is
+      returned then.
+  returned: success
+  type: bool
+  sample: false
 checked:
   description:
     - Whether the account was checked. False only in check mode, when Postiz answered with a server
@@ -159,6 +177,7 @@ ARGUMENT_SPEC = dict(
     password=dict(type="str", required=True, no_log=True),
     company=dict(type="str", default="Postiz"),
     wait_timeout=dict(type="int", default=300),
+    activation=dict(type="str", default="fail", choices=["fail", "report"]),
     **HTTP_CLIENT_ARGUMENT_SPEC,
 )
 
@@ -176,6 +195,7 @@ def run_module(module):
             params["company"],
             check_mode=module.check_mode,
             wait_timeout=params["wait_timeout"],
+            activation=params["activation"],
         )
     except PostizApiError as exc:
         module.fail_json(msg=str(exc))
@@ -187,7 +207,11 @@ def run_module(module):
     if result.unchecked:
         module.warn(f"Check mode: {result.unchecked}")
     output = dict(
-        changed=result.changed, created=result.created, email=result.email, checked=result.unchecked is None
+        changed=result.changed,
+        created=result.created,
+        email=result.email,
+        checked=result.unchecked is None,
+        activation_required=result.activation_required,
     )
     if result.api_key is not None:
         # Not added to no_log_values: AnsibleModule would replace it with '********'

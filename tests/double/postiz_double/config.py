@@ -9,6 +9,7 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from .mailer import MailSettings
 from .providers import URL_ENV_NAMES
 
 # Fixed by the real image: nginx proxies /api/ to this port and the logs name it.
@@ -85,6 +86,8 @@ class Settings:
     broken: bool
     # Raw values (unset vs "" matters: JavaScript interpolates unset as "undefined").
     url_env: Mapping[str, str] = field(default_factory=dict)
+    # EMAIL_* for the delivery of what Postiz signals to its sendEmailWorkflow (mailer.py).
+    mail: MailSettings = field(default_factory=lambda: MailSettings.from_env({}))
 
     @property
     def email_activation_required(self) -> bool:
@@ -130,4 +133,5 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         uploads_root=non_empty(get("POSTIZ_DOUBLE_UPLOADS_ROOT")) or NGINX_UPLOADS_ROOT,
         broken=js_truthy(get("POSTIZ_DOUBLE_BROKEN")),
         url_env={name: env[name] for name in URL_ENV_NAMES if name in env},
+        mail=MailSettings.from_env(env),
     )

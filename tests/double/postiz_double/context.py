@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from .config import Settings
 from .db import Database
 from .kv import KeyValue
+from .mailer import Mailer
 from .readiness import Readiness
 from .temporal_ops import TemporalGateway
 
@@ -21,10 +22,13 @@ class AppContext:
     temporal: TemporalGateway
     readiness: Readiness
     kv: KeyValue
+    mailer: Mailer
 
     @classmethod
     def build(cls, settings: Settings) -> AppContext:
         database = Database(settings.database_url)
         temporal = TemporalGateway(settings)
         readiness = Readiness(settings, database, temporal)
-        return cls(settings, database, temporal, readiness, KeyValue(settings.redis_url))
+        return cls(
+            settings, database, temporal, readiness, KeyValue(settings.redis_url), Mailer(settings.mail)
+        )

@@ -66,6 +66,14 @@ async def activate_user(conn, user_id: str) -> Row | None:
     return await cur.fetchone()
 
 
+async def set_password(conn, user_id: str, password_hash: str) -> Row | None:
+    cur = await conn.execute(
+        'UPDATE "User" SET "password" = %s, "updatedAt" = %s WHERE "id" = %s RETURNING *',
+        (password_hash, utcnow(), user_id),
+    )
+    return await cur.fetchone()
+
+
 async def memberships(conn, user_id: str) -> list[Row]:
     """The user's live organizations with its role, oldest first; columns of Organization
     plus ``_role`` and ``_disabled``."""

@@ -58,3 +58,21 @@ def login_errors(body: dict[str, Any]) -> list[str]:
     _length(errors, body, "password", 3, 64)
     _provider(errors, body)
     return errors
+
+
+def forgot_errors(body: dict[str, Any]) -> list[str]:
+    errors: list[str] = []
+    if not is_email(body.get("email")):
+        errors.append("email must be an email")
+    _provider(errors, body)
+    return errors
+
+
+def forgot_return_errors(body: dict[str, Any]) -> list[str]:
+    errors: list[str] = []
+    _length(errors, body, "password", 3, 64)
+    if body.get("repeatPassword") != body.get("password"):
+        errors.append("repeatPassword must match password")
+    if not isinstance(body.get("token"), str):
+        errors.append("token must be a string")
+    return errors

@@ -90,6 +90,52 @@ def test_activation_by_email_on_register(postiz):
     assert server.paths("POST")[-1] == "/api/auth/login"
 
 
+def test_activation_reported_on_register_then_login_after_activation(postiz):
+    server = postiz(email_provider=True)
+    result = ensure_admin(api_for(server.url), EMAIL, PASSWORD, "Example Ltd", activation="report")
+    assert (result.changed, result.created, result.activation_required) == (True, True, True)
+    assert result.api_key is None and result.email == "admin@example.com"
+    assert "/api/user/self" not in server.paths()
+    # Activated (as the role does in the database): the next call logs in and reads the key.
+    server.users["admin@example.com"]["activated"] = True
+    again = ensure_admin(api_for(server.url), EMAIL, PASSWORD, "Example Ltd", activation="report")
+    assert (again.changed, again.activation_required) == (False, False)
+    assert again.api_key == server.users["admin@example.com"]["api_key"]
+
+
+def test_activation_reported_for_an_inactive_account_at_login(postiz):
+    # An earlier run registered it and stopped before activating it.
+    server = postiz(email_provider=True)
+    server.add_user(EMAIL, PASSWORD, activated=False)
+    result = ensure_admin(api_for(server.url), EMAIL, PASSWORD, "Example Ltd", activation="report")
+    assert (result.changed, result.created, result.activation_required) == (False, False, True)
+    assert server.paths("POST") == ["/api/auth/login"]
+
+
+def test_inactive_account_with_another_password_is_not_reported(postiz):
+    server = postiz(email_provider=True)
+    server.add_user(EMAIL, "the-real-one", activated=False)
+    with pytest.raises(PostizApiError) as caught:
+        ensure_admin(api_for(server.url), EMAIL, PASSWORD, "Example Ltd", activation="report")
+    assert "refused its password" in str(caught.value)
+
+
+def test_activation_reported_in_check_mode_without_registering(postiz):
+    server = postiz(email_provider=True)
+    server.add_user(EMAIL, PASSWORD, activated=False)
+    result = ensure_admin(
+        api_for(server.url), EMAIL, PASSWORD, "Example Ltd", check_mode=True, activation="report"
+    )
+    assert (result.changed, result.activation_required) == (False, True)
+    assert "/api/auth/register" not in server.paths()
+
+
+def test_unknown_activation_mode_is_refused(postiz):
+    server = postiz()
+    with pytest.raises(PostizApiError, match="activation must be one of fail, report"):
+        ensure_admin(api_for(server.url), EMAIL, PASSWORD, "Example Ltd", activation="ignore")
+
+
 def test_registration_closed_and_login_refused(postiz):
     server = postiz(disable_registration=True)
     server.add_user("owner@example.com", "whatever")

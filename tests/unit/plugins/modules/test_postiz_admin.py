@@ -86,7 +86,18 @@ def test_activation_required(run, postiz):
     server = postiz(email_provider=True)
     result = run(url=server.url, email=EMAIL, password=PASSWORD)
     assert result["failed"] is True
-    assert "activated by e-mail" in result["msg"] and "EMAIL_PROVIDER" in result["msg"]
+    assert "activated by e-mail" in result["msg"] and "postiz_stack role" in result["msg"]
+
+
+def test_activation_reported(run, postiz):
+    server = postiz(email_provider=True)
+    result = run(url=server.url, email=EMAIL, password=PASSWORD, activation="report")
+    assert result.get("failed") is not True
+    assert (result["changed"], result["created"], result["activation_required"]) == (True, True, True)
+    assert "api_key" not in result
+    server.users[EMAIL.lower()]["activated"] = True
+    again = run(url=server.url, email=EMAIL, password=PASSWORD, activation="report")
+    assert (again["changed"], again["activation_required"]) == (False, False) and again["api_key"]
 
 
 def test_waits_for_502_then_succeeds(run, postiz):
