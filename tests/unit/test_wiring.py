@@ -346,3 +346,80 @@ def test_backup_cron_installs_the_command_and_its_configuration_byte_for_byte(tm
         "sbin/postiz-backup-wiring": 0o750,
         "sbin/postiz_stack_model.py": 0o644,
     }
+
+
+def test_by_default_the_app_reaches_the_public_registry_and_prisma_reports_nothing(tmp_path):
+    env = _play(tmp_path, {})[1]
+    assert env["CHECKPOINT_DISABLE"] == "1"
+    assert not {"npm_config_registry", "PRISMA_ENGINES_MIRROR"} & set(env)
+
+
+def test_the_mirror_settings_reach_the_app_env(tmp_path):
+    variables = {
+        "postiz_stack_npm_registry": "https://npm.example.internal/repository/npm/",
+        "postiz_stack_prisma_engines_mirror": "http://10.0.0.5:8080/prisma",
+        "postiz_stack_prisma_telemetry": True,
+    }
+    env = _play(tmp_path, {}, variables=variables)[1]
+    assert env["npm_config_registry"] == "https://npm.example.internal/repository/npm/"
+    assert env["PRISMA_ENGINES_MIRROR"] == "http://10.0.0.5:8080/prisma"
+    assert "CHECKPOINT_DISABLE" not in env
+
+
+def _mirror_refusals(tmp_path, variables):
+    play = [
+        {
+            "name": "The mirror checks",
+            "hosts": "localhost",
+            "gather_facts": False,
+            "vars": {"postiz_stack_project_dir": str(tmp_path / "project"), **variables},
+            "tasks": [
+                {
+                    "name": "Validate",
+                    "ansible.builtin.include_role": {
+                        "name": "selfhosted.postiz.postiz_stack",
+                        "tasks_from": "validate_mirrors",
+                    },
+                }
+            ],
+        }
+    ]
+    rc, tasks, output = _run_play(tmp_path, play)
+    return rc, [task["result"]["msg"] for task in tasks if task["result"].get("failed")], output
+
+
+@pytest.mark.parametrize(
+    ("variables", "expected"),
+    [
+        (
+            {"postiz_stack_npm_registry": "npm.example.internal"},
+            'postiz_stack_npm_registry is "npm.example.internal"',
+        ),
+        ({"postiz_stack_npm_registry": "ftp://npm.example/"}, "must hold prisma@6.5.0 and its dependencies"),
+        ({"postiz_stack_npm_registry": "https://user:pw@npm.example/"}, "no user name or password"),
+        ({"postiz_stack_prisma_engines_mirror": "https://"}, "PRISMA_ENGINES_MIRROR"),
+        (
+            {"postiz_stack_env_custom": {"npm_config_registry": "http://x/"}},
+            "postiz_stack_env_custom sets npm_config_registry",
+        ),
+        (
+            {"postiz_stack_env_custom": {"CHECKPOINT_DISABLE": "1"}},
+            "postiz_stack_prisma_telemetry (CHECKPOINT_DISABLE)",
+        ),
+    ],
+)
+def test_a_bad_mirror_setting_is_refused_by_name(tmp_path, variables, expected):
+    rc, failures, output = _mirror_refusals(tmp_path, variables)
+    assert rc != 0 and len(failures) == 1, output
+    assert expected in failures[0]
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["http://npm.postiz.test:4873/", "https://npm.example.internal/repository/npm", "http://[fd00::5]:4873/"],
+)
+def test_mirror_urls_with_a_host_pass(tmp_path, url):
+    rc, failures, output = _mirror_refusals(
+        tmp_path, {"postiz_stack_npm_registry": url, "postiz_stack_prisma_engines_mirror": url}
+    )
+    assert rc == 0 and not failures, output

@@ -3,7 +3,8 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """``python3 -m postiz_double``: boot like the real image's CMD.
 
-1. ``prisma db push`` (exit 1 on failure, so Docker's restart policy takes over),
+1. ``pnpm dlx prisma@6.5.0``: fetch Prisma from the npm registry (dlx.py), then
+   ``prisma db push`` (exit 1 on either failure, so Docker's restart policy takes over),
 2. serve port 5000 (nginx + frontend at once; the backend answers once its deps do),
 3. stop cleanly on SIGTERM (uvicorn finishes in-flight requests).
 """
@@ -11,9 +12,10 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 
-from . import __version__, dbpush, logs
+from . import __version__, dbpush, dlx, logs
 from .app import PublicApp
 from .config import load_settings
 from .context import AppContext
@@ -43,8 +45,9 @@ def main() -> int:
     settings = load_settings()
     logs.log(logs.DOUBLE, f"Postiz contract double {__version__} (test double, not Postiz)")
     try:
+        dlx.fetch_prisma(os.environ)
         dbpush.push(settings.database_url)
-    except dbpush.PushFailed:
+    except (dlx.FetchFailed, dbpush.PushFailed):
         return 1
 
     import uvicorn  # after the push, like pm2 starting the apps
