@@ -22,6 +22,7 @@ import gzip
 import hashlib
 import io
 import json
+import ssl
 import tarfile
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -79,7 +80,8 @@ class Handler(BaseHTTPRequestHandler):
             host = (
                 self.headers.get("Host") or f"{self.server.server_address[0]}:{self.server.server_address[1]}"
             )
-            body = json.dumps(package_document(f"http://{host}")).encode()
+            scheme = "https" if isinstance(self.connection, ssl.SSLSocket) else "http"
+            body = json.dumps(package_document(f"{scheme}://{host}")).encode()
             self._answer(200, body, "application/json")
         elif path in TARBALLS:
             self._answer(200, TARBALLS[path][1], "application/octet-stream")

@@ -16,6 +16,7 @@ registry serves the file, and the real tarball is megabytes that every start wou
 from __future__ import annotations
 
 import json
+import ssl
 import urllib.error
 import urllib.request
 from collections.abc import Mapping
@@ -57,16 +58,32 @@ def _request(url: str, method: str) -> urllib.request.Request:
     )
 
 
+def tls_context(env: Mapping[str, str]) -> ssl.SSLContext:
+    """The system's certificate authorities plus those NODE_EXTRA_CA_CERTS names, as Node trusts.
+
+    Node prints a warning and goes on without them when the file cannot be loaded.
+    """
+    context = ssl.create_default_context()
+    extra = env.get("NODE_EXTRA_CA_CERTS")
+    if extra:
+        try:
+            context.load_verify_locations(cafile=extra)
+        except (OSError, ssl.SSLError) as exc:
+            logs.plain(f"Warning: Ignoring extra certs from `{extra}`, load failed: {_reason(exc)}")
+    return context
+
+
 def fetch_prisma(env: Mapping[str, str], timeout: float = TIMEOUT_S) -> str:
     """Resolve prisma@6.5.0 at the configured registry and check its tarball; return the tarball URL.
 
     Raises FetchFailed after printing pnpm-style error lines.
     """
     registry = registry_url(env)
+    context = tls_context(env)
     meta_url = registry + PACKAGE
     logs.plain(f"Progress: resolved 0, reused 0, downloaded 0, added 0 ({registry})")
     try:
-        with urllib.request.urlopen(_request(meta_url, "GET"), timeout=timeout) as resp:
+        with urllib.request.urlopen(_request(meta_url, "GET"), timeout=timeout, context=context) as resp:
             document = json.loads(resp.read().decode("utf-8"))
     except urllib.error.HTTPError as exc:
         raise _fail(f"ERR_PNPM_FETCH_{exc.code}  GET {meta_url}: {exc.reason} - {exc.code}") from None
@@ -85,7 +102,7 @@ def fetch_prisma(env: Mapping[str, str], timeout: float = TIMEOUT_S) -> str:
             f"while fetching it from {registry}"
         )
     try:
-        with urllib.request.urlopen(_request(tarball, "HEAD"), timeout=timeout):
+        with urllib.request.urlopen(_request(tarball, "HEAD"), timeout=timeout, context=context):
             pass
     except urllib.error.HTTPError as exc:
         raise _fail(f"ERR_PNPM_FETCH_{exc.code}  GET {tarball}: {exc.reason} - {exc.code}") from None

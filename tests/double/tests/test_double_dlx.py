@@ -10,6 +10,8 @@ import contextlib
 import importlib.util
 import json
 import socket
+import ssl
+import subprocess
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -165,3 +167,60 @@ def test_the_start_goes_on_to_the_db_push_with_a_reachable_registry(monkeypatch,
     status, pushed = _start(monkeypatch, {"npm_config_registry": standin})
     assert status == 1  # the fake push fails: the point is that it ran
     assert pushed == ["postgresql://u:p@db:5432/postiz"]
+
+
+@pytest.fixture
+def tls_standin(tmp_path):
+    """The stand-in over TLS with a certificate of its own CA, which no system trusts."""
+    key, cert = tmp_path / "key.pem", tmp_path / "cert.pem"
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+        ],
+        check=True,
+        capture_output=True,
+    )
+    server = npm_registry.serve("127.0.0.1", 0)
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert, key)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    with _running(server) as url:
+        yield url.replace("http://", "https://"), cert
+
+
+def test_a_registry_signed_by_an_unknown_ca_fails(tls_standin, capsys):
+    url, _ = tls_standin
+    with pytest.raises(dlx.FetchFailed):
+        dlx.fetch_prisma({"npm_config_registry": url}, timeout=5)
+    assert "CERTIFICATE_VERIFY_FAILED" in capsys.readouterr().out
+
+
+def test_node_extra_ca_certs_adds_the_ca_the_registry_needs(tls_standin, capsys):
+    url, cert = tls_standin
+    dlx.fetch_prisma({"npm_config_registry": url, "NODE_EXTRA_CA_CERTS": str(cert)}, timeout=5)
+    assert f"prisma@6.5.0 from {url}/" in capsys.readouterr().out
+
+
+def test_an_unreadable_node_extra_ca_certs_is_ignored_with_a_warning(tls_standin, tmp_path, capsys):
+    url, _ = tls_standin
+    missing = tmp_path / "missing.pem"
+    with pytest.raises(dlx.FetchFailed):
+        dlx.fetch_prisma({"npm_config_registry": url, "NODE_EXTRA_CA_CERTS": str(missing)}, timeout=5)
+    out = capsys.readouterr().out
+    assert f"Warning: Ignoring extra certs from `{missing}`, load failed:" in out
+    assert "CERTIFICATE_VERIFY_FAILED" in out
