@@ -7,6 +7,7 @@ gives back only what their entrypoints need; YAML merge keys carry it to each se
 from __future__ import annotations
 
 import collections
+import json
 import os
 import shlex
 
@@ -24,11 +25,12 @@ DATA_SERVICES = model.service_names(role=["database", "cache", "workflow_databas
 PROXY = model.PROXY_SERVICE
 
 
-def render(start_interval=False):
+def render(start_interval=False, ca_certificates=""):
     with open(TEMPLATE, encoding="utf-8") as handle:
         env = jinja2.Environment(trim_blocks=True, undefined=jinja2.StrictUndefined)
         env.filters["bool"] = bool
         env.filters["quote"] = shlex.quote
+        env.filters["to_json"] = json.dumps
         env.filters["hash"] = lambda text, _algorithm: str(hash(text))
         rendered = env.from_string(handle.read()).render(
             ansible_managed="managed",
@@ -52,6 +54,9 @@ def render(start_interval=False):
             postiz_stack_proxy_http_port=80,
             postiz_stack_proxy_https_port=443,
             __postiz_stack_start_interval=start_interval,
+            postiz_stack_ca_certificates=ca_certificates,
+            __postiz_stack_ca_certificates_target="/usr/local/share/postiz/extra-ca-certificates.pem",
+            __postiz_stack_ca_certificates_stat={"stat": {"checksum": "0123abcd"}},
         )
     return yaml.safe_load(rendered)
 
@@ -168,3 +173,20 @@ def test_without_any_answer_the_engine_takes_no_start_interval():
     with open(os.path.join(ROOT, "roles", "postiz_stack", "vars", "main.yml"), encoding="utf-8") as handle:
         expression = yaml.safe_load(handle)["__postiz_stack_start_interval"]
     assert str(_template(expression, {})).strip() == "False"
+
+
+def test_no_certificate_authorities_file_adds_no_mount_and_no_label():
+    app = render()["services"]["postiz"]
+    assert app["volumes"] == ["postiz-uploads:/uploads"]
+    assert "labels" not in app
+
+
+def test_a_certificate_authorities_file_is_mounted_read_only_and_labelled_by_its_checksum():
+    app = render(ca_certificates="/etc/ssl/certs/ca-certificates.crt")["services"]["postiz"]
+    assert app["volumes"][1] == {
+        "type": "bind",
+        "source": "/etc/ssl/certs/ca-certificates.crt",
+        "target": "/usr/local/share/postiz/extra-ca-certificates.pem",
+        "read_only": True,
+    }
+    assert app["labels"] == {"selfhosted.postiz.ca-certificates-sha1": "0123abcd"}
