@@ -58,6 +58,17 @@ def _request(url: str, method: str) -> urllib.request.Request:
     )
 
 
+def _fetch(url: str, method: str, unreachable: str, context: ssl.SSLContext, timeout: float) -> bytes:
+    """The answer's body; an HTTP error or an unreachable server fails as pnpm reports it."""
+    try:
+        with urllib.request.urlopen(_request(url, method), timeout=timeout, context=context) as resp:
+            return resp.read()
+    except urllib.error.HTTPError as exc:
+        raise _fail(f"ERR_PNPM_FETCH_{exc.code}  GET {url}: {exc.reason} - {exc.code}") from None
+    except (urllib.error.URLError, OSError) as exc:
+        raise _fail(f"{unreachable}  GET {url}: request to {url} failed, reason: {_reason(exc)}") from None
+
+
 def tls_context(env: Mapping[str, str]) -> ssl.SSLContext:
     """The system's certificate authorities plus those NODE_EXTRA_CA_CERTS names, as Node trusts.
 
@@ -82,15 +93,9 @@ def fetch_prisma(env: Mapping[str, str], timeout: float = TIMEOUT_S) -> str:
     context = tls_context(env)
     meta_url = registry + PACKAGE
     logs.plain(f"Progress: resolved 0, reused 0, downloaded 0, added 0 ({registry})")
+    body = _fetch(meta_url, "GET", "ERR_PNPM_META_FETCH_FAIL", context, timeout)
     try:
-        with urllib.request.urlopen(_request(meta_url, "GET"), timeout=timeout, context=context) as resp:
-            document = json.loads(resp.read().decode("utf-8"))
-    except urllib.error.HTTPError as exc:
-        raise _fail(f"ERR_PNPM_FETCH_{exc.code}  GET {meta_url}: {exc.reason} - {exc.code}") from None
-    except (urllib.error.URLError, OSError) as exc:
-        raise _fail(
-            f"ERR_PNPM_META_FETCH_FAIL  GET {meta_url}: request to {meta_url} failed, reason: {_reason(exc)}"
-        ) from None
+        document = json.loads(body.decode("utf-8"))
     except ValueError as exc:
         raise _fail(f"ERR_PNPM_BROKEN_METADATA_JSON  GET {meta_url}: {_reason(exc)}") from None
 
@@ -101,14 +106,6 @@ def fetch_prisma(env: Mapping[str, str], timeout: float = TIMEOUT_S) -> str:
             f"ERR_PNPM_NO_MATCHING_VERSION  No matching version found for {PACKAGE}@{VERSION} "
             f"while fetching it from {registry}"
         )
-    try:
-        with urllib.request.urlopen(_request(tarball, "HEAD"), timeout=timeout, context=context):
-            pass
-    except urllib.error.HTTPError as exc:
-        raise _fail(f"ERR_PNPM_FETCH_{exc.code}  GET {tarball}: {exc.reason} - {exc.code}") from None
-    except (urllib.error.URLError, OSError) as exc:
-        raise _fail(
-            f"ERR_PNPM_TARBALL_FETCH_FAIL  GET {tarball}: request to {tarball} failed, reason: {_reason(exc)}"
-        ) from None
+    _fetch(tarball, "HEAD", "ERR_PNPM_TARBALL_FETCH_FAIL", context, timeout)
     logs.plain(f"Packages: +1 ({PACKAGE}@{VERSION} from {registry})")
     return tarball
