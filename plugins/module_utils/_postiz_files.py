@@ -6,7 +6,9 @@
 ``postiz_secrets`` (the stack's secrets file), ``mcp_client_config`` (an MCP
 client's file holding the API key) and ``postiz_files`` (the stack's env files) write
 through :func:`write_atomic`; ``postiz_files`` also reads the stack's small records
-through :func:`read_files`, never through a link.
+through :func:`read_files`, never through a link, and :func:`describe` tells what a
+write would compare (type, mode, owner, SHA-1), so that a play can leave a write out
+when nothing differs.
 
 ``AnsibleModule.atomic_move``, ``set_mode_if_different`` and
 ``set_owner_if_different`` are not used for these files, because neither is safe here:
@@ -28,6 +30,7 @@ from __future__ import annotations
 
 import contextlib
 import grp
+import hashlib
 import os
 import pwd
 import stat
@@ -303,3 +306,75 @@ def read_files(directory, names):
     finally:
         os.close(dir_fd)
     return texts
+
+
+# Files this large are none the collection writes: they are described without a digest.
+DIGEST_LIMIT = 1024 * 1024
+
+
+def _kind(mode):
+    for test, name in ((stat.S_ISREG, "file"), (stat.S_ISDIR, "directory"), (stat.S_ISLNK, "link")):
+        if test(mode):
+            return name
+    return "other"
+
+
+def _digest(path, info):
+    """SHA-1 of a regular file no larger than DIGEST_LIMIT, opened without following a link, or None."""
+    if info.st_size > DIGEST_LIMIT:
+        return None
+    try:
+        fd = os.open(path, os.O_RDONLY | _O_NOFOLLOW | _O_CLOEXEC | getattr(os, "O_NONBLOCK", 0))
+    except OSError:
+        return None
+    with os.fdopen(fd, "rb") as handle:
+        if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+            return None
+        return hashlib.sha1(handle.read()).hexdigest()
+
+
+def _facts(path):
+    try:
+        info = os.lstat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        return {"type": "missing"}
+    facts = {
+        "type": _kind(info.st_mode),
+        "mode": f"{stat.S_IMODE(info.st_mode):04o}",
+        "uid": info.st_uid,
+        "gid": info.st_gid,
+    }
+    with contextlib.suppress(KeyError):
+        facts["owner"] = pwd.getpwuid(info.st_uid).pw_name
+    with contextlib.suppress(KeyError):
+        facts["group"] = grp.getgrgid(info.st_gid).gr_name
+    if facts["type"] == "file":
+        facts["sha1"] = _digest(path, info)
+    return facts
+
+
+def describe(paths):
+    """{absolute path: facts} of each path and, for a directory, of each entry in it.
+
+    Facts: ``type`` (file, directory, link, other or missing), ``mode`` ("0644"), ``uid``,
+    ``gid``, ``owner`` and ``group`` names where the host knows them, and a file's
+    ``sha1`` (None over DIGEST_LIMIT). A link is described, never followed; a directory
+    that was listed has ``listed: true``, so that a name absent from it is known absent.
+    Only reads; the postiz_files_drift filter compares these facts with a write.
+    """
+    described = {}
+    for given in paths:
+        if not os.path.isabs(given):
+            raise FilesError(f"{given!r} is not an absolute path: give each path to describe from the root.")
+        path = os.path.normpath(given)
+        facts = described[path] = _facts(path)
+        if facts["type"] != "directory":
+            continue
+        try:
+            names = os.listdir(path)
+        except OSError:
+            continue
+        facts["listed"] = True
+        for name in names:
+            described[os.path.join(path, name)] = _facts(os.path.join(path, name))
+    return described

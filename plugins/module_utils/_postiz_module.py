@@ -12,11 +12,6 @@ from __future__ import annotations
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.selfhosted.postiz.plugins.module_utils._postiz_http import (
-    HttpClient,
-    TransportError,
-)
-
 # The options the doc fragment selfhosted.postiz.http_client documents.
 HTTP_CLIENT_ARGUMENT_SPEC = dict(
     timeout=dict(type="int", default=30),
@@ -30,6 +25,13 @@ def http_client(module, secrets=()):
 
     ``secrets`` never appear in a text the client builds.
     """
+    # Imported here: the HTTP client pulls in ansible.module_utils.urls and http.client, which
+    # every module would otherwise compile at each run, also those that never speak HTTP.
+    from ansible_collections.selfhosted.postiz.plugins.module_utils._postiz_http import (
+        HttpClient,
+        TransportError,
+    )
+
     params = module.params
     try:
         return HttpClient(

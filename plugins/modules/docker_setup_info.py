@@ -44,6 +44,21 @@ options:
       - Whether to ask C(docker compose version --short).
     type: bool
     default: false
+  server_version:
+    description:
+      - Whether to ask the Docker daemon its version (C(docker version --format {{.Server.Version}})),
+        which also tells whether it answers.
+    type: bool
+    default: false
+  describe:
+    description:
+      - Absolute paths to describe, as O(selfhosted.postiz.postiz_files#module:describe) does: a directory
+        is also listed, a symbolic link is described and never followed. With the
+        P(selfhosted.postiz.postiz_files_drift#filter) filter, a play leaves out the writes that would
+        change nothing.
+    type: list
+    elements: path
+    default: []
 """
 
 EXAMPLES = r"""
@@ -83,6 +98,16 @@ compose_version:
   returned: when O(compose_version) is true
   type: dict
   sample: {rc: 0, stdout: "2.40.3\n", stderr: ""}
+server_version:
+  description: The C(rc), C(stdout) and C(stderr) of asking the daemon its version; rc 127 without the Docker CLI.
+  returned: when O(server_version) is true
+  type: dict
+  sample: {rc: 0, stdout: "20.10.24+dfsg1\n", stderr: ""}
+described:
+  description: Facts of each path of O(describe), as RV(selfhosted.postiz.postiz_files#module:described) gives them.
+  returned: when O(describe) is not empty
+  type: dict
+  sample: {/etc/docker/daemon.json: {type: file, mode: "0644", uid: 0, gid: 0, owner: root, group: root, sha1: 3a1f...}}
 """
 
 from ansible_collections.selfhosted.postiz.plugins.module_utils._docker_setup import (
@@ -91,6 +116,7 @@ from ansible_collections.selfhosted.postiz.plugins.module_utils._docker_setup im
     installed_packages,
     python_modules,
 )
+from ansible_collections.selfhosted.postiz.plugins.module_utils._postiz_files import FilesError, describe
 from ansible_collections.selfhosted.postiz.plugins.module_utils._postiz_module import execute
 
 ARGUMENT_SPEC = dict(
@@ -99,6 +125,8 @@ ARGUMENT_SPEC = dict(
     compose_link_dir=dict(type="path"),
     python_modules=dict(type="list", elements="str", default=[]),
     compose_version=dict(type="bool", default=False),
+    server_version=dict(type="bool", default=False),
+    describe=dict(type="list", elements="path", default=[]),
 )
 
 
@@ -120,6 +148,15 @@ def run_module(module):
         result["python"] = python_modules(params["python_modules"])
     if params["compose_version"]:
         result["compose_version"] = command_answer(run, ["docker", "compose", "version", "--short"])
+    if params["server_version"]:
+        result["server_version"] = command_answer(
+            run, ["docker", "version", "--format", "{{.Server.Version}}"]
+        )
+    if params["describe"]:
+        try:
+            result["described"] = describe(params["describe"])
+        except FilesError as exc:
+            module.fail_json(msg=str(exc))
     module.exit_json(changed=False, **result)
 
 

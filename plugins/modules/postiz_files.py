@@ -25,6 +25,8 @@ description:
     reports no diff of them.
   - It can also read small text files of the directory (O(read)), such as records a deploy keeps, in the
     same round trip, before it writes anything, with the same rule for symbolic links.
+  - It can describe paths (O(describe)) before it writes anything, so that a play reads once and leaves
+    out the writes that would change nothing (the P(selfhosted.postiz.postiz_files_drift#filter) filter).
 extends_documentation_fragment:
   - selfhosted.postiz.attributes
 attributes:
@@ -51,6 +53,13 @@ options:
       - Their text is returned, so name no file that holds a secret.
     type: list
     elements: str
+    default: []
+  describe:
+    description:
+      - Absolute paths to describe in RV(described), before anything is written. A directory is also
+        listed: each entry in it is described too. Symbolic links are described, never followed.
+    type: list
+    elements: path
     default: []
   files:
     description:
@@ -144,6 +153,16 @@ contents:
   returned: always
   type: dict
   sample: {images.json: '{"postiz": "ghcr.io/gitroomhq/postiz-app:v2.23.0"}'}
+described:
+  description:
+    - Facts of each path of O(describe) and of each entry of a described directory, by absolute path,
+      read before anything was written.
+    - C(type) is C(file), C(directory), C(link), C(other) or C(missing); C(mode), C(uid), C(gid),
+      C(owner) and C(group) (names, where the host knows them) are there for any but a missing path;
+      C(sha1) of a regular file (null over 1 MiB); C(listed) on a directory that was listed.
+  returned: always
+  type: dict
+  sample: {/opt/postiz: {type: directory, mode: "0750", uid: 0, gid: 0, owner: root, group: root, listed: true}}
 directories:
   description: Directories created or corrected (or that would be, in check mode).
   returned: always
@@ -166,6 +185,7 @@ removed:
 
 from ansible_collections.selfhosted.postiz.plugins.module_utils._postiz_files import (
     FilesError,
+    describe,
     ensure_directories,
     read_files,
     resolve_gid,
@@ -177,6 +197,7 @@ from ansible_collections.selfhosted.postiz.plugins.module_utils._postiz_module i
 ARGUMENT_SPEC = dict(
     path=dict(type="path", required=True),
     read=dict(type="list", elements="str", default=[]),
+    describe=dict(type="list", elements="path", default=[]),
     files=dict(type="dict", default={}, no_log=True),
     remove=dict(type="list", elements="str", default=[]),
     directories=dict(
@@ -259,6 +280,7 @@ def run_module(module):
     try:
         uid = resolve_uid(params["owner"], error=FilesError)
         gid = resolve_gid(params["group"], error=FilesError)
+        described = describe(params["describe"])
         contents = read_files(params["path"], params["read"])
         made, _missing = ensure_directories(directories, uid, gid, check_mode=module.check_mode)
         written, removed, before = [], [], {}
@@ -274,6 +296,7 @@ def run_module(module):
     module.exit_json(
         changed=bool(made or written or removed),
         contents=contents,
+        described=described,
         directories=made,
         written=written,
         removed=removed,
