@@ -243,6 +243,25 @@ def parse_inspect(text):
     return found
 
 
+def listing_entries(text):
+    """``docker inspect <ids>`` -> the containers in the Docker API listing's terms (Id, Image,
+    State, Health, Labels), which the stack model's up_reasons and deploy_record read."""
+    entries = []
+    for entry in json.loads(text or "[]"):
+        state = entry.get("State") or {}
+        config = entry.get("Config") or {}
+        entries.append(
+            {
+                "Id": entry.get("Id", ""),
+                "Image": config.get("Image", ""),
+                "State": str(state.get("Status") or "").lower(),
+                "Health": str((state.get("Health") or {}).get("Status") or "").lower(),
+                "Labels": config.get("Labels") or {},
+            }
+        )
+    return entries
+
+
 def _last_health_output(state):
     """The output of the container's latest healthcheck, on one line ('' without one)."""
     log = (state.get("Health") or {}).get("Log") or []
@@ -425,6 +444,8 @@ class HealthCheck:
         self.disk_free_mb = None
         self._containers = None
         self._containers_error = None
+        self._ps_ids = []
+        self._listing = None
         self._services = None
         self._inspected = None
         self._stats = None
@@ -460,6 +481,11 @@ class HealthCheck:
             else:
                 try:
                     self._containers = parse_compose_ps(out)
+                    # Every container of the project, also those that do not speak for a
+                    # service (a second one, a one-off): the listing reports them all.
+                    self._ps_ids = [
+                        entry.get("ID", "") for entry in parse_json_documents(out) if entry.get("ID")
+                    ]
                 except ValueError as exc:
                     self._containers, self._containers_error = {}, f"unreadable output of compose ps: {exc}"
         return self._containers
@@ -487,16 +513,21 @@ class HealthCheck:
 
     def inspected(self):
         if self._inspected is None:
-            ids = [c["id"] for c in self.containers().values() if c["id"]]
-            self._inspected = {}
-            if ids:
-                rc, out, _err = self.docker("inspect", *ids)
+            self.containers()
+            self._inspected, self._listing = {}, []
+            if self._ps_ids:
+                rc, out, _err = self.docker("inspect", *self._ps_ids)
                 if rc == 0:
                     try:
-                        self._inspected = parse_inspect(out)
+                        self._inspected, self._listing = parse_inspect(out), listing_entries(out)
                     except ValueError:
-                        self._inspected = {}
+                        self._inspected, self._listing = {}, []
         return self._inspected
+
+    def listing(self):
+        """The project's containers in the Docker API listing's terms, when a check inspected
+        them (``containers``, ``start_order``); None otherwise."""
+        return self._listing
 
     def _running(self, service):
         container = self.containers().get(service)
@@ -766,11 +797,12 @@ class HealthCheck:
 
     def check_temporal_order(self):
         """Temporal restarted after the app: the app's workers may be gone."""
+        # Inspected first, also when one is not running: the listing (RV containers) is then complete.
+        started = self._clock()
+        inspected = self.inspected()
         app, temporal = self._running(self.app_service), self._running(TEMPORAL_SERVICE)
         if not (app and temporal):
             return  # reported as not running elsewhere
-        started = self._clock()
-        inspected = self.inspected()
         app_info, temporal_info = by_short_id(inspected, app["id"]), by_short_id(inspected, temporal["id"])
         if not (app_info and temporal_info and app_info["started_at"] and temporal_info["started_at"]):
             self._skip("temporal:start_order", "Temporal", "start times unknown")
@@ -1032,6 +1064,7 @@ class HealthCheck:
             "disk_free_mb": self.disk_free_mb,
             "summary": summary_lines(self.project, self.url, self.results),
             "failures": [result.message() for result in self.results if result.status == FAILED],
+            "containers": self.listing(),
         }
 
 

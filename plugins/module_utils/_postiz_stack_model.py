@@ -332,7 +332,8 @@ def up_reasons(containers, record_text, services, project_services=None, images_
     the stack runs exactly as the last deploy left it.
 
     ``containers``: the project's containers as the Docker API lists them (Id, State,
-    Status, Image, Labels; ``docker_host_info`` with ``verbose_output``). ``record_text``:
+    Status, Image, Labels; ``docker_host_info`` with ``verbose_output``), or with their
+    health in ``Health`` instead of ``Status`` (``postiz_health``'s ``containers``). ``record_text``:
     the JSON {service: container id} written after the last ``up`` (see ``deploy_record``).
     ``services``: the services ``up`` starts. ``project_services``: every service of the
     Compose file (default ``services``); a container of any other service is an orphan
@@ -358,7 +359,7 @@ def up_reasons(containers, record_text, services, project_services=None, images_
         if [entry.get("Id") for entry in found] != [record.get(service)]:
             reasons.append(f"{service} does not run the one container the last deploy created")
             continue
-        state, health = _state(found[0]), _api_health(found[0])
+        state, health = _state(found[0]), _health(found[0]) or _api_health(found[0])
         if state != "running":
             reasons.append(f"{service} is {state or 'in an unknown state'}")
         elif health not in ("", "healthy"):

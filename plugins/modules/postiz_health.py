@@ -197,6 +197,19 @@ checks:
        detail: "not reachable from the app container (temporal:7233: ENOTFOUND)",
        fix: "the app's Temporal workers connect once and never retry (gitroomhq/postiz-app#1748): make Temporal healthy
              (...), then restart the app container: docker compose -p postiz restart postiz"}
+containers:
+  description:
+    - The project's containers as C(docker inspect) describes them, in the terms of the Docker API's
+      container listing (C(Id), C(Image), C(State), C(Health), C(Labels)), as the
+      P(selfhosted.postiz.postiz_up_reasons#filter) and P(selfhosted.postiz.postiz_deploy_record#filter)
+      filters take them. Null when no check asked Docker about them (only C(containers) and
+      C(start_order) do).
+  returned: always
+  type: list
+  elements: dict
+  sample:
+    - {Id: 3f1c0d..., Image: "ghcr.io/gitroomhq/postiz-app:v2.23.0", State: running, Health: healthy,
+       Labels: {com.docker.compose.project: postiz, com.docker.compose.service: postiz}}
 healthy:
   description: Whether no check failed.
   returned: always

@@ -143,6 +143,7 @@ def answer(args, scenario):
                     "Id": c["id"] + "f" * 52,
                     "RestartCount": c["restarts"],
                     "State": {
+                        "Status": c["state"],
                         "StartedAt": c["started_at"],
                         "OOMKilled": c["oom_killed"],
                         "Health": {
@@ -155,7 +156,10 @@ def answer(args, scenario):
                             ),
                         },
                     },
-                    "Config": {"Labels": {"com.docker.compose.service": service}},
+                    "Config": {
+                        "Image": f"example/{service}:1",
+                        "Labels": {"com.docker.compose.service": service},
+                    },
                 }
             )
         return 0, json.dumps(found), ""

@@ -13,6 +13,7 @@ import threading
 
 import pytest
 
+from ansible_collections.selfhosted.postiz.plugins.filter.stack import postiz_deploy_record, postiz_up_reasons
 from ansible_collections.selfhosted.postiz.plugins.module_utils import _postiz_health as ph
 from ansible_collections.selfhosted.postiz.plugins.module_utils._postiz_http import HttpClient
 from ansible_collections.selfhosted.postiz.tests.unit.plugins.fake_stack import (
@@ -606,3 +607,65 @@ def test_memory_falls_back_to_docker_stats_when_a_cgroup_is_unreadable(app, tmp_
     health.run(["memory"])
     assert health.memory_used_mb == 259
     assert [call for call in health.fake.calls if "stats" in call]
+
+
+# -- the listing the deploy decides with ----------------------------------------------
+
+
+def test_listing_entries_take_the_api_listing_terms():
+    text = json.dumps(
+        [
+            {
+                "Id": "ab" * 32,
+                "State": {"Status": "running", "Health": {"Status": "starting"}},
+                "Config": {"Image": "example/app:1", "Labels": {"com.docker.compose.service": "postiz"}},
+            },
+            {"Id": "cd" * 32, "State": {"Status": "exited"}, "Config": {"Image": "example/db:1"}},
+        ]
+    )
+    assert ph.listing_entries(text) == [
+        {
+            "Id": "ab" * 32,
+            "Image": "example/app:1",
+            "State": "running",
+            "Health": "starting",
+            "Labels": {"com.docker.compose.service": "postiz"},
+        },
+        {"Id": "cd" * 32, "Image": "example/db:1", "State": "exited", "Health": "", "Labels": {}},
+    ]
+
+
+def test_start_order_lists_every_container_for_the_deploy_record(app):
+    scenario = healthy_stack()
+    health = health_for(scenario, app.url)
+    health.run(["start_order"])
+    listing = health.as_dict()["containers"]
+    services = sorted(entry["Labels"]["com.docker.compose.service"] for entry in listing)
+    assert services == sorted(scenario["containers"])
+    # Full ids, as the record of the last deploy holds them.
+    assert all(len(entry["Id"]) == 64 for entry in listing)
+    record = postiz_deploy_record(listing, services)
+    assert postiz_up_reasons(listing, json.dumps(record), services) == []
+    # The health the listing carries decides, as Status does in docker_host_info's listing.
+    starting = with_changes(scenario, temporal={"health": "starting"})
+    again = health_for(starting, app.url)
+    again.run(["start_order"])
+    assert postiz_up_reasons(again.as_dict()["containers"], json.dumps(record), services) == [
+        "temporal is starting"
+    ]
+
+
+def test_start_order_lists_the_containers_also_when_temporal_is_stopped(app):
+    scenario = with_changes(
+        healthy_stack(), temporal={"state": "exited", "status": "Exited (0) 1 minute ago"}
+    )
+    health = health_for(scenario, app.url)
+    health.run(["start_order"])
+    assert health.results == []
+    assert len(health.as_dict()["containers"]) == len(scenario["containers"])
+
+
+def test_checks_that_ask_docker_nothing_list_no_containers(app):
+    health = health_for(healthy_stack(), app.url)
+    health.run(["api"])
+    assert health.as_dict()["containers"] is None
