@@ -376,5 +376,8 @@ def describe(paths):
             continue
         facts["listed"] = True
         for name in names:
-            described[os.path.join(path, name)] = _facts(os.path.join(path, name))
+            entry = os.path.join(path, name)
+            # A directory given before its parent keeps its facts (and ``listed``).
+            if entry not in described:
+                described[entry] = _facts(entry)
     return described

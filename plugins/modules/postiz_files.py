@@ -245,6 +245,17 @@ def _texts_and_modes(module, default_mode):
     return texts, modes
 
 
+def _unmask_modes(module, texts):
+    """The modes in files are no secrets; left in no_log_values (files is no_log), they would
+    mask the same mode, or the same number, in every fact of ``described``."""
+    modes = {
+        str(value["mode"])
+        for value in module.params["files"].values()
+        if isinstance(value, dict) and "mode" in value
+    }
+    module.no_log_values.difference_update(modes - set(texts.values()))
+
+
 def _diff(module, path, written, before, texts):
     """The text of each written file before and after, when the texts are not secrets."""
     if module.params["secret"] or not module._diff:
@@ -274,6 +285,7 @@ def run_module(module):
     except (TypeError, ValueError):
         module.fail_json(msg=f'mode must be an octal permission such as "0600", not {params["mode"]!r}.')
     texts, modes = _texts_and_modes(module, mode)
+    _unmask_modes(module, texts)
     directories = [
         (item["path"], _mode_or_fail(module, item["mode"], item["path"])) for item in params["directories"]
     ]

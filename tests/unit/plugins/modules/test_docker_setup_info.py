@@ -7,7 +7,10 @@ and a command that cannot be run reported instead of failing the task."""
 from __future__ import annotations
 
 import functools
+import grp
+import hashlib
 import os
+import pwd
 import stat
 import sys
 
@@ -116,3 +119,88 @@ def test_docker_compose_version_and_a_missing_cli(run, commands):
         "stdout": "",
         "stderr": "docker: No such file or directory",
     }
+
+
+SERVER_VERSION = ("docker", "version", "--format", "{{.Server.Version}}")
+
+
+def test_the_daemon_version(run, commands):
+    answers, calls = commands
+    answers[SERVER_VERSION] = (0, "20.10.24+dfsg1\n", "")
+    result = run(packages=False, server_version=True)
+    assert result["changed"] is False
+    assert result["server_version"] == {"rc": 0, "stdout": "20.10.24+dfsg1\n", "stderr": ""}
+    assert calls == [list(SERVER_VERSION)]
+
+
+def test_a_daemon_that_does_not_answer_and_a_missing_cli(run, commands):
+    answers, _calls = commands
+    refused = (
+        "Cannot connect to the Docker daemon at unix:///var/run/docker.sock. Is the docker daemon running?\n"
+    )
+    answers[SERVER_VERSION] = (1, "\n", refused)
+    down = run(packages=False, server_version=True)
+    assert "failed" not in down
+    assert down["server_version"] == {"rc": 1, "stdout": "\n", "stderr": refused}
+    answers[SERVER_VERSION] = FileNotFoundError(2, "No such file or directory")
+    missing = run(packages=False, server_version=True)
+    assert "failed" not in missing
+    assert missing["server_version"] == {
+        "rc": 127,
+        "stdout": "",
+        "stderr": "docker: No such file or directory",
+    }
+
+
+def test_asks_neither_version_nor_describes_unless_told(run, commands):
+    _answers, calls = commands
+    result = run(packages=False)
+    assert "server_version" not in result and "described" not in result
+    assert calls == []
+
+
+def test_describes_paths_without_following_links(run, commands, tmp_path):
+    _answers, calls = commands
+    etc = tmp_path / "etc-docker"
+    etc.mkdir()
+    os.chmod(etc, 0o755)
+    (etc / "daemon.json").write_text('{"log-driver": "local"}\n')
+    os.chmod(etc / "daemon.json", 0o644)
+    plugin = tmp_path / "docker-compose"
+    plugin.symlink_to(tmp_path / "venv" / "bin" / "docker-compose")
+    result = run(packages=False, describe=[str(etc), str(plugin), str(tmp_path / "absent")])
+    assert result["changed"] is False and calls == []
+    described = result["described"]
+    assert sorted(described) == sorted(
+        [str(etc), str(etc / "daemon.json"), str(plugin), str(tmp_path / "absent")]
+    )
+    assert described[str(etc)]["type"] == "directory" and described[str(etc)]["listed"] is True
+    assert described[str(etc / "daemon.json")] == {
+        "type": "file",
+        "mode": "0644",
+        "uid": os.geteuid(),
+        "gid": os.getegid(),
+        "owner": pwd.getpwuid(os.geteuid()).pw_name,
+        "group": grp.getgrgid(os.getegid()).gr_name,
+        "sha1": hashlib.sha1(b'{"log-driver": "local"}\n').hexdigest(),
+    }
+    assert described[str(plugin)]["type"] == "link"
+    assert described[str(tmp_path / "absent")] == {"type": "missing"}
+
+
+def test_the_version_and_the_facts_in_one_run(run, commands, tmp_path):
+    answers, _calls = commands
+    answers[SERVER_VERSION] = (0, "27.3.1\n", "")
+    answers[("docker", "compose", "version", "--short")] = (0, "2.40.3\n", "")
+    result = run(packages=False, server_version=True, compose_version=True, describe=[str(tmp_path)])
+    assert result["server_version"]["stdout"] == "27.3.1\n"
+    assert result["compose_version"]["stdout"] == "2.40.3\n"
+    assert list(result["described"]) == [str(tmp_path)]
+    assert result["described"][str(tmp_path)]["type"] == "directory"
+    assert result["described"][str(tmp_path)]["listed"] is True
+
+
+def test_a_relative_path_to_describe_fails_the_task(run, commands):
+    result = run(packages=False, describe=["etc/docker"])
+    assert result["failed"] is True
+    assert result["msg"] == "'etc/docker' is not an absolute path: give each path to describe from the root."

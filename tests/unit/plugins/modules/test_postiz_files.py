@@ -7,11 +7,15 @@ step, never through a link, and the texts (secrets) never come back."""
 from __future__ import annotations
 
 import functools
+import grp
+import hashlib
 import os
+import pwd
 import stat
 
 import pytest
 
+from ansible_collections.selfhosted.postiz.plugins.filter.files import postiz_files_drift
 from ansible_collections.selfhosted.postiz.plugins.modules import postiz_files
 
 SECRET = "JWT_SECRET=never-printed-0123456789\n"
@@ -31,6 +35,10 @@ def env(tmp_path):
 
 def mode_of(path):
     return stat.S_IMODE(os.lstat(path).st_mode)
+
+
+def sha1(text):
+    return hashlib.sha1(text.encode()).hexdigest()
 
 
 def test_writes_then_changes_nothing(run, env):
@@ -252,3 +260,147 @@ def test_reading_a_link_or_what_is_no_record_is_refused(run, env, tmp_path, kind
     result = run(path=str(env), read=["images.json"])
     assert result["failed"] is True and "images.json" in result["msg"]
     assert "precious" not in result["_raw"]
+
+
+# -- describe: the facts read before the write ---------------------------------------------------
+
+
+def test_describes_the_files_as_they_were_before_its_own_write(run, tmp_path):
+    project = tmp_path / "project"
+    project.mkdir(mode=0o755)
+    os.chmod(project, 0o755)
+    (project / "compose.yaml").write_text("old\n")
+    os.chmod(project / "compose.yaml", 0o600)
+    new = project / "new"
+    result = run(
+        path=str(new),
+        describe=[str(project), str(new)],
+        directories=[{"path": str(project), "mode": "0750"}, {"path": str(new), "mode": "0700"}],
+        files={"a.json": "{}\n"},
+        secret=False,
+    )
+    assert result["changed"] is True and result["written"] == ["a.json"]
+    described = result["described"]
+    assert sorted(described) == [str(project), str(project / "compose.yaml"), str(new)]
+    assert described[str(project)]["mode"] == "0755" and described[str(project)]["listed"] is True
+    assert described[str(project / "compose.yaml")]["sha1"] == sha1("old\n")
+    assert described[str(project / "compose.yaml")]["mode"] == "0600"
+    # Created by this very task, after it was described.
+    assert described[str(new)] == {"type": "missing"}
+    assert mode_of(project) == 0o750 and (new / "a.json").read_text() == "{}\n"
+
+
+def test_describes_a_file_before_it_is_rewritten(run, env):
+    (env / "postiz.env").write_text("OLD=1\n")
+    os.chmod(env / "postiz.env", 0o644)
+    result = run(path=str(env), describe=[str(env / "postiz.env")], files={"postiz.env": SECRET})
+    assert result["written"] == ["postiz.env"]
+    assert result["described"] == {
+        str(env / "postiz.env"): {
+            "type": "file",
+            "mode": "0644",
+            "uid": os.geteuid(),
+            "gid": os.getegid(),
+            "owner": pwd.getpwuid(os.geteuid()).pw_name,
+            "group": grp.getgrgid(os.getegid()).gr_name,
+            "sha1": sha1("OLD=1\n"),
+        }
+    }
+    assert SECRET.strip() not in result["_raw"]
+
+
+def test_describes_nothing_unless_asked(run, env):
+    assert run(path=str(env), files={"a.env": "A=1\n"})["described"] == {}
+
+
+def test_describing_only_changes_nothing_in_check_mode_or_not(run, tmp_path):
+    (tmp_path / "a").write_text("1\n")
+    for check_mode in (True, False):
+        result = run(path=str(tmp_path / "first-deploy"), describe=[str(tmp_path)], check_mode=check_mode)
+        assert result["changed"] is False
+        assert sorted(result["described"]) == [str(tmp_path), str(tmp_path / "a")]
+    assert sorted(os.listdir(tmp_path)) == ["a"]
+
+
+def test_a_link_is_described_and_nothing_is_written_through_it(run, env, tmp_path):
+    target = tmp_path / "elsewhere"
+    target.write_text("precious\n")
+    os.symlink(target, env / "postiz.env")
+    result = run(path=str(env), describe=[str(env)], files={"postiz.env": SECRET})
+    assert result["failed"] is True
+    assert target.read_text() == "precious\n"
+    described = run(path=str(env), describe=[str(env)])["described"]
+    assert described[str(env / "postiz.env")]["type"] == "link"
+    assert "sha1" not in described[str(env / "postiz.env")]
+
+
+def test_a_relative_path_to_describe_is_refused_before_anything_is_written(run, env):
+    result = run(path=str(env), describe=["env"], files={"a.env": "A=1\n"})
+    assert result["failed"] is True
+    assert result["msg"] == "'env' is not an absolute path: give each path to describe from the root."
+    assert os.listdir(env) == []
+
+
+def test_the_described_facts_leave_out_the_writes_that_would_change_nothing(run, tmp_path):
+    """The round trip a re-run makes: describe, ask the filter, write only when it finds drift."""
+    project = tmp_path / "project"
+    options = dict(
+        path=str(project),
+        directories=[{"path": str(project), "mode": "0750"}],
+        files={"compose.yaml": "services: {}\n", "run": {"content": "#!/bin/sh\n", "mode": "0755"}},
+        remove=["nginx.conf"],
+        owner=pwd.getpwuid(os.geteuid()).pw_name,
+        group=str(os.getegid()),
+        mode="0644",
+        secret=False,
+    )
+    drift_options = {key: value for key, value in options.items() if key not in ("path", "secret")}
+
+    first = run(describe=[str(project)], **options)
+    assert first["changed"] is True
+    assert postiz_files_drift(first["described"], str(project), **drift_options) == [
+        str(project),
+        f"{project}/compose.yaml",
+        f"{project}/run",
+        f"{project}/nginx.conf",
+    ]
+    again = run(describe=[str(project)], **options)
+    assert again["changed"] is False
+    assert postiz_files_drift(again["described"], str(project), **drift_options) == []
+
+    os.chmod(project / "run", 0o700)
+    (project / "nginx.conf").write_text("server {}\n")
+    drifted = run(path=str(project), describe=[str(project)])["described"]
+    assert postiz_files_drift(drifted, str(project), **drift_options) == [
+        f"{project}/run",
+        f"{project}/nginx.conf",
+    ]
+    fixed = run(**options)
+    assert fixed["written"] == ["run"] and fixed["removed"] == ["nginx.conf"]
+
+
+@pytest.mark.parametrize("mode", ["0755", 0o755])
+def test_the_modes_of_files_mask_no_facts(run, env, mode):
+    """``files`` is no_log, but a mode in it is no secret: the same mode (or number, 493) in
+    ``described`` stays readable, and the texts stay hidden."""
+    # A file whose SHA-1 holds "493", the number YAML makes of an unquoted 0755.
+    other = next(text for text in (f"n={i}\n" for i in range(100000)) if "493" in sha1(text))
+    (env / "other").write_text(other)
+    os.chmod(env / "other", 0o755)
+    files = {"run": {"content": SECRET, "mode": mode}}
+    run(path=str(env), files=files)
+    result = run(path=str(env), describe=[str(env)], files=files)
+    assert result["changed"] is False
+    described = result["described"]
+    assert described[str(env / "run")]["mode"] == "0755"
+    assert described[str(env / "run")]["sha1"] == sha1(SECRET)
+    assert described[str(env / "other")]["mode"] == "0755"
+    assert described[str(env / "other")]["sha1"] == sha1(other)
+    assert postiz_files_drift(described, str(env), files=files) == []
+    assert SECRET.strip() not in result["_raw"]
+
+
+def test_a_text_that_is_a_mode_stays_hidden(run, env):
+    result = run(path=str(env), files={"pin": "0644", "run": {"content": "x\n", "mode": "0644"}})
+    assert result["written"] == ["pin", "run"]
+    assert "0644" not in result["_raw"]
