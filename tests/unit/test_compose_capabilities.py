@@ -56,7 +56,7 @@ def render(start_interval=False, ca_certificates=""):
             __postiz_stack_start_interval=start_interval,
             postiz_stack_ca_certificates=ca_certificates,
             __postiz_stack_ca_certificates_target="/usr/local/share/postiz/extra-ca-certificates.pem",
-            __postiz_stack_ca_certificates_stat={"stat": {"checksum": "0123abcd"}},
+            __postiz_stack_ca_certificates_facts={"type": "file", "sha1": "0123abcd"},
         )
     return yaml.safe_load(rendered)
 
