@@ -31,6 +31,7 @@ import os
 import re
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 from ansible_collections.selfhosted.postiz.plugins.module_utils import _postiz_stack_model as model
 from ansible_collections.selfhosted.postiz.plugins.module_utils._mcp_probe import McpProbe
@@ -58,6 +59,9 @@ CHECKS = (
 
 # The stack's services, from its one description (_postiz_stack_model).
 APP_SERVICE = model.APP_SERVICE
+# The checks that each wait on a `docker exec` into a container of the stack: they run side
+# by side, their results still listed in the order of CHECKS.
+IN_CONTAINER_CHECKS = ("postgres", "redis", "temporal", "app_network")
 POSTGRES_SERVICES = model.POSTGRES_SERVICES
 REDIS_SERVICE = model.REDIS_SERVICE
 TEMPORAL_SERVICE = model.TEMPORAL_SERVICE
@@ -440,6 +444,8 @@ class HealthCheck:
         self._clock = clock
         self._cgroup_root = cgroup_root
         self.results = []
+        # Where _add and _skip put results: a check running in a thread of its own gets a list.
+        self._local = threading.local()
         self.memory_used_mb = None
         self.disk_free_mb = None
         self._containers = None
@@ -466,11 +472,24 @@ class HealthCheck:
         result = CheckResult(
             name, label, OK if ok else FAILED, self._ms(started) if started else 0, detail, "" if ok else fix
         )
-        self.results.append(result)
+        self._sink().append(result)
         return result
 
     def _skip(self, name, label, reason):
-        self.results.append(CheckResult(name, label, SKIPPED, 0, f"skipped: {reason}"))
+        self._sink().append(CheckResult(name, label, SKIPPED, 0, f"skipped: {reason}"))
+
+    def _sink(self):
+        sink = getattr(self._local, "results", None)
+        return self.results if sink is None else sink
+
+    def _collect(self, step):
+        """The results ``step`` adds, kept apart from the others'."""
+        self._local.results = []
+        try:
+            step()
+            return self._local.results
+        finally:
+            self._local.results = None
 
     def containers(self):
         """{service: container} of the project (cached); {} and an error text when Compose fails."""
@@ -874,7 +893,7 @@ class HealthCheck:
             else:
                 detail = f"not reachable from the app container ({host}:{port}: {error})"
             # The connect time, not the exec's: starting node in the container dominates that.
-            self.results.append(
+            self._sink().append(
                 CheckResult(
                     name, label, OK if ok else FAILED, ms, detail, "" if ok else self._reach_fix(host, label)
                 )
@@ -1047,9 +1066,23 @@ class HealthCheck:
         }
         if "memory" in checks:
             self._start_stats()
-        for name in CHECKS:
-            if name in checks:
-                steps[name]()
+        wanted = [name for name in CHECKS if name in checks]
+        side_by_side = [name for name in wanted if name in IN_CONTAINER_CHECKS]
+        found = {}
+        if len(side_by_side) > 1:
+            # Read once here, not by each thread: the containers and the project's services.
+            self.containers()
+            self.services()
+            with ThreadPoolExecutor(max_workers=len(side_by_side)) as pool:
+                futures = {name: pool.submit(self._collect, steps[name]) for name in side_by_side}
+                for name in wanted:
+                    if name not in futures:
+                        found[name] = self._collect(steps[name])
+                found.update((name, future.result()) for name, future in futures.items())
+        else:
+            found = {name: self._collect(steps[name]) for name in wanted}
+        for name in wanted:
+            self.results.extend(found[name])
         return self.results
 
     @property

@@ -669,3 +669,36 @@ def test_checks_that_ask_docker_nothing_list_no_containers(app):
     health = health_for(healthy_stack(), app.url)
     health.run(["api"])
     assert health.as_dict()["containers"] is None
+
+
+def test_the_in_container_checks_wait_on_their_docker_exec_side_by_side(app):
+    """The first exec of postgres, redis, temporal and app_network must all be under way at
+    once: each waits at a barrier for the other three, which one after the other never reach."""
+    health = health_for(healthy_stack(), app.url)
+    barrier = threading.Barrier(4, timeout=10)
+    seen = set()
+    lock = threading.Lock()
+    real = health.fake.__call__
+
+    def docker(command):
+        if command[1] == "exec":
+            with lock:
+                first = threading.get_ident() not in seen
+                seen.add(threading.get_ident())
+            if first:
+                barrier.wait()
+        return real(command)
+
+    health.docker._run = docker
+    health.run(["postgres", "redis", "temporal", "app_network"])
+    assert health.healthy, [result.message() for result in health.results]
+    # Listed in the order of the checks, whatever order the threads ended in.
+    assert [result.name for result in health.results] == [
+        "postgres:postiz-postgres",
+        "postgres:temporal-postgresql",
+        "redis",
+        "temporal",
+        "app_network:postiz-postgres",
+        "app_network:postiz-redis",
+        "app_network:temporal",
+    ]
