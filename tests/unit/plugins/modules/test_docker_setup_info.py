@@ -116,3 +116,19 @@ def test_docker_compose_version_and_a_missing_cli(run, commands):
         "stdout": "",
         "stderr": "docker: No such file or directory",
     }
+
+
+def test_service_states_from_the_running_service_manager(run, commands, monkeypatch, tmp_path):
+    answers, calls = commands
+    # systemd's runtime directory where the module looks for it: systemd runs here.
+    monkeypatch.setattr(_docker_setup, "SYSTEMD_RUNTIME", str(tmp_path))
+    answers[("systemctl", "show", "--property=UnitFileState,ActiveState", "--", "cron")] = (
+        0,
+        "UnitFileState=enabled\nActiveState=active\n",
+        "",
+    )
+    result = run(packages=False, services=["cron"])
+    assert result["changed"] is False
+    assert result["services"] == {"cron": {"manager": "systemd", "enabled": True, "active": True}}
+    assert len(calls) == 1
+    assert "services" not in run(packages=False)
