@@ -53,8 +53,8 @@ options:
     default: false
   describe:
     description:
-      - Absolute paths to describe, as O(selfhosted.postiz.postiz_files#module:describe) does: a directory
-        is also listed, a symbolic link is described and never followed. With the
+      - Absolute paths to describe, as O(selfhosted.postiz.postiz_files#module:describe) does. A directory
+        is also listed, and a symbolic link is described, never followed. With the
         P(selfhosted.postiz.postiz_files_drift#filter) filter, a play leaves out the writes that would
         change nothing.
     type: list
@@ -62,7 +62,7 @@ options:
     default: []
   services:
     description:
-      - Services (or systemd units, such as V(example.timer)) whose state to tell in RV(services): whether
+      - Services (or systemd units, such as V(example.timer)) whose state to tell in RV(services), whether
         each is enabled at boot and running now, so that a play starts one only when it is not known to
         be both.
       - When systemd is the running service manager, read with one C(systemctl show) (the unit file
