@@ -11,6 +11,7 @@ so the tests can answer for the host.
 
 from __future__ import annotations
 
+import glob
 import importlib
 import os
 import stat
@@ -75,4 +76,67 @@ def python_modules(names):
         "prefix": sys.prefix,
         "venv": sys.prefix != getattr(sys, "base_prefix", sys.prefix),
         "found": found,
+    }
+
+
+# Where systemd, when it is the running service manager, keeps its runtime state (sd_booted()).
+SYSTEMD_RUNTIME = "run/systemd/system"
+
+
+def _systemd_states(run, names):
+    """{name: (enabled, active)} from one ``systemctl show``; None for what it cannot tell."""
+    unknown = dict.fromkeys(names, (None, None))
+    argv = ["systemctl", "show", "--property=UnitFileState,ActiveState", "--", *names]
+    try:
+        rc, out, _err = run(argv)
+    except OSError:
+        return unknown
+    # One block of KEY=value lines per unit, in the order asked, separated by an empty line.
+    blocks = [
+        dict(line.split("=", 1) for line in block.splitlines() if "=" in line) for block in out.split("\n\n")
+    ]
+    blocks = [block for block in blocks if block]
+    if rc != 0 or len(blocks) != len(names):
+        return unknown
+    return {
+        name: (
+            block.get("UnitFileState") == "enabled" if block.get("UnitFileState") else None,
+            block.get("ActiveState") == "active" if block.get("ActiveState") else None,
+        )
+        for name, block in zip(names, blocks)
+    }
+
+
+def _sysv_state(run, name, root):
+    """(enabled, active) of an init script, as the service module tells them under update-rc.d:
+    a start link in a runlevel directory, and the script's ``status`` exiting 0."""
+    script = os.path.join(root, "etc/init.d", name)
+    if not os.path.isfile(script):
+        return False, False
+    enabled = bool(glob.glob(os.path.join(root, "etc/rc?.d", "S??" + glob.escape(name))))
+    try:
+        rc, _out, _err = run([script, "status"])
+    except OSError:
+        return enabled, None
+    return enabled, rc == 0
+
+
+def service_states(run, names, root="/"):
+    """{name: {'manager', 'enabled', 'active'}} of each service, so that a play starts one only
+    when it is not known to be running and enabled.
+
+    Under systemd (the manager running, not merely installed): the unit's file state is
+    ``enabled`` and its active state ``active``, read with one ``systemctl show``. Otherwise
+    under System V init: a start link ``/etc/rc?.d/S??<name>`` and ``/etc/init.d/<name> status``
+    exiting 0; without that script the service is neither. None where the answer is unknown.
+    """
+    names = list(dict.fromkeys(names))
+    if not names:
+        return {}
+    if os.path.isdir(os.path.join(root, SYSTEMD_RUNTIME)):
+        manager, states = "systemd", _systemd_states(run, names)
+    else:
+        manager, states = "sysv", {name: _sysv_state(run, name, root) for name in names}
+    return {
+        name: {"manager": manager, "enabled": states[name][0], "active": states[name][1]} for name in names
     }

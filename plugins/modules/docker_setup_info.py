@@ -14,7 +14,8 @@ description:
     anything, and again at the end. The installed packages (C(dpkg-query)); the Docker CLI plugin
     entry for Compose and, when it is a link into a given directory, the version that binary reports;
     which Python modules the interpreter running this module imports, and whether it is a virtualenv;
-    and what C(docker compose version --short) answers.
+    what C(docker compose version --short) answers; the facts of paths; and whether services are
+    enabled and running.
   - It only reads. A command that cannot be run is reported, never a failure.
 extends_documentation_fragment:
   - selfhosted.postiz.attributes.read_only
@@ -52,12 +53,24 @@ options:
     default: false
   describe:
     description:
-      - Absolute paths to describe, as O(selfhosted.postiz.postiz_files#module:describe) does: a directory
-        is also listed, a symbolic link is described and never followed. With the
+      - Absolute paths to describe, as O(selfhosted.postiz.postiz_files#module:describe) does. A directory
+        is also listed, and a symbolic link is described, never followed. With the
         P(selfhosted.postiz.postiz_files_drift#filter) filter, a play leaves out the writes that would
         change nothing.
     type: list
     elements: path
+    default: []
+  services:
+    description:
+      - Services (or systemd units, such as V(example.timer)) whose state to tell in RV(services), whether
+        each is enabled at boot and running now, so that a play starts one only when it is not known to
+        be both.
+      - When systemd is the running service manager, read with one C(systemctl show) (the unit file
+        state V(enabled), the active state V(active)); otherwise as the M(ansible.builtin.service) module
+        tells them under System V init with C(update-rc.d), a start link C(/etc/rc?.d/S??<name>) and the
+        exit status 0 of C(/etc/init.d/<name> status).
+    type: list
+    elements: str
     default: []
 """
 
@@ -108,6 +121,14 @@ described:
   returned: when O(describe) is not empty
   type: dict
   sample: {/etc/docker/daemon.json: {type: file, mode: "0644", uid: 0, gid: 0, owner: root, group: root, sha1: 3a1f...}}
+services:
+  description:
+    - For each of O(services), the service manager that answered (C(manager), V(systemd) or V(sysv)),
+      whether the service is enabled (C(enabled)) and running (C(active)); null for what could not be told.
+    - Under System V init a service without an init script is neither.
+  returned: when O(services) is not empty
+  type: dict
+  sample: {cron: {manager: sysv, enabled: true, active: true}}
 """
 
 from ansible_collections.selfhosted.postiz.plugins.module_utils._docker_setup import (
@@ -115,6 +136,7 @@ from ansible_collections.selfhosted.postiz.plugins.module_utils._docker_setup im
     compose_plugin,
     installed_packages,
     python_modules,
+    service_states,
 )
 from ansible_collections.selfhosted.postiz.plugins.module_utils._postiz_files import FilesError, describe
 from ansible_collections.selfhosted.postiz.plugins.module_utils._postiz_module import execute
@@ -127,6 +149,7 @@ ARGUMENT_SPEC = dict(
     compose_version=dict(type="bool", default=False),
     server_version=dict(type="bool", default=False),
     describe=dict(type="list", elements="path", default=[]),
+    services=dict(type="list", elements="str", default=[]),
 )
 
 
@@ -157,6 +180,8 @@ def run_module(module):
             result["described"] = describe(params["describe"])
         except FilesError as exc:
             module.fail_json(msg=str(exc))
+    if params["services"]:
+        result["services"] = service_states(run, params["services"])
     module.exit_json(changed=False, **result)
 
 

@@ -6,7 +6,8 @@
 The task's ``that`` conditions and ``fail_msg`` are rendered by Ansible's own templar, with
 this collection's filters, in a child process (installing Ansible's collection loader would
 change imports for the other tests). Returns, per case, whether the assert passes and, when
-it does not, its rendered message.
+it does not, its rendered message. ``render`` renders templates, such as a role's vars, the
+same way.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import yaml
 
 ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
 
-_CHILD = r"""
+_HEAD = r"""
 import json, sys
 from ansible.utils.collection_loader._collection_finder import _AnsibleCollectionFinder
 _AnsibleCollectionFinder(paths=[sys.argv[1]])._install()
@@ -30,11 +31,6 @@ try:
     from ansible.template import trust_as_template
 except ImportError:  # ansible-core 2.17 and 2.18: every string is a template
     trust_as_template = None
-
-job = json.load(sys.stdin)
-task = job['task']
-args = task['ansible.builtin.assert']
-that = args['that'] if isinstance(args['that'], list) else [args['that']]
 
 def trusted(value):
     if trust_as_template is None:
@@ -46,6 +42,16 @@ def trusted(value):
     if isinstance(value, dict):
         return {key: trusted(item) for key, item in value.items()}
     return value
+
+"""
+
+_CHILD = (
+    _HEAD
+    + r"""
+job = json.load(sys.stdin)
+task = job['task']
+args = task['ansible.builtin.assert']
+that = args['that'] if isinstance(args['that'], list) else [args['that']]
 
 def holds(templar, condition):
     if trust_as_template is None:
@@ -63,6 +69,16 @@ for case in job['cases']:
     out.append({'passed': passed, 'message': message})
 json.dump(out, sys.stdout)
 """
+)
+
+_RENDER_CHILD = (
+    _HEAD
+    + r"""
+job = json.load(sys.stdin)
+templar = Templar(loader=DataLoader(), variables=trusted(job['variables']))
+json.dump([templar.template(trusted(template)) for template in job['templates']], sys.stdout)
+"""
+)
 
 
 def _find(tasks, name, inherited):
@@ -85,16 +101,10 @@ def load_task(relative_path, name):
     return task
 
 
-def evaluate(relative_path, name, cases, role_vars=None):
-    """[{'passed': bool, 'message': str or None}] for each dict of variables in ``cases``.
-
-    ``role_vars`` (say, a role's vars/main.yml) are templates like the task's own vars."""
-    task = load_task(relative_path, name)
-    task = dict(task, vars=dict(role_vars or {}, **task["vars"]))
-    job = json.dumps({"task": task, "cases": cases})
+def _child(script, job, what):
     proc = subprocess.run(
-        [sys.executable, "-c", _CHILD, os.path.join(ROOT, "collections")],
-        input=job,
+        [sys.executable, "-c", script, os.path.join(ROOT, "collections")],
+        input=json.dumps(job),
         capture_output=True,
         text=True,
         check=False,
@@ -102,5 +112,20 @@ def evaluate(relative_path, name, cases, role_vars=None):
         env=dict(os.environ, ANSIBLE_COLLECTIONS_PATH=os.path.join(ROOT, "collections")),
     )
     if proc.returncode != 0:
-        raise AssertionError(f"evaluating {name} failed:\n{proc.stderr}")
+        raise AssertionError(f"{what} failed:\n{proc.stderr}")
     return json.loads(proc.stdout)
+
+
+def render(templates, variables):
+    """Each of ``templates`` rendered by Ansible's templar with ``variables`` (templates too, such
+    as a role's vars/main.yml), with this collection's filters."""
+    return _child(_RENDER_CHILD, {"templates": templates, "variables": variables}, "rendering")
+
+
+def evaluate(relative_path, name, cases, role_vars=None):
+    """[{'passed': bool, 'message': str or None}] for each dict of variables in ``cases``.
+
+    ``role_vars`` (say, a role's vars/main.yml) are templates like the task's own vars."""
+    task = load_task(relative_path, name)
+    task = dict(task, vars=dict(role_vars or {}, **task["vars"]))
+    return _child(_CHILD, {"task": task, "cases": cases}, f"evaluating {name}")

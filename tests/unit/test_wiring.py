@@ -263,7 +263,8 @@ def test_the_storage_checks_run_in_ansible(tmp_path, storage, refusal):
 
 def test_backup_cron_installs_the_command_and_its_configuration_byte_for_byte(tmp_path):
     """The role's install step, for real, into a scratch tree: what cron runs is the shipped
-    script behind an interpreter line, its configuration parses, and a second run changes nothing."""
+    script behind an interpreter line, its configuration parses, a second run changes nothing,
+    and after the role's read a third leaves both writes out."""
     play = [
         {
             "name": "Install the backup command twice",
@@ -277,6 +278,8 @@ def test_backup_cron_installs_the_command_and_its_configuration_byte_for_byte(tm
                 "backup_cron_log_file": str(tmp_path / "log" / "wiring.log"),
                 "backup_cron_command_path": str(tmp_path / "sbin" / "postiz-backup-wiring"),
                 "backup_cron_config_path": str(tmp_path / "etc" / "wiring.json"),
+                # No package to install for the read (cron's would be).
+                "backup_cron_scheduler": "systemd",
             },
             "tasks": [
                 {
@@ -301,6 +304,20 @@ def test_backup_cron_installs_the_command_and_its_configuration_byte_for_byte(tm
                         "tasks_from": "install",
                     },
                 },
+                {
+                    "name": "Read",
+                    "ansible.builtin.include_role": {
+                        "name": "selfhosted.postiz.backup_cron",
+                        "tasks_from": "packages",
+                    },
+                },
+                {
+                    "name": "Third",
+                    "ansible.builtin.include_role": {
+                        "name": "selfhosted.postiz.backup_cron",
+                        "tasks_from": "install",
+                    },
+                },
             ],
         }
     ]
@@ -311,7 +328,8 @@ def test_backup_cron_installs_the_command_and_its_configuration_byte_for_byte(tm
         for task in tasks
         if task["name"].split(" : ")[-1].startswith(("Create the directories", "Install the backup command"))
     ]
-    assert [task["result"]["changed"] for task in installs] == [True, True, False, False], output
+    assert [task["result"]["changed"] for task in installs[:4]] == [True, True, False, False], output
+    assert [task["result"].get("skipped", False) for task in installs[4:]] == [True, True], output
     shipped = (pathlib.Path(ROOT) / "roles" / "backup_cron" / "files" / "postiz_backup.py").read_text(
         encoding="utf-8"
     )

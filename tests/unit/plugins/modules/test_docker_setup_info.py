@@ -204,3 +204,19 @@ def test_a_relative_path_to_describe_fails_the_task(run, commands):
     result = run(packages=False, describe=["etc/docker"])
     assert result["failed"] is True
     assert result["msg"] == "'etc/docker' is not an absolute path: give each path to describe from the root."
+
+
+def test_service_states_from_the_running_service_manager(run, commands, monkeypatch, tmp_path):
+    answers, calls = commands
+    # systemd's runtime directory where the module looks for it: systemd runs here.
+    monkeypatch.setattr(_docker_setup, "SYSTEMD_RUNTIME", str(tmp_path))
+    answers[("systemctl", "show", "--property=UnitFileState,ActiveState", "--", "cron")] = (
+        0,
+        "UnitFileState=enabled\nActiveState=active\n",
+        "",
+    )
+    result = run(packages=False, services=["cron"])
+    assert result["changed"] is False
+    assert result["services"] == {"cron": {"manager": "systemd", "enabled": True, "active": True}}
+    assert len(calls) == 1
+    assert "services" not in run(packages=False)
