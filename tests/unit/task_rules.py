@@ -6,7 +6,8 @@
 The task's ``that`` conditions and ``fail_msg`` are rendered by Ansible's own templar, with
 this collection's filters, in a child process (installing Ansible's collection loader would
 change imports for the other tests). Returns, per case, whether the assert passes and, when
-it does not, its rendered message.
+it does not, its rendered message. :func:`render` renders one expression the same way, say a
+list of problem sentences a role's vars build.
 """
 
 from __future__ import annotations
@@ -103,4 +104,56 @@ def evaluate(relative_path, name, cases, role_vars=None):
     )
     if proc.returncode != 0:
         raise AssertionError(f"evaluating {name} failed:\n{proc.stderr}")
+    return json.loads(proc.stdout)
+
+
+_RENDER_CHILD = r"""
+import json, sys
+from ansible.utils.collection_loader._collection_finder import _AnsibleCollectionFinder
+_AnsibleCollectionFinder(paths=[sys.argv[1]])._install()
+from ansible.parsing.dataloader import DataLoader
+from ansible.template import Templar
+try:
+    from ansible.template import trust_as_template
+except ImportError:  # ansible-core 2.17 and 2.18: every string is a template
+    trust_as_template = None
+
+def trusted(value):
+    if trust_as_template is None:
+        return value
+    if isinstance(value, str):
+        return trust_as_template(value)
+    if isinstance(value, list):
+        return [trusted(item) for item in value]
+    if isinstance(value, dict):
+        return {key: trusted(item) for key, item in value.items()}
+    return value
+
+job = json.load(sys.stdin)
+out = []
+for case in job['cases']:
+    variables = trusted(dict(job['role_vars']))
+    variables.update(case)
+    templar = Templar(loader=DataLoader(), variables=variables)
+    out.append(templar.template(trusted(job['expression'])))
+json.dump(out, sys.stdout)
+"""
+
+
+def render(expression, cases, role_vars=None):
+    """``expression`` (a template) rendered by Ansible for each dict of variables in ``cases``.
+
+    ``role_vars`` (say, a role's defaults and vars) are templates, as in the role."""
+    job = json.dumps({"expression": expression, "cases": cases, "role_vars": role_vars or {}})
+    proc = subprocess.run(
+        [sys.executable, "-c", _RENDER_CHILD, os.path.join(ROOT, "collections")],
+        input=job,
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=ROOT,
+        env=dict(os.environ, ANSIBLE_COLLECTIONS_PATH=os.path.join(ROOT, "collections")),
+    )
+    if proc.returncode != 0:
+        raise AssertionError(f"rendering {expression} failed:\n{proc.stderr}")
     return json.loads(proc.stdout)
