@@ -58,8 +58,8 @@ options:
     type: str
   describe:
     description:
-      - Absolute paths to describe, as O(selfhosted.postiz.postiz_files#module:describe) does: a directory
-        is also listed, a symbolic link is described and never followed. With the
+      - Absolute paths to describe, as O(selfhosted.postiz.postiz_files#module:describe) does. A directory
+        is also listed, and a symbolic link is described, never followed. With the
         P(selfhosted.postiz.postiz_files_drift#filter) filter, a play leaves out the writes that would
         change nothing.
     type: list

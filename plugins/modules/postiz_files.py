@@ -57,7 +57,7 @@ options:
   describe:
     description:
       - Absolute paths to describe in RV(described), before anything is written. A directory is also
-        listed: each entry in it is described too. Symbolic links are described, never followed.
+        listed, and each entry in it is described too. Symbolic links are described, never followed.
     type: list
     elements: path
     default: []
