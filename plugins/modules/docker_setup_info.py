@@ -51,6 +51,12 @@ options:
         which also tells whether it answers.
     type: bool
     default: false
+  server_url:
+    description:
+      - The daemon O(server_version) asks, as the Docker CLI's C(--host) takes it, for example
+        C(unix:///var/run/docker.sock) or C(tcp://127.0.0.1:2375).
+      - Without it, the one the Docker CLI picks itself (C(DOCKER_HOST), the current context).
+    type: str
   describe:
     description:
       - Absolute paths to describe, as O(selfhosted.postiz.postiz_files#module:describe) does. A directory
@@ -81,6 +87,9 @@ EXAMPLES = r"""
     compose_link_dir: /opt/docker-compose
     python_modules: [docker, requests]
     compose_version: true
+    server_version: true
+    server_url: unix:///var/run/docker.sock
+    describe: [/etc/docker]
   register: docker_setup
 """
 
@@ -148,6 +157,7 @@ ARGUMENT_SPEC = dict(
     python_modules=dict(type="list", elements="str", default=[]),
     compose_version=dict(type="bool", default=False),
     server_version=dict(type="bool", default=False),
+    server_url=dict(type="str"),
     describe=dict(type="list", elements="path", default=[]),
     services=dict(type="list", elements="str", default=[]),
 )
@@ -172,8 +182,9 @@ def run_module(module):
     if params["compose_version"]:
         result["compose_version"] = command_answer(run, ["docker", "compose", "version", "--short"])
     if params["server_version"]:
+        host = ["--host", params["server_url"]] if params["server_url"] else []
         result["server_version"] = command_answer(
-            run, ["docker", "version", "--format", "{{.Server.Version}}"]
+            run, ["docker", *host, "version", "--format", "{{.Server.Version}}"]
         )
     if params["describe"]:
         try:

@@ -7,7 +7,7 @@ The task's ``that`` conditions and ``fail_msg`` are rendered by Ansible's own te
 this collection's filters, in a child process (installing Ansible's collection loader would
 change imports for the other tests). Returns, per case, whether the assert passes and, when
 it does not, its rendered message. ``render`` renders templates, such as a role's vars, the
-same way.
+same way; :func:`render_cases` renders one expression for many inputs.
 """
 
 from __future__ import annotations
@@ -129,3 +129,26 @@ def evaluate(relative_path, name, cases, role_vars=None):
     task = load_task(relative_path, name)
     task = dict(task, vars=dict(role_vars or {}, **task["vars"]))
     return _child(_CHILD, {"task": task, "cases": cases}, f"evaluating {name}")
+
+
+_RENDER_CASES_CHILD = (
+    _HEAD
+    + r"""
+job = json.load(sys.stdin)
+out = []
+for case in job['cases']:
+    variables = trusted(dict(job['role_vars']))
+    variables.update(case)
+    templar = Templar(loader=DataLoader(), variables=variables)
+    out.append(templar.template(trusted(job['expression'])))
+json.dump(out, sys.stdout)
+"""
+)
+
+
+def render_cases(expression, cases, role_vars=None):
+    """``expression`` (a template) rendered by Ansible for each dict of variables in ``cases``.
+
+    ``role_vars`` (say, a role's defaults and vars) are templates, as in the role."""
+    job = {"expression": expression, "cases": cases, "role_vars": role_vars or {}}
+    return _child(_RENDER_CASES_CHILD, job, f"rendering {expression}")

@@ -220,3 +220,49 @@ def test_service_states_from_the_running_service_manager(run, commands, monkeypa
     assert result["services"] == {"cron": {"manager": "systemd", "enabled": True, "active": True}}
     assert len(calls) == 1
     assert "services" not in run(packages=False)
+
+
+def test_asks_the_daemon_its_version_at_the_given_address(run, commands):
+    answers, calls = commands
+    answers[("docker", "version", "--format", "{{.Server.Version}}")] = (0, "20.10.24+dfsg1\n", "")
+    assert run(packages=False, server_version=True)["server_version"] == {
+        "rc": 0,
+        "stdout": "20.10.24+dfsg1\n",
+        "stderr": "",
+    }
+    silent = "Cannot connect to the Docker daemon at tcp://127.0.0.1:2375. Is the docker daemon running?\n"
+    answers[("docker", "--host", "tcp://127.0.0.1:2375", "version", "--format", "{{.Server.Version}}")] = (
+        1,
+        "",
+        silent,
+    )
+    away = run(packages=False, server_version=True, server_url="tcp://127.0.0.1:2375")
+    assert "failed" not in away
+    assert away["server_version"] == {"rc": 1, "stdout": "", "stderr": silent}
+    # Without server_version the address asks nothing.
+    calls.clear()
+    assert "server_version" not in run(packages=False, server_url="tcp://127.0.0.1:2375")
+    assert calls == []
+
+
+def test_describes_a_directory_and_its_entries_without_following_links(run, commands, tmp_path):
+    folder = tmp_path / "docker"
+    folder.mkdir()
+    os.chmod(folder, 0o755)
+    daemon = folder / "daemon.json"
+    daemon.write_text("{}\n")
+    os.chmod(daemon, 0o644)
+    os.symlink(daemon, folder / "link.json")
+    described = run(packages=False, describe=[str(folder), str(tmp_path / "absent")])["described"]
+    assert described[str(folder)]["type"] == "directory" and described[str(folder)]["mode"] == "0755"
+    assert described[str(folder)]["listed"] is True
+    assert described[str(daemon)]["type"] == "file" and described[str(daemon)]["mode"] == "0644"
+    assert described[str(daemon)]["sha1"] == hashlib.sha1(b"{}\n").hexdigest()
+    assert described[str(folder / "link.json")]["type"] == "link"
+    assert described[str(tmp_path / "absent")] == {"type": "missing"}
+
+
+def test_refuses_a_relative_path_to_describe(run, commands):
+    result = run(packages=False, describe=["etc/docker"])
+    assert result["failed"] is True
+    assert "is not an absolute path" in result["msg"]
