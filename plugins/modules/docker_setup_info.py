@@ -48,7 +48,8 @@ options:
   server_version:
     description:
       - Whether to ask the Docker daemon its version (C(docker version --format {{.Server.Version}})),
-        which also tells whether it answers.
+        which also tells whether it answers. A daemon that has not answered within 60 seconds is
+        reported with rc 124 (where coreutils' C(timeout) is installed).
     type: bool
     default: false
   server_url:
@@ -163,6 +164,10 @@ ARGUMENT_SPEC = dict(
 )
 
 
+# Seconds the daemon has to tell its version (docker_host_info's own default timeout).
+SERVER_TIMEOUT = 60
+
+
 def run_module(module):
     """Each question the options ask, answered; the reading lives in module_utils._docker_setup."""
     params = module.params
@@ -183,8 +188,11 @@ def run_module(module):
         result["compose_version"] = command_answer(run, ["docker", "compose", "version", "--short"])
     if params["server_version"]:
         host = ["--host", params["server_url"]] if params["server_url"] else []
+        # A wedged daemon must not hang the play: coreutils' timeout ends the question (rc 124).
+        timeout = module.get_bin_path("timeout")
+        limit = [timeout, str(SERVER_TIMEOUT)] if timeout else []
         result["server_version"] = command_answer(
-            run, ["docker", *host, "version", "--format", "{{.Server.Version}}"]
+            run, [*limit, "docker", *host, "version", "--format", "{{.Server.Version}}"]
         )
     if params["describe"]:
         try:

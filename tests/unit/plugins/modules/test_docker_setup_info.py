@@ -26,6 +26,16 @@ def run(run_module):
     return functools.partial(run_module, docker_setup_info.main)
 
 
+@pytest.fixture(autouse=True)
+def binaries(monkeypatch):
+    """Programs get_bin_path finds, by name: none unless a test adds one (coreutils' timeout)."""
+    found = {}
+    monkeypatch.setattr(
+        basic.AnsibleModule, "get_bin_path", lambda self, name, *args, **kwargs: found.get(name)
+    )
+    return found
+
+
 @pytest.fixture
 def commands(monkeypatch):
     """argv tuple -> (rc, out, err), or an OSError to raise; each call is recorded."""
@@ -266,3 +276,12 @@ def test_refuses_a_relative_path_to_describe(run, commands):
     result = run(packages=False, describe=["etc/docker"])
     assert result["failed"] is True
     assert "is not an absolute path" in result["msg"]
+
+
+def test_a_daemon_that_hangs_is_given_a_time_limit(run, commands, binaries):
+    answers, calls = commands
+    binaries["timeout"] = "/usr/bin/timeout"
+    answers[("/usr/bin/timeout", "60", *SERVER_VERSION)] = (124, "", "")
+    result = run(packages=False, server_version=True)
+    assert calls == [["/usr/bin/timeout", "60", *SERVER_VERSION]]
+    assert result["server_version"] == {"rc": 124, "stdout": "", "stderr": ""}
