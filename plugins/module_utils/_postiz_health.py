@@ -34,7 +34,6 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 from ansible_collections.selfhosted.postiz.plugins.module_utils import _postiz_stack_model as model
-from ansible_collections.selfhosted.postiz.plugins.module_utils._mcp_probe import McpProbe
 from ansible_collections.selfhosted.postiz.plugins.module_utils._postiz_http import (
     HttpClient,
     TransportError,
@@ -437,9 +436,7 @@ class HealthCheck:
         self.app_service = app_service
         self.temporal_namespace = temporal_namespace
         self.app_targets = list(app_targets or [])
-        self.http = http or HttpClient(timeout=docker.timeout)
-        if self.api_key and self.api_key not in self.http.secrets:
-            self.http.secrets.append(self.api_key)
+        self._http = http
         self._statvfs = statvfs
         self._clock = clock
         self._cgroup_root = cgroup_root
@@ -457,6 +454,15 @@ class HealthCheck:
         self._stats = None
 
     # -- helpers ------------------------------------------------------------
+
+    @property
+    def http(self):
+        """The HTTP client, made when a check first speaks HTTP (the start order check never does)."""
+        if self._http is None:
+            self._http = HttpClient(timeout=self.docker.timeout)
+        if self.api_key and self.api_key not in self._http.secrets:
+            self._http.secrets.append(self.api_key)
+        return self._http
 
     @property
     def compose(self):
@@ -717,6 +723,9 @@ class HealthCheck:
             self._skip("mcp", label, "no key")
             return
         started = self._clock()
+        # Imported here: only this check speaks MCP.
+        from ansible_collections.selfhosted.postiz.plugins.module_utils._mcp_probe import McpProbe
+
         probe = McpProbe(
             self.url + "/api/mcp",
             self.api_key,

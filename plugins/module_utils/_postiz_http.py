@@ -30,8 +30,6 @@ import ssl
 from http import cookiejar
 from urllib import error as urllib_error
 
-from ansible.module_utils.urls import Request, make_context
-
 # Enough of a body to explain an error without flooding the output.
 BODY_EXCERPT_CHARS = 300
 
@@ -148,6 +146,9 @@ class HttpClient:
     """Sends requests through one ``Request``: fixed TLS settings, no redirects, a timeout per request."""
 
     def __init__(self, timeout=30, validate_certs=True, ca_path=None, secrets=()):
+        # Imported here: a module that never sends a request does not compile urls at each run.
+        from ansible.module_utils.urls import Request, make_context
+
         self.timeout = timeout
         # Values that must never appear in an error text built here.
         self.secrets = list(secrets)
