@@ -23,7 +23,8 @@ from ansible_collections.selfhosted.postiz.plugins.module_utils._postiz_files im
 # The filter as Ansible finds it.
 postiz_files_drift = FilterModule().filters()["postiz_files_drift"]
 
-UID, GID = os.geteuid(), os.getegid()
+UID = os.geteuid()
+GID = os.getegid()
 OWNER = pwd.getpwuid(UID).pw_name
 GROUP = grp.getgrgid(GID).gr_name
 COMPOSE = "services:\n  postiz:\n    image: ghcr.io/gitroomhq/postiz-app:v2.23.0\n"
