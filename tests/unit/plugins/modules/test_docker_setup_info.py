@@ -7,10 +7,8 @@ and a command that cannot be run reported instead of failing the task."""
 from __future__ import annotations
 
 import functools
-import grp
 import hashlib
 import os
-import pwd
 import stat
 import sys
 
@@ -19,6 +17,7 @@ from ansible.module_utils import basic
 
 from ansible_collections.selfhosted.postiz.plugins.module_utils import _docker_setup
 from ansible_collections.selfhosted.postiz.plugins.modules import docker_setup_info
+from ansible_collections.selfhosted.postiz.tests.unit.plugins.modules.described_facts import own_file_facts
 
 
 @pytest.fixture
@@ -121,14 +120,6 @@ def test_docker_compose_version_and_a_missing_cli(run, commands):
     answers, _calls = commands
     answers[("docker", "compose", "version", "--short")] = (0, "2.40.3\n", "")
     assert run(packages=False, compose_version=True)["compose_version"]["stdout"] == "2.40.3\n"
-    answers[("docker", "compose", "version", "--short")] = FileNotFoundError(2, "No such file or directory")
-    missing = run(packages=False, compose_version=True)
-    assert "failed" not in missing
-    assert missing["compose_version"] == {
-        "rc": 127,
-        "stdout": "",
-        "stderr": "docker: No such file or directory",
-    }
 
 
 SERVER_VERSION = ("docker", "version", "--format", "{{.Server.Version}}")
@@ -152,14 +143,18 @@ def test_a_daemon_that_does_not_answer_and_a_missing_cli(run, commands):
     down = run(packages=False, server_version=True)
     assert "failed" not in down
     assert down["server_version"] == {"rc": 1, "stdout": "\n", "stderr": refused}
-    answers[SERVER_VERSION] = FileNotFoundError(2, "No such file or directory")
-    missing = run(packages=False, server_version=True)
+
+
+@pytest.mark.parametrize(
+    "option, argv",
+    [("compose_version", ("docker", "compose", "version", "--short")), ("server_version", SERVER_VERSION)],
+)
+def test_a_missing_docker_cli_is_reported_not_a_failure(run, commands, option, argv):
+    answers, _calls = commands
+    answers[argv] = FileNotFoundError(2, "No such file or directory")
+    missing = run(packages=False, **{option: True})
     assert "failed" not in missing
-    assert missing["server_version"] == {
-        "rc": 127,
-        "stdout": "",
-        "stderr": "docker: No such file or directory",
-    }
+    assert missing[option] == {"rc": 127, "stdout": "", "stderr": "docker: No such file or directory"}
 
 
 def test_asks_neither_version_nor_describes_unless_told(run, commands):
@@ -185,16 +180,27 @@ def test_describes_paths_without_following_links(run, commands, tmp_path):
         [str(etc), str(etc / "daemon.json"), str(plugin), str(tmp_path / "absent")]
     )
     assert described[str(etc)]["type"] == "directory" and described[str(etc)]["listed"] is True
-    assert described[str(etc / "daemon.json")] == {
-        "type": "file",
-        "mode": "0644",
-        "uid": os.geteuid(),
-        "gid": os.getegid(),
-        "owner": pwd.getpwuid(os.geteuid()).pw_name,
-        "group": grp.getgrgid(os.getegid()).gr_name,
-        "sha1": hashlib.sha1(b'{"log-driver": "local"}\n').hexdigest(),
-    }
+    assert described[str(etc / "daemon.json")] == own_file_facts(
+        "0644", hashlib.sha1(b'{"log-driver": "local"}\n').hexdigest()
+    )
     assert described[str(plugin)]["type"] == "link"
+    assert described[str(tmp_path / "absent")] == {"type": "missing"}
+
+
+def test_a_link_in_a_described_directory_is_described_as_a_link(run, commands, tmp_path):
+    folder = tmp_path / "docker"
+    folder.mkdir()
+    os.chmod(folder, 0o755)
+    daemon = folder / "daemon.json"
+    daemon.write_text("{}\n")
+    os.chmod(daemon, 0o644)
+    os.symlink(daemon, folder / "link.json")
+    described = run(packages=False, describe=[str(folder), str(tmp_path / "absent")])["described"]
+    assert described[str(folder)]["type"] == "directory" and described[str(folder)]["mode"] == "0755"
+    assert described[str(folder)]["listed"] is True
+    assert described[str(daemon)]["type"] == "file" and described[str(daemon)]["mode"] == "0644"
+    assert described[str(daemon)]["sha1"] == hashlib.sha1(b"{}\n").hexdigest()
+    assert described[str(folder / "link.json")]["type"] == "link"
     assert described[str(tmp_path / "absent")] == {"type": "missing"}
 
 
@@ -213,6 +219,7 @@ def test_the_version_and_the_facts_in_one_run(run, commands, tmp_path):
 def test_a_relative_path_to_describe_fails_the_task(run, commands):
     result = run(packages=False, describe=["etc/docker"])
     assert result["failed"] is True
+    assert "is not an absolute path" in result["msg"]
     assert result["msg"] == "'etc/docker' is not an absolute path: give each path to describe from the root."
 
 
@@ -253,29 +260,6 @@ def test_asks_the_daemon_its_version_at_the_given_address(run, commands):
     calls.clear()
     assert "server_version" not in run(packages=False, server_url="tcp://127.0.0.1:2375")
     assert calls == []
-
-
-def test_describes_a_directory_and_its_entries_without_following_links(run, commands, tmp_path):
-    folder = tmp_path / "docker"
-    folder.mkdir()
-    os.chmod(folder, 0o755)
-    daemon = folder / "daemon.json"
-    daemon.write_text("{}\n")
-    os.chmod(daemon, 0o644)
-    os.symlink(daemon, folder / "link.json")
-    described = run(packages=False, describe=[str(folder), str(tmp_path / "absent")])["described"]
-    assert described[str(folder)]["type"] == "directory" and described[str(folder)]["mode"] == "0755"
-    assert described[str(folder)]["listed"] is True
-    assert described[str(daemon)]["type"] == "file" and described[str(daemon)]["mode"] == "0644"
-    assert described[str(daemon)]["sha1"] == hashlib.sha1(b"{}\n").hexdigest()
-    assert described[str(folder / "link.json")]["type"] == "link"
-    assert described[str(tmp_path / "absent")] == {"type": "missing"}
-
-
-def test_refuses_a_relative_path_to_describe(run, commands):
-    result = run(packages=False, describe=["etc/docker"])
-    assert result["failed"] is True
-    assert "is not an absolute path" in result["msg"]
 
 
 def test_a_daemon_that_hangs_is_given_a_time_limit(run, commands, binaries):

@@ -7,7 +7,6 @@ step, never through a link, and the texts (secrets) never come back."""
 from __future__ import annotations
 
 import functools
-import grp
 import hashlib
 import os
 import pwd
@@ -17,6 +16,7 @@ import pytest
 
 from ansible_collections.selfhosted.postiz.plugins.filter.files import postiz_files_drift
 from ansible_collections.selfhosted.postiz.plugins.modules import postiz_files
+from ansible_collections.selfhosted.postiz.tests.unit.plugins.modules.described_facts import own_file_facts
 
 SECRET = "JWT_SECRET=never-printed-0123456789\n"
 
@@ -295,17 +295,7 @@ def test_describes_a_file_before_it_is_rewritten(run, env):
     os.chmod(env / "postiz.env", 0o644)
     result = run(path=str(env), describe=[str(env / "postiz.env")], files={"postiz.env": SECRET})
     assert result["written"] == ["postiz.env"]
-    assert result["described"] == {
-        str(env / "postiz.env"): {
-            "type": "file",
-            "mode": "0644",
-            "uid": os.geteuid(),
-            "gid": os.getegid(),
-            "owner": pwd.getpwuid(os.geteuid()).pw_name,
-            "group": grp.getgrgid(os.getegid()).gr_name,
-            "sha1": sha1("OLD=1\n"),
-        }
-    }
+    assert result["described"] == {str(env / "postiz.env"): own_file_facts("0644", sha1("OLD=1\n"))}
     assert SECRET.strip() not in result["_raw"]
 
 
