@@ -19,6 +19,9 @@ SCENARIOS ?= default backup_restore upgrade multi oauth own_proxy email bad_inpu
 COLLECTION_VERSION := $(shell sed -n 's/^version: *//p' galaxy.yml)
 # Outside the clone: inside a git work tree ansible-test only sees tracked files.
 BUILD ?= /tmp/selfhosted-postiz-build
+# The Compose v3 schema for the Swarm stack file's checks; outside BUILD, which `collection` empties.
+COMPOSE_SCHEMA_DIR ?= /tmp/selfhosted-postiz-compose-schema
+export POSTIZ_COMPOSE_V3_SCHEMA := $(COMPOSE_SCHEMA_DIR)/config_schema_v3.8.json
 # What the suite must leave as it found it on the host (tests/host_fingerprint.py).
 FINGERPRINT ?= /tmp/selfhosted-postiz-host-fingerprint.json
 # The antsibull tools (requirements-test.txt).
@@ -30,7 +33,7 @@ export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/collections
 export PATH := $(CURDIR)/$(BIN):$(PATH)
 
 .PHONY: deploy test static venv test-venv core217-venv host-deps images lint sanity unit ee core217 molecule \
-	molecule-core217 collection clean \
+	molecule-core217 collection clean compose-schema \
 	changelog changelog-lint docs-lint test-real
 
 ## deploy: create the venv and run site.yml against localhost (EXTRA_VARS=@file to add vars)
@@ -122,8 +125,12 @@ docs-lint: test-venv
 sanity: collection test-venv
 	bash tests/sanity/run.sh $(BUILD)/collections/ansible_collections/selfhosted/postiz
 
-unit: test-venv
+unit: test-venv compose-schema
 	$(BIN)/pytest -q tests/unit tests/double/tests
+
+## compose-schema: the Compose file format 3.8 schema the Swarm stack file is checked against
+compose-schema: test-venv
+	bash tests/swarm/compose-schema.sh $(COMPOSE_SCHEMA_DIR) $(BIN)/pip
 
 ## ee: ansible-builder finds the execution environment requirements the collection declares
 ee: collection test-venv
@@ -132,7 +139,7 @@ ee: collection test-venv
 ## core217: under ansible-core 2.17: sanity (on a copy of the built collection of its own, as
 ## ansible-test writes into it), the collection's unit tests, and every playbook's syntax check.
 ## Its Molecule scenario (molecule-core217) runs with the others, after the images are built.
-core217: collection core217-venv
+core217: collection core217-venv compose-schema
 	rm -rf $(BUILD)/collections-core217
 	$(BIN)/ansible-galaxy collection install --force --no-deps -p $(BUILD)/collections-core217 $(BUILD)/selfhosted-postiz-$(COLLECTION_VERSION).tar.gz
 	PATH=$(CURDIR)/$(CORE217_BIN):$$PATH bash tests/sanity/run.sh $(BUILD)/collections-core217/ansible_collections/selfhosted/postiz

@@ -33,9 +33,9 @@ def postiz_app_env(settings):
     return app_env(settings)
 
 
-def postiz_env_file(env):
-    """Text of a Compose env file (KEY='value' lines, sorted, final newline)."""
-    return env_file(env)
+def postiz_env_file(env, style="compose"):
+    """Text of an env file for Compose or a POSIX shell (KEY='value' lines, sorted, final newline)."""
+    return env_file(env, style)
 
 
 def postiz_project_dir_problems(path, name="postiz_stack_project_dir"):

@@ -193,8 +193,25 @@ def _quote_env_value(value):
     return f'"{escaped}"'
 
 
-def env_file(env):
-    """Text of a Compose env file (KEY='value' lines, sorted, final newline)."""
+def _quote_sh_value(value):
+    """Quote a value for a POSIX shell: single quotes, each ' written as '\\''."""
+    return "'" + value.replace("'", "'\\''") + "'"
+
+
+ENV_STYLES = {"compose": _quote_env_value, "sh": _quote_sh_value}
+
+
+def env_file(env, style="compose"):
+    """Text of an env file (KEY='value' lines, sorted, final newline).
+
+    ``compose``: as Compose's env_file reads it; ``sh``: as a POSIX shell's ``.`` reads it
+    (the Swarm stack's env secrets, which a shell wrapper exports).
+    """
+    if style not in ENV_STYLES:
+        raise AnsibleFilterError(
+            f"postiz_env_file: style must be one of {', '.join(ENV_STYLES)}, got {style!r}."
+        )
+    quote = ENV_STYLES[style]
     if not isinstance(env, Mapping):
         raise AnsibleFilterError(f"postiz_env_file expects a mapping, got {describe_type(env)}.")
     lines = []
@@ -218,5 +235,5 @@ def env_file(env):
             raise AnsibleFilterError(
                 f"Cannot write {key} to an env file: environment values cannot contain NUL."
             )
-        lines.append(f"{key}={_quote_env_value(value)}\n")
+        lines.append(f"{key}={quote(value)}\n")
     return "".join(lines)

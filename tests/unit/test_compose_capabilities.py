@@ -6,59 +6,18 @@ gives back only what their entrypoints need; YAML merge keys carry it to each se
 
 from __future__ import annotations
 
-import collections
-import json
 import os
-import shlex
 
-import jinja2
 import pytest
 import yaml
+from compose_template import ROOT, render
 
 from ansible_collections.selfhosted.postiz.plugins.module_utils import _postiz_stack_model as model
 
-ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
-TEMPLATE = os.path.join(ROOT, "roles", "postiz_stack", "templates", "compose.yaml.j2")
 SWITCHES = {"proxy": True}
 SERVICES = model.service_names(SWITCHES)
 DATA_SERVICES = model.service_names(role=["database", "cache", "workflow_database", "workflow"])
 PROXY = model.PROXY_SERVICE
-
-
-def render(start_interval=False, ca_certificates=""):
-    with open(TEMPLATE, encoding="utf-8") as handle:
-        env = jinja2.Environment(trim_blocks=True, undefined=jinja2.StrictUndefined)
-        env.filters["bool"] = bool
-        env.filters["quote"] = shlex.quote
-        env.filters["to_json"] = json.dumps
-        env.filters["hash"] = lambda text, _algorithm: str(hash(text))
-        rendered = env.from_string(handle.read()).render(
-            ansible_managed="managed",
-            postiz_stack_project_name="postiz",
-            postiz_images=collections.defaultdict(lambda: "example/image:1"),
-            postiz_stack_memory_limits_mb=collections.defaultdict(lambda: 256),
-            postiz_stack_http_bind="127.0.0.1",
-            postiz_stack_http_port=5000,
-            postiz_stack_temporal_namespace="default",
-            postiz_stack_temporal_ui_enabled=False,
-            postiz_stack_elasticsearch_enabled=False,
-            postiz_stack_external_networks=[],
-            __postiz_stack_external_network_keys=[],
-            __postiz_stack_running_services=SERVICES,
-            __postiz_stack_app_needs=model.service_names(SWITCHES, role=["database", "cache", "workflow"]),
-            __postiz_stack_volumes=model.volumes(SWITCHES),
-            __postiz_stack_proxy_enabled=True,
-            __postiz_stack_frontend_url="https://postiz.example.com",
-            __postiz_stack_caddyfile="postiz.example.com { }",
-            postiz_stack_proxy_bind="0.0.0.0",
-            postiz_stack_proxy_http_port=80,
-            postiz_stack_proxy_https_port=443,
-            __postiz_stack_start_interval=start_interval,
-            postiz_stack_ca_certificates=ca_certificates,
-            __postiz_stack_ca_certificates_target="/usr/local/share/postiz/extra-ca-certificates.pem",
-            __postiz_stack_ca_certificates_facts={"type": "file", "sha1": "0123abcd"},
-        )
-    return yaml.safe_load(rendered)
 
 
 @pytest.fixture(scope="module")
@@ -103,7 +62,8 @@ def test_the_app_keeps_the_default_set(services):
 @pytest.mark.parametrize("start_interval", [True, False])
 def test_start_interval_only_where_the_engine_takes_it(start_interval):
     healthchecks = {
-        name: service["healthcheck"] for name, service in render(start_interval)["services"].items()
+        name: service["healthcheck"]
+        for name, service in render(start_interval=start_interval)["services"].items()
     }
     assert set(healthchecks) == set(SERVICES)
     for name, check in healthchecks.items():

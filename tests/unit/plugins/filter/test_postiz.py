@@ -651,6 +651,26 @@ def test_env_file_needs_a_mapping():
         postiz_env_file("A=1")
 
 
+def test_env_file_style_must_be_known():
+    with pytest.raises(AnsibleFilterError, match="style must be one of compose, sh"):
+        postiz_env_file({"A": "1"}, "bash")
+
+
+def test_env_file_for_the_shell_round_trips_through_sh(tmp_path):
+    # Every value a POSIX shell's `.` reads back unchanged, without running anything in it.
+    env = {f"V{index}": value for index, value in enumerate(ROUND_TRIP_VALUES.values())}
+    env["CMD"] = "`touch pwned` $(touch pwned) ; touch pwned"
+    path = tmp_path / "app.env"
+    path.write_text(postiz_env_file(env, "sh"), encoding="utf-8")
+    script = 'set -a && . "$0" && set +a && exec python3 -c "import json, os, sys; json.dump(dict(os.environ), sys.stdout)"'
+    result = subprocess.run(
+        ["sh", "-c", script, str(path)], cwd=tmp_path, capture_output=True, text=True, check=True
+    )
+    seen = json.loads(result.stdout)
+    assert {key: seen.get(key) for key in env} == env
+    assert not (tmp_path / "pwned").exists()
+
+
 # -- round trip through the real Docker Compose -------------------------------------
 
 # Values chosen to break naive quoting: interpolation, comments, both quote

@@ -1,0 +1,35 @@
+# Copyright (c) selfhosted.postiz contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The stack on Docker Swarm, from the Compose file the role renders.
+
+The logic lives in ``module_utils/_postiz_swarm.py``; the documentation in
+``postiz_swarm_stack.yml`` next to this file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.selfhosted.postiz.plugins.module_utils import _postiz_swarm as swarm
+
+
+def postiz_swarm_stack(compose, settings):
+    """The Swarm stack file (a dict) for the parsed Compose file."""
+    if not isinstance(settings, Mapping) or not settings.get("project"):
+        raise AnsibleFilterError(
+            "postiz_swarm_stack: the settings must be a dict with the stack's project name."
+        )
+    try:
+        return swarm.stack(compose, dict(settings))
+    except swarm.SwarmStackError as exc:
+        raise AnsibleFilterError(str(exc)) from exc
+
+
+class FilterModule:
+    """Docker Swarm filters."""
+
+    def filters(self):
+        return {"postiz_swarm_stack": postiz_swarm_stack}

@@ -1,0 +1,291 @@
+# Copyright (c) selfhosted.postiz contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+# SPDX-License-Identifier: GPL-3.0-or-later
+"""The stack on Docker Swarm, derived from the Compose file the role renders.
+
+There is one description of the services' run-time settings: the role's Compose template.
+``stack`` turns its parsed output into a Swarm stack file (Compose file format 3.8, which
+``docker stack deploy`` reads), so that an image, a healthcheck, a memory limit or a volume
+changes in one place for both engines. What Swarm does not take is carried over:
+
+- ``mem_limit`` becomes ``deploy.resources.limits.memory``; ``restart`` becomes a restart
+  policy; the top-level ``name`` becomes the stack name given to ``docker stack deploy``;
+- ``depends_on`` conditions have no Swarm equivalent: the role deploys in phases instead
+  (data services, then the app one replica at a time);
+- ``security_opt`` is not supported by Swarm services: ``no-new-privileges`` is lost there
+  (the capability sets, which Swarm supports since Engine 20.10, are kept);
+- ``env_file`` would put every secret in ``docker service inspect``: each env file is a Swarm
+  secret instead, read by a POSIX shell wrapper before the image's own entrypoint and command
+  (read from the image on the manager) run;
+- a bind-mounted file or directory becomes one Swarm config per file, named after its content
+  so that a change rolls the services that use it;
+- published ports are host-mode (no routing mesh: it needs IPVS) and only the proxy, or the app
+  when no proxy runs, publishes; every service uses ``endpoint_mode: dnsrr`` for the same reason;
+- a healthcheck's ``start_interval`` (Engine 25+) is not in format 3.8 and is left out.
+
+Pure Python with no Ansible import: the ``postiz_swarm_stack`` filter and the unit tests use it.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import re
+
+APP = "postiz"
+PROXY = "postiz-proxy"
+SECRETS_DIR = "/run/secrets"
+FORMAT_VERSION = "3.8"
+
+# Temporal activity queues whose concurrency limit is below a given number of replicas once
+# divided by WORKER_CONCURRENCY_DIVIDER: limit 1 (reddit, x, twitch), limit 2 (bluesky, the
+# linkedin family, threads, vk). A queue is named after the provider family (the identifier
+# up to its first "-": linkedin-page works on "linkedin").
+LIMITED_QUEUES = {"reddit": 1, "x": 1, "twitch": 1, "bluesky": 2, "linkedin": 2, "threads": 2, "vk": 2}
+# The replica that keeps every queue: Swarm gives the tasks of a replicated service stable
+# slots 1..N, and a task that moves to another node keeps its slot.
+PINNED_SLOT = 1
+
+# Reads KEY='value' lines written for the shell (postiz_env_file with style sh), exports them,
+# then runs the image's own entrypoint and command, which follow as arguments. In the stack
+# file every $ is doubled: docker stack deploy interpolates variables, $$ is a literal $.
+ENV_WRAPPER = 'set -a && . "$0" && set +a && exec "$@"'
+
+# Keys of a Compose service that Swarm ignores and that this module replaces or drops.
+_DROPPED = ("restart", "security_opt", "depends_on", "mem_limit", "env_file", "container_name")
+_PORT = re.compile(r"^(?:(?P<ip>[^:]+):)?(?P<published>\d+):(?P<target>\d+)(?:/(?P<protocol>tcp|udp))?$")
+_NAME_SAFE = re.compile(r"[^a-zA-Z0-9_.-]+")
+
+
+class SwarmStackError(ValueError):
+    """The Compose file holds something that cannot be carried to Swarm."""
+
+
+def limited_queues(replicas):
+    """Queues only the pinned replica works on with this many replicas (sorted)."""
+    _check_replicas(replicas)
+    return sorted(queue for queue, limit in LIMITED_QUEUES.items() if limit < replicas)
+
+
+def worker_environment(replicas):
+    """Environment of the app's replicas: the divider, and EXCLUDE_QUEUE on all but one.
+
+    EXCLUDE_QUEUE is a Swarm service template, evaluated per task: empty on the pinned slot.
+    """
+    excluded = limited_queues(replicas)
+    env = {"WORKER_CONCURRENCY_DIVIDER": str(replicas)}
+    if excluded:
+        queues = ",".join(excluded)
+        env["EXCLUDE_QUEUE"] = '{{if eq .Task.Slot "' + str(PINNED_SLOT) + '"}}{{else}}' + queues + "{{end}}"
+    return env
+
+
+def content_name(project, label, digest):
+    """Name of a Swarm secret or config: immutable in Swarm, so it carries its content's digest."""
+    slug = _NAME_SAFE.sub("-", label).strip("-.") or "file"
+    return f"{project}_{slug}_{digest[:12]}"
+
+
+def sha1_text(text):
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()  # nosec B324 - a content tag, not security
+
+
+def _literal(text):
+    """Text that docker stack deploy's interpolation leaves as it is."""
+    return text.replace("$", "$$")
+
+
+def _check_replicas(replicas):
+    if isinstance(replicas, bool) or not isinstance(replicas, int) or replicas < 1:
+        raise SwarmStackError(
+            f"The app's replica count must be a whole number of at least 1, got {replicas!r}."
+        )
+
+
+def _ports(name, ports):
+    """Long-syntax host-mode ports; a bind address cannot be kept (Swarm publishes on all)."""
+    result = []
+    for entry in ports or []:
+        match = _PORT.match(str(entry))
+        if not match:
+            raise SwarmStackError(f"Service {name}: cannot carry the port {entry!r} to Swarm.")
+        result.append(
+            {
+                "target": int(match["target"]),
+                "published": int(match["published"]),
+                "protocol": match["protocol"] or "tcp",
+                "mode": "host",
+            }
+        )
+    return result
+
+
+def _memory(name, value):
+    match = re.fullmatch(r"(\d+)\s*([mMgG])", str(value))
+    if not match:
+        raise SwarmStackError(f"Service {name}: cannot read the memory limit {value!r}.")
+    return f"{match[1]}{match[2].upper()}"
+
+
+def _volumes(name, volumes, configs, uploads_path, top_configs, project):
+    """Named volumes stay; bind mounts become configs, or the shared uploads path."""
+    kept, config_refs = [], []
+    for volume in volumes or []:
+        if isinstance(volume, str):
+            source, _, rest = volume.partition(":")
+            target = rest.split(":")[0]
+            read_only = rest.endswith(":ro")
+            bind = source.startswith(("/", "./", "../"))
+        else:
+            source, target = volume.get("source", ""), volume.get("target", "")
+            read_only = bool(volume.get("read_only"))
+            bind = volume.get("type") == "bind"
+        if not bind:
+            if name == APP and source == "postiz-uploads" and uploads_path:
+                kept.append({"type": "bind", "source": uploads_path, "target": target})
+            else:
+                kept.append(copy.deepcopy(volume))
+            continue
+        if not read_only or source not in configs:
+            raise SwarmStackError(
+                f"Service {name}: the bind mount of {source} cannot be carried to Swarm "
+                "(only read-only files the role describes become Swarm configs)."
+            )
+        described = configs[source]
+        files = described.items() if isinstance(described, dict) else [("", described)]
+        for relative, digest in sorted(files):
+            file_source = f"{source}/{relative}" if relative else source
+            file_target = f"{target}/{relative}" if relative else target
+            config_name = content_name(project, file_source.lstrip("./").replace("/", "-"), digest)
+            top_configs[config_name] = {"name": config_name, "file": file_source}
+            config_refs.append({"source": config_name, "target": file_target, "mode": 0o444})
+    return kept, config_refs
+
+
+def _placement(service_role, placement):
+    constraints = list(placement.get(service_role) or [])
+    return {"constraints": constraints} if constraints else {}
+
+
+def stack(compose, settings):
+    """The Swarm stack file (a dict) for the parsed Compose file ``compose``.
+
+    ``settings``:
+      ``project`` -- the stack name;
+      ``app_replicas`` -- replicas of the app (1 or more);
+      ``roles`` -- {service: placement role}: ``app``, ``proxy``, or ``data`` (the default);
+      ``placement`` -- {placement role: [constraint, ...]};
+      ``env_secrets`` -- {service: {"file": path of its env file for the shell, "sha1": digest}};
+      ``commands`` -- {service: the image's entrypoint followed by its command};
+      ``configs`` -- {bind source: sha1 of a file, or {file in the directory: sha1}};
+      ``uploads_path`` -- a path every app node shares, bind-mounted over the uploads volume.
+    """
+    if not isinstance(compose, dict) or not isinstance(compose.get("services"), dict):
+        raise SwarmStackError("The Compose file has no services to carry to Swarm.")
+    project = settings["project"]
+    replicas = settings.get("app_replicas", 1)
+    _check_replicas(replicas)
+    uploads_path = settings.get("uploads_path") or ""
+    if replicas > 1 and not uploads_path and "postiz-uploads" in (compose.get("volumes") or {}):
+        raise SwarmStackError(
+            f"{replicas} app replicas need shared uploads: a path every app node mounts, or object storage."
+        )
+    roles = settings.get("roles") or {}
+    placement = settings.get("placement") or {}
+    env_secrets = settings.get("env_secrets") or {}
+    commands = settings.get("commands") or {}
+    configs = settings.get("configs") or {}
+    publishing = PROXY if PROXY in compose["services"] else APP
+
+    top_secrets, top_configs, services = {}, {}, {}
+    for name, source in compose["services"].items():
+        service = {key: copy.deepcopy(value) for key, value in source.items() if key not in _DROPPED}
+        role = roles.get(name, "data")
+        deploy = {
+            "mode": "replicated",
+            "replicas": replicas if name == APP else 1,
+            "endpoint_mode": "dnsrr",
+            "restart_policy": {"condition": "any", "delay": "5s"},
+        }
+        if "mem_limit" in source:
+            deploy["resources"] = {"limits": {"memory": _memory(name, source["mem_limit"])}}
+        where = _placement(role, placement)
+        if name == APP and replicas > 1:
+            # One replica per node: host-mode ports and a node's loss take one replica only.
+            where["max_replicas_per_node"] = 1
+        if where:
+            deploy["placement"] = where
+        if name == APP:
+            # One replica at a time (each start runs the database schema push), started before
+            # the old one stops, and rolled back when the new one does not become healthy.
+            deploy["update_config"] = {
+                "parallelism": 1,
+                "order": "start-first",
+                "failure_action": "rollback",
+                "monitor": "30s",
+            }
+            deploy["rollback_config"] = {"parallelism": 1, "order": "start-first"}
+            environment = dict(service.get("environment") or {})
+            environment.update(worker_environment(replicas))
+            service["environment"] = environment
+        service["deploy"] = deploy
+
+        healthcheck = service.get("healthcheck")
+        if isinstance(healthcheck, dict):
+            healthcheck.pop("start_interval", None)
+
+        if "ports" in source:
+            if name == publishing:
+                service["ports"] = _ports(name, source["ports"])
+            else:
+                service.pop("ports")
+
+        volumes, config_refs = _volumes(
+            name, source.get("volumes"), configs, uploads_path, top_configs, project
+        )
+        if volumes:
+            service["volumes"] = volumes
+        else:
+            service.pop("volumes", None)
+        if config_refs:
+            service["configs"] = config_refs
+
+        if source.get("env_file"):
+            secret = env_secrets.get(name)
+            command = commands.get(name)
+            if not secret or not command:
+                raise SwarmStackError(
+                    f"Service {name}: its env file needs a Swarm secret and the image's entrypoint and command."
+                )
+            secret_name = content_name(project, f"{name}-env", secret["sha1"])
+            top_secrets[secret_name] = {"name": secret_name, "file": secret["file"]}
+            service["secrets"] = [{"source": secret_name, "target": f"{name}.env", "mode": 0o400}]
+            service["entrypoint"] = [
+                _literal(arg) for arg in ("/bin/sh", "-c", ENV_WRAPPER, f"{SECRETS_DIR}/{name}.env")
+            ]
+            service["command"] = [_literal(str(arg)) for arg in command]
+            # A healthcheck runs with the container's environment, which the secret is not part
+            # of: a shell check that reads a variable (pg_isready -U "$POSTGRES_USER") reads it too.
+            if isinstance(healthcheck, dict) and (healthcheck.get("test") or [None])[0] == "CMD-SHELL":
+                test = healthcheck["test"]
+                healthcheck["test"] = [
+                    "CMD-SHELL",
+                    f"set -a && . {SECRETS_DIR}/{name}.env && set +a && {test[1]}",
+                ]
+        services[name] = service
+
+    networks = {}
+    for key, network in (compose.get("networks") or {}).items():
+        network = dict(network or {})
+        if not network.get("external"):
+            network["driver"] = "overlay"
+        networks[key] = network
+
+    result = {"version": FORMAT_VERSION, "services": services, "networks": networks}
+    if compose.get("volumes"):
+        result["volumes"] = copy.deepcopy(compose["volumes"])
+    if top_secrets:
+        result["secrets"] = top_secrets
+    if top_configs:
+        result["configs"] = top_configs
+    return result
