@@ -127,7 +127,19 @@ def _memory(name, value):
     return f"{match[1]}{match[2].upper()}"
 
 
-def _volumes(name, volumes, configs, uploads_path, top_configs, project):
+def _absolute(project_dir, path):
+    """A path relative to the project directory made absolute, so that the stack file works
+    from anywhere (docker_stack hands an inline stack to the CLI as a temporary file)."""
+    if not project_dir or path.startswith("/"):
+        return path
+    return (
+        project_dir.rstrip("/") + "/" + path[2:]
+        if path.startswith("./")
+        else project_dir.rstrip("/") + "/" + path
+    )
+
+
+def _volumes(name, volumes, configs, uploads_path, top_configs, project, project_dir=""):
     """Named volumes stay; bind mounts become configs, or the shared uploads path."""
     kept, config_refs = [], []
     for volume in volumes or []:
@@ -157,7 +169,7 @@ def _volumes(name, volumes, configs, uploads_path, top_configs, project):
             file_source = f"{source}/{relative}" if relative else source
             file_target = f"{target}/{relative}" if relative else target
             config_name = content_name(project, file_source.lstrip("./").replace("/", "-"), digest)
-            top_configs[config_name] = {"name": config_name, "file": file_source}
+            top_configs[config_name] = {"name": config_name, "file": _absolute(project_dir, file_source)}
             config_refs.append({"source": config_name, "target": file_target, "mode": 0o444})
     return kept, config_refs
 
@@ -178,7 +190,8 @@ def stack(compose, settings):
       ``env_secrets`` -- {service: {"file": path of its env file for the shell, "sha1": digest}};
       ``commands`` -- {service: the image's entrypoint followed by its command};
       ``configs`` -- {bind source: sha1 of a file, or {file in the directory: sha1}};
-      ``uploads_path`` -- a path every app node shares, bind-mounted over the uploads volume.
+      ``uploads_path`` -- a path every app node shares, bind-mounted over the uploads volume;
+      ``project_dir`` -- the directory relative files are in (they are made absolute).
     """
     if not isinstance(compose, dict) or not isinstance(compose.get("services"), dict):
         raise SwarmStackError("The Compose file has no services to carry to Swarm.")
@@ -186,6 +199,7 @@ def stack(compose, settings):
     replicas = settings.get("app_replicas", 1)
     _check_replicas(replicas)
     uploads_path = settings.get("uploads_path") or ""
+    project_dir = settings.get("project_dir") or ""
     if replicas > 1 and not uploads_path and "postiz-uploads" in (compose.get("volumes") or {}):
         raise SwarmStackError(
             f"{replicas} app replicas need shared uploads: a path every app node mounts, or object storage."
@@ -241,7 +255,7 @@ def stack(compose, settings):
                 service.pop("ports")
 
         volumes, config_refs = _volumes(
-            name, source.get("volumes"), configs, uploads_path, top_configs, project
+            name, source.get("volumes"), configs, uploads_path, top_configs, project, project_dir
         )
         if volumes:
             service["volumes"] = volumes
@@ -258,7 +272,7 @@ def stack(compose, settings):
                     f"Service {name}: its env file needs a Swarm secret and the image's entrypoint and command."
                 )
             secret_name = content_name(project, f"{name}-env", secret["sha1"])
-            top_secrets[secret_name] = {"name": secret_name, "file": secret["file"]}
+            top_secrets[secret_name] = {"name": secret_name, "file": _absolute(project_dir, secret["file"])}
             service["secrets"] = [{"source": secret_name, "target": f"{name}.env", "mode": 0o400}]
             service["entrypoint"] = [
                 _literal(arg) for arg in ("/bin/sh", "-c", ENV_WRAPPER, f"{SECRETS_DIR}/{name}.env")

@@ -186,3 +186,11 @@ def test_a_writable_bind_mount_is_refused():
     given["configs"]["./data"] = "0" * 40
     with pytest.raises(swarm.SwarmStackError, match=r"bind mount of \./data"):
         swarm.stack(compose, given)
+
+
+def test_relative_files_are_made_absolute_with_the_project_dir():
+    _, result = stack(project_dir="/opt/postiz")
+    files = sorted(entry["file"] for entry in [*result["secrets"].values(), *result["configs"].values()])
+    assert "/opt/postiz/Caddyfile" in files and "/opt/postiz/swarm/postiz.env" in files
+    assert "/opt/postiz/dynamicconfig/development-sql.yaml" in files and CA_FILE in files
+    assert all(path.startswith("/") for path in files)
