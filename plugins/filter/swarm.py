@@ -28,8 +28,21 @@ def postiz_swarm_stack(compose, settings):
         raise AnsibleFilterError(str(exc)) from exc
 
 
+def postiz_swarm_node_labels(roles):
+    """The node labels of a machine with these roles, and the known ones it must not have."""
+    if isinstance(roles, str) or not isinstance(roles, (list, tuple)):
+        raise AnsibleFilterError("postiz_swarm_node_labels: the roles must be a list (data, app, proxy).")
+    try:
+        return swarm.node_labels(roles)
+    except swarm.SwarmStackError as exc:
+        raise AnsibleFilterError(str(exc)) from exc
+
+
 class FilterModule:
     """Docker Swarm filters."""
 
     def filters(self):
-        return {"postiz_swarm_stack": postiz_swarm_stack}
+        return {
+            "postiz_swarm_stack": postiz_swarm_stack,
+            "postiz_swarm_node_labels": postiz_swarm_node_labels,
+        }

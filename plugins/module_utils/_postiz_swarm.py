@@ -35,6 +35,8 @@ import re
 APP = "postiz"
 PROXY = "postiz-proxy"
 SECRETS_DIR = "/run/secrets"
+# Where the role writes the env files for the shell, in the project directory.
+ENV_DIR = "swarm"
 FORMAT_VERSION = "3.8"
 
 # Temporal activity queues whose concurrency limit is below a given number of replicas once
@@ -55,6 +57,30 @@ ENV_WRAPPER = 'set -a && . "$0" && set +a && exec "$@"'
 _DROPPED = ("restart", "security_opt", "depends_on", "mem_limit", "env_file", "container_name")
 _PORT = re.compile(r"^(?:(?P<ip>[^:]+):)?(?P<published>\d+):(?P<target>\d+)(?:/(?P<protocol>tcp|udp))?$")
 _NAME_SAFE = re.compile(r"[^a-zA-Z0-9_.-]+")
+
+
+# Node labels saying what runs on a machine (the postiz_swarm role sets them); the stack's
+# placement constraints require them unless the settings give others.
+NODE_ROLES = ("data", "app", "proxy")
+LABEL_PREFIX = "selfhosted.postiz."
+
+
+def node_labels(roles):
+    """{label: "true"} for a machine's roles, and the known labels it must not have."""
+    unknown = sorted(set(roles) - set(NODE_ROLES))
+    if unknown:
+        raise SwarmStackError(
+            f"Unknown swarm node role {', '.join(unknown)}; known: {', '.join(NODE_ROLES)}."
+        )
+    return {
+        "labels": {LABEL_PREFIX + role: "true" for role in NODE_ROLES if role in roles},
+        "remove": [LABEL_PREFIX + role for role in NODE_ROLES if role not in roles],
+    }
+
+
+def default_placement():
+    """{placement role: [constraint]}: each service on the machines labelled for it."""
+    return {role: [f"node.labels.{LABEL_PREFIX}{role} == true"] for role in NODE_ROLES}
 
 
 class SwarmStackError(ValueError):
@@ -186,11 +212,14 @@ def stack(compose, settings):
       ``project`` -- the stack name;
       ``app_replicas`` -- replicas of the app (1 or more);
       ``roles`` -- {service: placement role}: ``app``, ``proxy``, or ``data`` (the default);
-      ``placement`` -- {placement role: [constraint, ...]};
-      ``env_secrets`` -- {service: {"file": path of its env file for the shell, "sha1": digest}};
-      ``commands`` -- {service: the image's entrypoint followed by its command};
+      ``placement`` -- {placement role: [constraint, ...]} (default: the node labels);
+      ``env_secrets`` -- {service: {"file": path of its env file for the shell, "sha1": digest}},
+      or ``env_files`` -- {service: that file's text}, written to swarm/<service>.env;
+      ``commands`` -- {service: the image's entrypoint followed by its command}, or ``images`` --
+      {service: the image's Config, as docker image inspect gives it};
       ``configs`` -- {bind source: sha1 of a file, or {file in the directory: sha1}};
       ``uploads_path`` -- a path every app node shares, bind-mounted over the uploads volume;
+      ``object_storage`` -- true when uploads go to object storage (R2): replicas share nothing;
       ``project_dir`` -- the directory relative files are in (they are made absolute).
     """
     if not isinstance(compose, dict) or not isinstance(compose.get("services"), dict):
@@ -200,14 +229,21 @@ def stack(compose, settings):
     _check_replicas(replicas)
     uploads_path = settings.get("uploads_path") or ""
     project_dir = settings.get("project_dir") or ""
-    if replicas > 1 and not uploads_path and "postiz-uploads" in (compose.get("volumes") or {}):
+    object_storage = bool(settings.get("object_storage"))
+    if replicas > 1 and not uploads_path and not object_storage:
         raise SwarmStackError(
             f"{replicas} app replicas need shared uploads: a path every app node mounts, or object storage."
         )
     roles = settings.get("roles") or {}
-    placement = settings.get("placement") or {}
-    env_secrets = settings.get("env_secrets") or {}
-    commands = settings.get("commands") or {}
+    placement = settings.get("placement") or default_placement()
+    env_secrets = settings.get("env_secrets") or {
+        name: {"file": f"{ENV_DIR}/{name}.env", "sha1": sha1_text(text)}
+        for name, text in (settings.get("env_files") or {}).items()
+    }
+    commands = settings.get("commands") or {
+        name: list(config.get("Entrypoint") or []) + list(config.get("Cmd") or [])
+        for name, config in (settings.get("images") or {}).items()
+    }
     configs = settings.get("configs") or {}
     publishing = PROXY if PROXY in compose["services"] else APP
 

@@ -5,7 +5,11 @@
 # docker_host installs it: its /var/lib/docker is a volume of its own, and it sees the
 # host's daemon nowhere (no socket, no mount).
 #
-# Usage: tests/machines/machine.sh start NAME SCENARIO   start (or restart clean) a machine
+# Usage: tests/machines/machine.sh start NAME SCENARIO [SHARED:PATH]
+#                                                        start (or restart clean) a machine;
+#                                                        SHARED: a volume of the scenario's that
+#                                                        every machine naming it mounts at PATH
+#                                                        (a shared filesystem, as NFS would be)
 #        tests/machines/machine.sh stop NAME              remove it and its volume
 #        tests/machines/machine.sh sweep [SCENARIO]       remove every machine (of SCENARIO)
 #        tests/machines/machine.sh pid NAME               PID of its init (for nsenter -n)
@@ -35,7 +39,12 @@ remove() { # container name
 }
 
 start() {
-  local name="$PREFIX-$1" host=$1 scenario=$2 state _
+  local name="$PREFIX-$1" host=$1 scenario=$2 shared=${3:-} state _
+  local -a mounts=()
+  if [ -n "$shared" ]; then
+    [[ $shared =~ ^[a-z0-9-]+:/[a-z0-9/_-]+$ ]] || die "SHARED:PATH must look like uploads:/srv/uploads, got $shared"
+    mounts=(--mount "type=volume,source=$PREFIX-shared-$scenario-${shared%%:*},target=${shared#*:},volume-label=$LABEL=$scenario")
+  fi
   docker image inspect "$IMAGE" >/dev/null 2>&1 || die "$IMAGE is missing: run make images"
   docker network inspect "$NETWORK" >/dev/null 2>&1 \
     || die "network $NETWORK is missing: run tests/machines/registry.sh up first"
@@ -51,7 +60,7 @@ start() {
     --tmpfs /run --tmpfs /run/lock \
     -v /sys/fs/cgroup:/sys/fs/cgroup:rw \
     --mount "type=volume,source=$name-docker,target=/var/lib/docker,volume-label=$LABEL=$scenario" \
-    "$IMAGE" >/dev/null
+    "${mounts[@]}" "$IMAGE" >/dev/null
   # `running` or `degraded` (a unit that does not apply in a container): systemd is up.
   for _ in $(seq 1 60); do
     state="$(docker exec "$name" systemctl is-system-running 2>/dev/null || true)"
@@ -81,10 +90,14 @@ sweep() {
   while read -r name; do
     [ -n "$name" ] && remove "$name"
   done < <(docker ps -a --filter "$filter" --format '{{ .Names }}' | grep "^$PREFIX-" | grep -v "^$PREFIX-registry\$" || true)
+  # The shared volumes, once no machine mounts them.
+  while read -r name; do
+    [ -n "$name" ] && docker volume rm "$name" >/dev/null
+  done < <(docker volume ls --filter "$filter" --format '{{ .Name }}' | grep "^$PREFIX-shared-" || true)
 }
 
 case "${1:-}" in
-  start) [ $# -eq 3 ] || die "usage: machine.sh start NAME SCENARIO"; start "$2" "$3" ;;
+  start) [ $# -eq 3 ] || [ $# -eq 4 ] || die "usage: machine.sh start NAME SCENARIO [SHARED:PATH]"; start "$2" "$3" "${4:-}" ;;
   stop) [ $# -eq 2 ] || die "usage: machine.sh stop NAME"; remove "$PREFIX-$2" ;;
   sweep) sweep "${2:-}" ;;
   pid) docker inspect --format '{{ .State.Pid }}' "$PREFIX-$2" ;;

@@ -194,3 +194,47 @@ def test_relative_files_are_made_absolute_with_the_project_dir():
     assert "/opt/postiz/Caddyfile" in files and "/opt/postiz/swarm/postiz.env" in files
     assert "/opt/postiz/dynamicconfig/development-sql.yaml" in files and CA_FILE in files
     assert all(path.startswith("/") for path in files)
+
+
+def test_node_labels_and_the_default_placement_agree():
+    labels = swarm.node_labels(["app"])
+    assert labels == {
+        "labels": {"selfhosted.postiz.app": "true"},
+        "remove": ["selfhosted.postiz.data", "selfhosted.postiz.proxy"],
+    }
+    compose = render({"proxy": True}, ca_certificates=CA_FILE)
+    given = settings(compose)
+    del given["placement"]
+    result = swarm.stack(compose, given)
+    (constraint,) = result["services"]["postiz"]["deploy"]["placement"]["constraints"]
+    assert constraint == "node.labels.selfhosted.postiz.app == true"
+    assert result["services"]["postiz-postgres"]["deploy"]["placement"]["constraints"] == [
+        "node.labels.selfhosted.postiz.data == true"
+    ]
+
+
+def test_an_unknown_node_role_is_refused():
+    with pytest.raises(swarm.SwarmStackError, match="Unknown swarm node role db"):
+        swarm.node_labels(["db"])
+
+
+def test_secrets_and_commands_from_the_env_texts_and_the_images():
+    compose = render({"proxy": True}, ca_certificates=CA_FILE)
+    given = settings(compose)
+    names = list(given.pop("env_secrets"))
+    given.pop("commands")
+    given["env_files"] = {name: f"A='{name}'\n" for name in names}
+    given["images"] = {name: {"Entrypoint": ["/bin/tini", "--"], "Cmd": ["start", name]} for name in names}
+    given["images"]["temporal"] = {"Entrypoint": None, "Cmd": ["autosetup"]}
+    result = swarm.stack(compose, given)
+    assert result["services"]["postiz"]["command"] == ["/bin/tini", "--", "start", "postiz"]
+    assert result["services"]["temporal"]["command"] == ["autosetup"]
+    (secret,) = result["services"]["postiz"]["secrets"]
+    assert result["secrets"][secret["source"]]["file"] == "swarm/postiz.env"
+    assert secret["source"].endswith(swarm.sha1_text("A='postiz'\n")[:12])
+
+
+def test_object_storage_lets_replicas_share_uploads():
+    _, result = stack(replicas=2, object_storage=True)
+    assert result["services"]["postiz"]["deploy"]["replicas"] == 2
+    assert result["services"]["postiz"]["volumes"] == ["postiz-uploads:/uploads"]
