@@ -70,6 +70,10 @@ HOSTS = (
     "here and change the listen address with a systemd drop-in instead."
 )
 HOSTS_SETTING = {"docker_host_daemon_options_custom": {"hosts": ["tcp://127.0.0.1:2375"]}}
+LIVE_RESTORE = (
+    "docker_host_daemon_options_custom sets live-restore, which Docker refuses in Swarm mode "
+    "(docker_host_swarm is true: this machine is in the instance's swarm). Remove it."
+)
 
 
 def setting_problems(cases):
@@ -118,6 +122,10 @@ SETTING_CASES = [
     ({}, {"docker_host_compose_min_version": "2.18"}, []),
     ({}, HOSTS_SETTING, [HOSTS]),
     ({"service_mgr": "s6"}, HOSTS_SETTING, []),
+    # A swarm machine gets live-restore off, unless the user turns it back on.
+    ({}, {"docker_host_swarm": True}, []),
+    ({}, {"docker_host_swarm": True, "docker_host_daemon_options_custom": {"live-restore": True}}, [LIVE_RESTORE]),
+    ({}, {"docker_host_daemon_options_custom": {"live-restore": True}}, []),
     ({}, dict(HOSTS_SETTING, docker_host_manage_daemon_config=False), []),
     # Every broken rule, in the rules' order.
     (
@@ -315,3 +323,14 @@ def test_the_last_checks_say_what_does_not_answer_or_is_too_old():
         ],
         [],
     ]
+
+
+def test_a_swarm_machine_gets_live_restore_off():
+    configs = render_cases(
+        "{{ __docker_host_daemon_config }}",
+        [dict(settings, ansible_facts=DEBIAN_12) for settings in ({}, {"docker_host_swarm": True})],
+        ROLE_VARS,
+    )
+    assert configs[0]["live-restore"] is True
+    assert configs[1]["live-restore"] is False
+    assert configs[1]["log-driver"] == "json-file"
