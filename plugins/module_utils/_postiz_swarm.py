@@ -266,15 +266,18 @@ def stack(compose, settings):
         if where:
             deploy["placement"] = where
         if name == APP:
-            # One replica at a time (each start runs the database schema push), started before
-            # the old one stops, and rolled back when the new one does not become healthy.
+            # One replica at a time (each start runs the database schema push), rolled back when
+            # the new one does not become healthy. A single replica starts its successor first
+            # (no downtime); several stop one first, since one per node leaves a new task
+            # nowhere to start while the old one still holds its node.
+            order = "start-first" if replicas == 1 else "stop-first"
             deploy["update_config"] = {
                 "parallelism": 1,
-                "order": "start-first",
+                "order": order,
                 "failure_action": "rollback",
                 "monitor": "30s",
             }
-            deploy["rollback_config"] = {"parallelism": 1, "order": "start-first"}
+            deploy["rollback_config"] = {"parallelism": 1, "order": order}
             environment = dict(service.get("environment") or {})
             environment.update(worker_environment(replicas))
             service["environment"] = environment

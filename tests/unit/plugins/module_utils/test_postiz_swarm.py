@@ -161,6 +161,10 @@ def test_updates_go_one_replica_at_a_time_and_roll_back():
     _, result = stack(replicas=2, uploads="/srv/uploads")
     update = result["services"]["postiz"]["deploy"]["update_config"]
     assert update["parallelism"] == 1 and update["failure_action"] == "rollback"
+    # One per node: the old task must make room for the new one.
+    assert update["order"] == "stop-first"
+    _, single = stack()
+    assert single["services"]["postiz"]["deploy"]["update_config"]["order"] == "start-first"
 
 
 @pytest.mark.parametrize(
