@@ -124,7 +124,11 @@ SETTING_CASES = [
     ({"service_mgr": "s6"}, HOSTS_SETTING, []),
     # A swarm machine gets live-restore off, unless the user turns it back on.
     ({}, {"docker_host_swarm": True}, []),
-    ({}, {"docker_host_swarm": True, "docker_host_daemon_options_custom": {"live-restore": True}}, [LIVE_RESTORE]),
+    (
+        {},
+        {"docker_host_swarm": True, "docker_host_daemon_options_custom": {"live-restore": True}},
+        [LIVE_RESTORE],
+    ),
     ({}, {"docker_host_daemon_options_custom": {"live-restore": True}}, []),
     ({}, dict(HOSTS_SETTING, docker_host_manage_daemon_config=False), []),
     # Every broken rule, in the rules' order.

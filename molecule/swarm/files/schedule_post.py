@@ -48,7 +48,7 @@ async def schedule(url, key, content):
         await timed("initialize", session.initialize())
         await timed("tools/list", session.list_tools())
         channels = output_of(await timed("integrationList", session.call_tool("integrationList", {})))
-        date = (datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(days=1)).strftime(
+        date = (datetime.datetime.now(datetime.UTC) + datetime.timedelta(days=1)).strftime(
             "%Y-%m-%dT%H:%M:%S.000Z"
         )
         posts = [
@@ -64,7 +64,10 @@ async def schedule(url, key, content):
             for channel in channels
         ]
         scheduled = output_of(
-            await timed("integrationSchedulePostTool", session.call_tool("integrationSchedulePostTool", {"socialPost": posts}))
+            await timed(
+                "integrationSchedulePostTool",
+                session.call_tool("integrationSchedulePostTool", {"socialPost": posts}),
+            )
         )
     return {
         "channels": [channel["platform"] for channel in channels],
