@@ -15,7 +15,7 @@ EXTRA_VARS ?=
 JOBS ?= 2
 # A scenario@venv runs under that venv's ansible-core and Molecule (tests/run-scenarios.sh):
 # bad_input, the shortest, once more under the oldest ansible-core, after its first run.
-SCENARIOS ?= default backup_restore upgrade multi oauth own_proxy email bad_input bad_input@$(CORE217_VENV)
+SCENARIOS ?= default upgrade swarm backup_restore multi oauth own_proxy email bad_input bad_input@$(CORE217_VENV)
 COLLECTION_VERSION := $(shell sed -n 's/^version: *//p' galaxy.yml)
 # Outside the clone: inside a git work tree ansible-test only sees tracked files.
 BUILD ?= /tmp/selfhosted-postiz-build
