@@ -170,7 +170,7 @@ def _volumes(name, volumes, configs, uploads_path, top_configs, project, project
     kept, config_refs = [], []
     for volume in volumes or []:
         if isinstance(volume, str):
-            source, _, rest = volume.partition(":")
+            source, rest = [*volume.split(":", 1), ""][:2]
             target = rest.split(":")[0]
             read_only = rest.endswith(":ro")
             bind = source.startswith(("/", "./", "../"))

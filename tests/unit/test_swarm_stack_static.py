@@ -62,7 +62,7 @@ def stack_file(tmp_path, shape):
 @pytest.mark.parametrize("shape", sorted(SHAPES))
 def test_the_docker_cli_stack_parser_takes_the_stack_file(tmp_path, shape):
     assert DOCKER, "the docker CLI is needed (make host-deps installs Debian's docker.io)"
-    _, path = stack_file(tmp_path, shape)
+    path = stack_file(tmp_path, shape)[1]
     config_dir = tmp_path / "docker-config"
     config_dir.mkdir()
     env = {
@@ -90,7 +90,7 @@ def test_the_stack_file_follows_the_compose_v3_8_schema(tmp_path, shape):
     assert os.path.isfile(SCHEMA), f"{SCHEMA} is missing: run tests/swarm/compose-schema.sh (make unit does)"
     with open(SCHEMA, encoding="utf-8") as handle:
         schema = json.load(handle)
-    stack, _ = stack_file(tmp_path, shape)
+    stack = stack_file(tmp_path, shape)[0]
     # Through YAML and back, as the parser reads it (octal modes, for one, become ints).
     jsonschema.validate(yaml.safe_load(yaml.safe_dump(stack)), schema)
 

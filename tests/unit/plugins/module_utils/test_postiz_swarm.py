@@ -58,7 +58,7 @@ def test_start_interval_is_left_out():
 
 
 def test_only_the_proxy_publishes_and_in_host_mode():
-    _, result = stack({"proxy": True})
+    result = stack({"proxy": True})[1]
     published = {name for name, service in result["services"].items() if "ports" in service}
     assert published == {"postiz-proxy"}
     assert {port["mode"] for port in result["services"]["postiz-proxy"]["ports"]} == {"host"}
@@ -70,7 +70,7 @@ def test_only_the_proxy_publishes_and_in_host_mode():
 
 
 def test_without_the_proxy_the_app_publishes():
-    _, result = stack({})
+    result = stack({})[1]
     assert result["services"]["postiz"]["ports"] == [
         {"target": 5000, "published": 5000, "protocol": "tcp", "mode": "host"}
     ]
@@ -98,7 +98,7 @@ def test_env_files_become_secrets_and_the_image_command_runs_after_the_wrapper(t
 
 
 def test_a_shell_healthcheck_reads_the_secret_too():
-    _, result = stack()
+    result = stack()[1]
     test = result["services"]["postiz-postgres"]["healthcheck"]["test"]
     assert test[0] == "CMD-SHELL"
     assert test[1].startswith("set -a && . /run/secrets/postiz-postgres.env && set +a && pg_isready")
@@ -117,7 +117,7 @@ def test_secret_and_config_names_follow_the_content():
 
 
 def test_bind_mounts_become_configs_file_by_file():
-    _, result = stack()
+    result = stack()[1]
     temporal = result["services"]["temporal"]
     assert "volumes" not in temporal
     assert [c["target"] for c in temporal["configs"]] == [
@@ -132,7 +132,7 @@ def test_bind_mounts_become_configs_file_by_file():
 
 
 def test_one_replica_needs_no_worker_pinning():
-    _, result = stack()
+    result = stack()[1]
     app = result["services"]["postiz"]
     assert app["deploy"]["replicas"] == 1
     assert app["environment"] == {"WORKER_CONCURRENCY_DIVIDER": "1"}
@@ -148,7 +148,7 @@ def test_one_replica_needs_no_worker_pinning():
     ],
 )
 def test_limited_queues_stay_on_the_replica_in_slot_1(replicas, excluded):
-    _, result = stack(replicas=replicas, uploads="/srv/uploads")
+    result = stack(replicas=replicas, uploads="/srv/uploads")[1]
     app = result["services"]["postiz"]
     assert app["deploy"]["replicas"] == replicas
     assert app["deploy"]["placement"]["max_replicas_per_node"] == 1
@@ -158,12 +158,12 @@ def test_limited_queues_stay_on_the_replica_in_slot_1(replicas, excluded):
 
 
 def test_updates_go_one_replica_at_a_time_and_roll_back():
-    _, result = stack(replicas=2, uploads="/srv/uploads")
+    result = stack(replicas=2, uploads="/srv/uploads")[1]
     update = result["services"]["postiz"]["deploy"]["update_config"]
     assert update["parallelism"] == 1 and update["failure_action"] == "rollback"
     # One per node: the old task must make room for the new one.
     assert update["order"] == "stop-first"
-    _, single = stack()
+    single = stack()[1]
     assert single["services"]["postiz"]["deploy"]["update_config"]["order"] == "start-first"
 
 
@@ -193,7 +193,7 @@ def test_a_writable_bind_mount_is_refused():
 
 
 def test_relative_files_are_made_absolute_with_the_project_dir():
-    _, result = stack(project_dir="/opt/postiz")
+    result = stack(project_dir="/opt/postiz")[1]
     files = sorted(entry["file"] for entry in [*result["secrets"].values(), *result["configs"].values()])
     assert "/opt/postiz/Caddyfile" in files and "/opt/postiz/swarm/postiz.env" in files
     assert "/opt/postiz/dynamicconfig/development-sql.yaml" in files and CA_FILE in files
@@ -239,6 +239,6 @@ def test_secrets_and_commands_from_the_env_texts_and_the_images():
 
 
 def test_object_storage_lets_replicas_share_uploads():
-    _, result = stack(replicas=2, object_storage=True)
+    result = stack(replicas=2, object_storage=True)[1]
     assert result["services"]["postiz"]["deploy"]["replicas"] == 2
     assert result["services"]["postiz"]["volumes"] == ["postiz-uploads:/uploads"]
