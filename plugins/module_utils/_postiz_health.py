@@ -43,6 +43,8 @@ from ansible_collections.selfhosted.postiz.plugins.module_utils._postiz_http imp
 # Selectable checks, in the order they run and are reported.
 CHECKS = (
     "containers",
+    "nodes",
+    "services",
     "api",
     "frontend",
     "public_api",
@@ -55,6 +57,10 @@ CHECKS = (
     "disk",
     "memory",
 )
+
+# On Docker Swarm, run on a manager (_postiz_swarm_health); not asked for by default.
+SWARM_CHECKS = ("nodes", "services")
+DEFAULT_CHECKS = tuple(name for name in CHECKS if name not in SWARM_CHECKS)
 
 # The stack's services, from its one description (_postiz_stack_model).
 APP_SERVICE = model.APP_SERVICE
@@ -417,6 +423,7 @@ class HealthCheck:
         app_service=APP_SERVICE,
         temporal_namespace="default",
         app_targets=None,
+        expected_replicas=None,
         http=None,
         statvfs=os.statvfs,
         clock=time.monotonic,
@@ -436,6 +443,7 @@ class HealthCheck:
         self.app_service = app_service
         self.temporal_namespace = temporal_namespace
         self.app_targets = list(app_targets or [])
+        self.expected_replicas = dict(expected_replicas or {})
         self._http = http
         self._statvfs = statvfs
         self._clock = clock
@@ -1057,10 +1065,20 @@ class HealthCheck:
 
     # -- all ------------------------------------------------------------------------
 
-    def run(self, checks=CHECKS):
+    def _swarm(self):
+        # Imported here: only an instance on Docker Swarm asks for these checks.
+        from ansible_collections.selfhosted.postiz.plugins.module_utils._postiz_swarm_health import (
+            SwarmChecks,
+        )
+
+        return SwarmChecks(self, self.expected_replicas)
+
+    def run(self, checks=DEFAULT_CHECKS):
         # Each check by its name, in the order of CHECKS whatever the order asked.
         steps = {
             "containers": self.check_containers,
+            "nodes": lambda: self._swarm().check_nodes(),
+            "services": lambda: self._swarm().check_services(),
             "api": lambda: self.check_http("api", "Backend", "/api/", "App is running"),
             "frontend": lambda: self.check_http("frontend", "Frontend", "/auth", None),
             "public_api": self.check_public_api,

@@ -24,6 +24,10 @@ description:
     address, as its healthcheck does. C(start_order) checks that Temporal did not start after the app,
     because the app's Temporal workers connect once and never retry; a restarted Docker daemon or
     host starts every container at once, in no set order.
+  - On Docker Swarm, run on a manager, C(nodes) checks that every machine of the swarm is ready
+    (a drained or paused one is noted, not failed), and C(services) checks that every service of the
+    stack runs as many replicas as O(expected_replicas) asks for, naming the state and error of the
+    tasks that do not run. Neither is run by default.
   - C(app_network) opens a TCP connection from inside the app container to PostgreSQL, Redis and
     Temporal by service name, and to each of O(app_targets).
   - C(disk) checks the free space on the filesystems of Docker's data root and the project
@@ -101,7 +105,8 @@ options:
       - The checks to run. They always run in the order listed here.
     type: list
     elements: str
-    choices: [containers, api, frontend, public_api, mcp, postgres, redis, temporal, start_order, app_network, disk, memory]
+    choices: [containers, nodes, services, api, frontend, public_api, mcp, postgres, redis, temporal, start_order, app_network, disk,
+              memory]
     default: [containers, api, frontend, public_api, mcp, postgres, redis, temporal, start_order, app_network, disk, memory]
   app_service:
     description:
@@ -120,6 +125,14 @@ options:
     type: list
     elements: str
     default: []
+  expected_replicas:
+    description:
+      - "For the C(services) check, the services of the stack file, without the stack's name, and the
+        replicas each must run, for example C({postiz: 2, postiz-redis: 1}). A service missing from the
+        swarm, or scaled to another count by hand, fails the check."
+      - Empty means the counts the swarm itself was given.
+    type: dict
+    default: {}
   fail_on_unhealthy:
     description:
       - Fail when a check fails, with a message listing each failure and its fix. V(false) only
@@ -161,6 +174,15 @@ EXAMPLES = r"""
     checks: [containers, temporal, app_network]
     fail_on_unhealthy: false
   register: postiz_health
+
+- name: On a manager of a Docker Swarm, the machines, the services and the app on a machine it runs on
+  selfhosted.postiz.postiz_health:
+    project_name: postiz
+    project_dir: /opt/postiz
+    url: http://10.0.0.12:4007
+    api_key: "{{ postiz_stack_api_key }}"
+    checks: [nodes, services, api, frontend, public_api, mcp]
+    expected_replicas: {postiz: 2, postiz-postgres: 1, postiz-redis: 1, temporal: 1, temporal-postgresql: 1}
 """
 
 RETURN = r"""
@@ -244,6 +266,7 @@ summary:
 
 from ansible_collections.selfhosted.postiz.plugins.module_utils._postiz_health import (
     CHECKS,
+    DEFAULT_CHECKS,
     Docker,
     HealthCheck,
     failure_message,
@@ -265,10 +288,11 @@ ARGUMENT_SPEC = dict(
     memory_budget_mb=dict(type="int", default=0),
     min_free_disk_mb=dict(type="int", default=2048),
     disk_paths=dict(type="list", elements="path", default=[]),
-    checks=dict(type="list", elements="str", choices=list(CHECKS), default=list(CHECKS)),
+    checks=dict(type="list", elements="str", choices=list(CHECKS), default=list(DEFAULT_CHECKS)),
     app_service=dict(type="str", default="postiz"),
     temporal_namespace=dict(type="str", default="default"),
     app_targets=dict(type="list", elements="str", default=[]),
+    expected_replicas=dict(type="dict", default={}),
     fail_on_unhealthy=dict(type="bool", default=True),
     timeout=dict(type="int", default=30),
 )
@@ -280,6 +304,11 @@ def validate(module):
     for name in ("memory_budget_mb", "min_free_disk_mb"):
         if params[name] < 0:
             module.fail_json(msg=f"{name} must not be negative, got {params[name]}")
+    for service, count in params["expected_replicas"].items():
+        if not str(count).isdigit():
+            module.fail_json(
+                msg=f"expected_replicas must map each service to a number of replicas, got {service}: {count!r}"
+            )
     for target in params["app_targets"]:
         host, _sep, port = target.rpartition(":")
         if not host or not port.isdigit() or not 0 < int(port) < 65536:
@@ -312,6 +341,7 @@ def run_module(module):
         app_service=params["app_service"],
         temporal_namespace=params["temporal_namespace"],
         app_targets=params["app_targets"],
+        expected_replicas=params["expected_replicas"],
     )
     health.run(params["checks"])
     failed = not health.healthy and params["fail_on_unhealthy"]
