@@ -25,6 +25,10 @@ finish() {
   else
     failed+=("$name"); echo "FAIL $name (${took} s, rc $rc); last lines of $(log_of "$name"):"
     tail -n 60 "$(log_of "$name")" | sed 's/^/    /'
+    # The tail is mostly the clean-up: the failure itself is the last task reported failed.
+    echo "  the last failed task of $(log_of "$name"):"
+    sed 's/\x1b\[[0-9;]*m//g' "$(log_of "$name")" \
+      | awk '/│ (fatal|failed): \[/ { n = NR } { line[NR] = $0 } END { for (i = n - 8; n && i <= n + 50 && i <= NR; i++) if (i > 0) print "    " line[i] }'
   fi
 }
 
