@@ -57,8 +57,12 @@ TASKS = [
 class FakeDocker:
     """Answers node ls, stack services and stack ps from lists; records what was asked."""
 
-    def __init__(self, nodes=NODES, services=SERVICES, tasks=TASKS, fail=None):
-        self.listings = {"node": nodes, "services": services, "ps": tasks}
+    def __init__(self, nodes=None, services=None, tasks=None, fail=None):
+        self.listings = {
+            "node": NODES if nodes is None else nodes,
+            "services": SERVICES if services is None else services,
+            "ps": TASKS if tasks is None else tasks,
+        }
         self.fail = fail or {}
         self.calls = []
         self.timeout = 30
