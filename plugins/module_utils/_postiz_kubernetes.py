@@ -74,12 +74,16 @@ VOLUME_SUBPATH = "data"
 # be writable by a group it is in.
 FS_GROUPS = {"temporal-elasticsearch": 1000}
 
-# Resolves every name given as an argument, retrying every 2 s until all do: a headless
-# Service's name resolves once one of its pods is ready. Runs with the app image's node.
+# Resolves every name given as an argument, retrying every 2 s until all do on two lookups 10 s
+# apart: a headless Service's name resolves once one of its pods is ready, and stops resolving
+# within seconds of that pod being replaced (an upgrade), so a pod on its way out is not taken
+# for a ready one. Runs with the app image's node.
 WAIT_SCRIPT = (
     "const dns = require('dns').promises; const names = process.argv.slice(1);"
-    " const wait = () => Promise.all(names.map((name) => dns.lookup(name))).then(() => process.exit(0),"
-    " () => { console.log('waiting for ' + names.join(', ')); setTimeout(wait, 2000); }); wait();"
+    " const all = () => Promise.all(names.map((name) => dns.lookup(name)));"
+    " const wait = () => all().then(() => new Promise((ok) => setTimeout(ok, 10000))).then(all)"
+    ".then(() => process.exit(0), () => { console.log('waiting for ' + names.join(', ')); setTimeout(wait, 2000); });"
+    " wait();"
 )
 
 # Compose service keys this module carries over; any other stops it, so that nothing the
