@@ -24,7 +24,8 @@ class CallbackModule(CallbackBase):
     def _record(self, result, **outcome):
         entry = dict(result._result)  # pylint: disable=protected-access
         entry.update(outcome)
-        self.tasks.append({"name": result._task.get_name(), "result": entry})  # pylint: disable=protected-access
+        task = result._task  # pylint: disable=protected-access
+        self.tasks.append({"name": task.get_name(), "action": task.action, "result": entry})
 
     def v2_runner_on_ok(self, result):
         self._record(result)
