@@ -4,7 +4,7 @@
 """site.yml with postiz_engine: kubernetes, run for real on the controller (localhost, a scratch
 project directory): it writes the manifests and the secrets there and nothing else. No Docker is
 installed or asked, nothing is deployed, /opt/postiz is not touched. The role writes its files
-owned by root, so these tests need root, as a deploy does; the scratch directory is removed after."""
+owned by root, so these tests run as root, as a deploy does; the scratch directory is removed after."""
 
 from __future__ import annotations
 
@@ -37,8 +37,6 @@ DOCKER_ROLES = (
     "selfhosted.postiz.backup_cron",
     "selfhosted.postiz.mcp_client",
 )
-
-pytestmark = pytest.mark.skipif(os.geteuid() != 0, reason="the role writes files owned by root")
 
 
 def run_playbook(tmp_path, playbook, variables):
