@@ -75,7 +75,8 @@ class FakeDocker:
         return 0, lines(*self.listings[key]), ""
 
 
-def run(docker, expected=EXPECTED):
+def run(docker, expected=None):
+    expected = EXPECTED if expected is None else expected
     health = ph.HealthCheck(
         docker, "postiz", "/opt/postiz", "http://127.0.0.1:4007", expected_replicas=expected
     )
