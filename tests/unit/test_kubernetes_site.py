@@ -12,14 +12,12 @@ import json
 import os
 import shutil
 import stat
-import subprocess
-import sys
 
 import kubernetes_validate
 import pytest
 import yaml
+from recorded_playbook import ROOT, run_recorded
 
-ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
 FILES = {
     "namespace.yaml",
     "secrets.yaml",
@@ -42,22 +40,8 @@ DOCKER_ROLES = (
 def run_playbook(tmp_path, playbook, variables):
     path = tmp_path / "vars.yml"
     path.write_text(yaml.safe_dump(variables), encoding="utf-8")
-    env = dict(
-        os.environ,
-        ANSIBLE_COLLECTIONS_PATH=os.path.join(ROOT, "collections"),
-        ANSIBLE_CALLBACK_PLUGINS=os.path.join(os.path.dirname(os.path.abspath(__file__)), "callbacks"),
-        ANSIBLE_STDOUT_CALLBACK="record_results",
-        ANSIBLE_CONFIG=os.path.join(ROOT, "ansible.cfg"),
-    )
-    command = [
-        os.path.join(os.path.dirname(sys.executable), "ansible-playbook"),
-        *("-i", "localhost,", "-c", "local", "-e", f"@{path}", os.path.join(ROOT, "playbooks", playbook)),
-    ]
-    run = subprocess.run(command, env=env, capture_output=True, text=True, cwd=str(tmp_path), check=False)
-    tasks = (
-        json.loads(run.stdout[run.stdout.index('{"tasks"') :])["tasks"] if '{"tasks"' in run.stdout else []
-    )
-    return run.returncode, tasks, run.stdout + run.stderr
+    rc, tasks, out, err = run_recorded(tmp_path, "-e", f"@{path}", os.path.join(ROOT, "playbooks", playbook))
+    return rc, tasks, out + err
 
 
 @pytest.fixture

@@ -11,13 +11,12 @@ import json
 import os
 import pathlib
 import stat
-import subprocess
 import sys
 
 import pytest
 import yaml
+from recorded_playbook import ROOT, run_recorded
 
-ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
 ROLES = os.path.join(ROOT, "roles")
 X = {"api_key": "WireXConsumerKey000001", "api_secret": "WireXConsumerSecret00000000000000000000000001"}
 
@@ -27,20 +26,8 @@ def _run_play(tmp_path, play, *options, check=True):
     recorded tasks, raw output)."""
     path = tmp_path / "play.yml"
     path.write_text(yaml.safe_dump(play), encoding="utf-8")
-    env = dict(
-        os.environ,
-        ANSIBLE_COLLECTIONS_PATH=os.path.join(ROOT, "collections"),
-        ANSIBLE_CALLBACK_PLUGINS=os.path.join(os.path.dirname(os.path.abspath(__file__)), "callbacks"),
-        ANSIBLE_STDOUT_CALLBACK="record_results",
-        ANSIBLE_CONFIG=os.path.join(ROOT, "ansible.cfg"),
-    )
-    command = [
-        os.path.join(os.path.dirname(sys.executable), "ansible-playbook"),
-        *("-i", "localhost,", "-c", "local", *(["--check"] if check else []), *options, str(path)),
-    ]
-    run = subprocess.run(command, env=env, capture_output=True, text=True, cwd=str(tmp_path), check=False)
-    output = run.stdout[-3000:] + run.stderr[-3000:]
-    return run.returncode, json.loads(run.stdout[run.stdout.index("{") :])["tasks"], output
+    rc, tasks, out, err = run_recorded(tmp_path, *(["--check"] if check else []), *options, str(path))
+    return rc, tasks, out[-3000:] + err[-3000:]
 
 
 def _play(tmp_path, providers, role="selfhosted.postiz.postiz_stack", variables=None):
