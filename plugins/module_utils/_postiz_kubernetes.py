@@ -51,13 +51,14 @@ import copy
 import hashlib
 import ipaddress
 import json
-import math
-import re
-import shlex
 from urllib.parse import urlsplit
 
+from ansible_collections.selfhosted.postiz.plugins.module_utils import _postiz_kubernetes_fields as fields
 from ansible_collections.selfhosted.postiz.plugins.module_utils import _postiz_stack_model as model
 from ansible_collections.selfhosted.postiz.plugins.module_utils import _postiz_swarm as swarm
+from ansible_collections.selfhosted.postiz.plugins.module_utils._postiz_kubernetes_fields import (
+    KubernetesManifestError,
+)
 
 APP = model.APP_SERVICE
 PROXY = model.PROXY_SERVICE
@@ -106,164 +107,6 @@ _HANDLED = {
     "entrypoint",
     "command",
 }
-_PORT = re.compile(r"^(?:(?:\[[^\]]*\]|[^:\[\]]+):)?(?:\d+:)?(?P<target>\d+)(?:/(?P<protocol>tcp|udp))?$")
-_DURATION = re.compile(r"^(?:(?P<h>\d+)h)?(?:(?P<m>\d+)m(?!s))?(?:(?P<s>\d+)s)?(?:(?P<ms>\d+)ms)?$")
-_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
-_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
-_QUANTITY = re.compile(r"^[0-9]+(\.[0-9]+)?(Ki|Mi|Gi|Ti|Pi|Ei|k|M|G|T|P|E)?$")
-
-
-class KubernetesManifestError(ValueError):
-    """The Compose file or the settings hold something that cannot be carried to Kubernetes."""
-
-
-def _label_name(text, what):
-    if not isinstance(text, str) or len(text) > 63 or not _LABEL.match(text):
-        raise KubernetesManifestError(
-            f"{what} {text!r} is not a Kubernetes name: at most 63 lowercase letters, digits and '-', "
-            "starting and ending with a letter or digit."
-        )
-    return text
-
-
-def _subdomain(text, what):
-    if not isinstance(text, str) or len(text) > 253 or not _SUBDOMAIN.match(text):
-        raise KubernetesManifestError(
-            f"{what} {text!r} is not a Kubernetes name: lowercase letters, digits, '-' and '.'."
-        )
-    return text
-
-
-def _slug(text):
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "file"
-
-
-def _compose_text(name, text):
-    """A string of the Compose file as Compose passes it on: ``$$`` is a literal ``$``. Any other
-    ``$`` is Compose's own interpolation, which the rendered file never needs."""
-    text = str(text)
-    if re.search(r"\$(?!\$)", text.replace("$$", "")):
-        raise KubernetesManifestError(f"Service {name}: {text!r} asks Compose to interpolate a variable.")
-    return text.replace("$$", "$")
-
-
-def _kubernetes_literal(text):
-    """Text that Kubernetes' $(VAR) expansion (env values, command, args, exec probes) leaves as is."""
-    return text.replace("$", "$$")
-
-
-def _seconds(name, value, default):
-    if value is None:
-        return default
-    match = _DURATION.match(str(value))
-    if not match or not any(match.groupdict().values()):
-        raise KubernetesManifestError(f"Service {name}: cannot read the duration {value!r}.")
-    parts = {key: int(found or 0) for key, found in match.groupdict().items()}
-    total = parts["h"] * 3600 + parts["m"] * 60 + parts["s"] + parts["ms"] / 1000
-    return max(1, math.ceil(total))
-
-
-def _memory(name, value):
-    match = re.fullmatch(r"(\d+)\s*([kKmMgG])[bB]?", str(value))
-    if not match:
-        raise KubernetesManifestError(f"Service {name}: cannot read the memory limit {value!r}.")
-    # Compose's k, m and g are binary units, as Kubernetes' Ki, Mi and Gi.
-    return match[1] + {"k": "Ki", "m": "Mi", "g": "Gi"}[match[2].lower()]
-
-
-def _command(name, value):
-    """A Compose entrypoint or command (list, or a string Compose splits like a shell)."""
-    words = shlex.split(value) if isinstance(value, str) else list(value)
-    return [_kubernetes_literal(_compose_text(name, word)) for word in words]
-
-
-def _environment(name, environment):
-    if isinstance(environment, dict):
-        items = list(environment.items())
-    else:
-        items = [[*str(entry).split("=", 1), None][:2] for entry in environment or []]
-    env = []
-    for key, value in items:
-        if value is None:
-            raise KubernetesManifestError(f"Service {name}: the variable {key} has no value to carry over.")
-        env.append({"name": str(key), "value": _kubernetes_literal(_compose_text(name, value))})
-    return env
-
-
-def _probe(name, healthcheck):
-    """A readiness probe for a Compose healthcheck; None when there is none."""
-    if not isinstance(healthcheck, dict) or healthcheck.get("disable"):
-        return None
-    test = healthcheck.get("test")
-    if isinstance(test, str):
-        test = ["CMD-SHELL", test]
-    if not test or test[0] == "NONE":
-        return None
-    if test[0] == "CMD":
-        command = [_compose_text(name, word) for word in test[1:]]
-    elif test[0] == "CMD-SHELL" and len(test) == 2:
-        command = ["/bin/sh", "-c", _compose_text(name, test[1])]
-    else:
-        raise KubernetesManifestError(f"Service {name}: cannot carry the healthcheck test {test!r}.")
-    return {
-        "exec": {"command": [_kubernetes_literal(word) for word in command]},
-        "periodSeconds": _seconds(name, healthcheck.get("interval"), 30),
-        "timeoutSeconds": _seconds(name, healthcheck.get("timeout"), 30),
-        "failureThreshold": int(healthcheck.get("retries", 3)),
-        "successThreshold": 1,
-    }
-
-
-def _ports(name, ports):
-    """Container ports: the target of each Compose port (the host side has no meaning here)."""
-    result = []
-    for entry in ports or []:
-        if isinstance(entry, dict):
-            target, protocol = entry.get("target"), entry.get("protocol") or "tcp"
-        else:
-            match = _PORT.match(str(entry))
-            if not match:
-                raise KubernetesManifestError(
-                    f"Service {name}: cannot carry the port {entry!r} to Kubernetes."
-                )
-            target, protocol = match["target"], match["protocol"] or "tcp"
-        result.append({"containerPort": int(target), "protocol": protocol.upper()})
-    return result
-
-
-def _security_context(name, source):
-    context = {}
-    options = [str(option).replace("=", ":") for option in source.get("security_opt") or []]
-    for option in options:
-        if option in ("no-new-privileges", "no-new-privileges:true"):
-            context["allowPrivilegeEscalation"] = False
-        else:
-            raise KubernetesManifestError(f"Service {name}: cannot carry the security option {option!r}.")
-    capabilities = {}
-    if source.get("cap_drop"):
-        capabilities["drop"] = [str(cap) for cap in source["cap_drop"]]
-    if source.get("cap_add"):
-        capabilities["add"] = [str(cap) for cap in source["cap_add"]]
-    if capabilities:
-        context["capabilities"] = capabilities
-    return context
-
-
-def _volume_entries(name, volumes):
-    """(source, target, read only, is a bind mount) of each Compose volume of a service."""
-    for volume in volumes or []:
-        if isinstance(volume, str):
-            source, rest = [*volume.split(":", 1), ""][:2]
-            yield source, rest.split(":")[0], rest.endswith(":ro"), source.startswith(("/", "./", "../"))
-        else:
-            yield (
-                volume.get("source", ""),
-                volume.get("target", ""),
-                bool(volume.get("read_only")),
-                volume.get("type") == "bind",
-            )
-
-
 # The order of a container's keys in the files written, as people read them.
 _CONTAINER_KEYS = (
     "name",
@@ -299,8 +142,8 @@ class _Builder:
             raise KubernetesManifestError("The Compose file has no services to carry to Kubernetes.")
         self.compose = compose
         self.services = {name: service for name, service in compose["services"].items() if name != PROXY}
-        self.namespace = _label_name(settings.get("namespace"), "The namespace")
-        self.instance = _label_name(settings.get("instance") or self.namespace, "The instance name")
+        self.namespace = fields.label_name(settings.get("namespace"), "The namespace")
+        self.instance = fields.label_name(settings.get("instance") or self.namespace, "The instance name")
         self.replicas = settings.get("app_replicas", 1)
         _check_replicas(self.replicas)
         self.object_storage = bool(settings.get("object_storage"))
@@ -311,7 +154,7 @@ class _Builder:
             ("uploads_storage_class", self.uploads_storage_class),
         ):
             if value:
-                _subdomain(value, f"The {what}")
+                fields.subdomain(value, f"The {what}")
         if self.replicas > 1 and not self.object_storage and not self.uploads_storage_class:
             raise KubernetesManifestError(
                 f"{self.replicas} app replicas need shared uploads: a ReadWriteMany storage class "
@@ -371,7 +214,9 @@ class _Builder:
                     f"Service {name}: {key} in {path} is {value!r}; give a string, or leave the variable out."
                 )
             values[str(key)] = str(value)
-        secret_name = _label_name(_slug(path.rsplit("/", 1)[-1].replace(".env", "")) + "-env", "The Secret")
+        secret_name = fields.label_name(
+            fields.slug(path.rsplit("/", 1)[-1].replace(".env", "")) + "-env", "The Secret"
+        )
         self.data[("Secret", secret_name)] = values
         self.objects.append(
             {
@@ -398,8 +243,8 @@ class _Builder:
         else:
             key = source.rstrip("/").rsplit("/", 1)[-1]
             data = {key: str(described)}
-        map_name = _label_name(
-            f"{name}-{_slug(source.rstrip('/').rsplit('/', 1)[-1])}"[:63].strip("-"), "A ConfigMap"
+        map_name = fields.label_name(
+            f"{name}-{fields.slug(source.rstrip('/').rsplit('/', 1)[-1])}"[:63].strip("-"), "A ConfigMap"
         )
         if ("ConfigMap", map_name) not in self.data:
             self.data[("ConfigMap", map_name)] = data
@@ -414,7 +259,7 @@ class _Builder:
         if shared and self.replicas > 1 and self.object_storage and not self.uploads_storage_class:
             return None
         size = self.sizes.get(volume)
-        if not size or not _QUANTITY.match(str(size)):
+        if not size or not fields.QUANTITY.match(str(size)):
             raise KubernetesManifestError(
                 f"The volume {volume} needs a size such as 10Gi (volume_sizes), got {size!r}."
             )
@@ -425,7 +270,7 @@ class _Builder:
         }
         if storage_class:
             spec["storageClassName"] = storage_class
-        _label_name(volume, "The volume")
+        fields.label_name(volume, "The volume")
         self.objects.append(
             {
                 "apiVersion": "v1",
@@ -453,10 +298,10 @@ class _Builder:
             )
         container = {"name": name, "image": str(source["image"])}
         if source.get("entrypoint"):
-            container["command"] = _command(name, source["entrypoint"])
+            container["command"] = fields.command(name, source["entrypoint"])
         if source.get("command"):
-            container["args"] = _command(name, source["command"])
-        env = _environment(name, source.get("environment"))
+            container["args"] = fields.command(name, source["command"])
+        env = fields.environment(name, source.get("environment"))
         if env:
             container["env"] = env
         reads = []
@@ -465,11 +310,11 @@ class _Builder:
             secret_name = self.env_secret(name, path)
             container.setdefault("envFrom", []).append({"secretRef": {"name": secret_name}})
             reads.append(("Secret", secret_name))
-        ports = _ports(name, source.get("ports"))
+        ports = fields.ports(name, source.get("ports"))
         if ports:
             container["ports"] = ports
         mounts, volumes = [], []
-        for volume_source, target, read_only, bind in _volume_entries(name, source.get("volumes")):
+        for volume_source, target, read_only, bind in fields.volume_entries(name, source.get("volumes")):
             if bind:
                 if not read_only:
                     raise KubernetesManifestError(
@@ -484,7 +329,7 @@ class _Builder:
                 volumes.append({"name": map_name, "configMap": {"name": map_name}})
                 continue
             claim_name = claims.get(volume_source)
-            mounts.append({"name": _label_name(volume_source, "The volume"), "mountPath": target})
+            mounts.append({"name": fields.label_name(volume_source, "The volume"), "mountPath": target})
             if claim_name:
                 mounts[-1]["subPath"] = VOLUME_SUBPATH
                 volumes.append({"name": volume_source, "persistentVolumeClaim": {"claimName": claim_name}})
@@ -493,11 +338,11 @@ class _Builder:
         if mounts:
             container["volumeMounts"] = mounts
         if "mem_limit" in source:
-            container["resources"] = {"limits": {"memory": _memory(name, source["mem_limit"])}}
-        probe = _probe(name, source.get("healthcheck"))
+            container["resources"] = {"limits": {"memory": fields.memory(name, source["mem_limit"])}}
+        probe = fields.probe(name, source.get("healthcheck"))
         if probe:
             container["readinessProbe"] = probe
-        context = _security_context(name, source)
+        context = fields.security_context(name, source)
         if context:
             container["securityContext"] = context
         spec = {
@@ -620,7 +465,7 @@ class _Builder:
                     "apiVersion": "networking.k8s.io/v1",
                     "kind": "NetworkPolicy",
                     "metadata": {
-                        "name": _label_name(f"{_slug(key)}-network", "The network policy"),
+                        "name": fields.label_name(f"{fields.slug(key)}-network", "The network policy"),
                         "namespace": self.namespace,
                         "labels": {
                             "app.kubernetes.io/instance": self.instance,
@@ -665,10 +510,10 @@ class _Builder:
             }
         }
         if host and host != "localhost":
-            rule = {"host": _subdomain(host, "The public host name"), **rule}
+            rule = {"host": fields.subdomain(host, "The public host name"), **rule}
         spec = {"rules": [rule]}
         if self.ingress.get("class_name"):
-            spec["ingressClassName"] = _subdomain(self.ingress["class_name"], "The ingress class")
+            spec["ingressClassName"] = fields.subdomain(self.ingress["class_name"], "The ingress class")
         if self.ingress.get("tls_secret"):
             if "host" not in rule:
                 raise KubernetesManifestError(
@@ -676,7 +521,7 @@ class _Builder:
                 )
             spec["tls"] = [
                 {
-                    "secretName": _subdomain(self.ingress["tls_secret"], "The TLS secret"),
+                    "secretName": fields.subdomain(self.ingress["tls_secret"], "The TLS secret"),
                     "hosts": [rule["host"]],
                 }
             ]
@@ -691,7 +536,9 @@ class _Builder:
             raise KubernetesManifestError(f"The Compose file has no {APP} service.")
         users = {}
         for name, source in self.services.items():
-            for volume_source, _target, _read_only, bind in _volume_entries(name, source.get("volumes")):
+            for volume_source, _target, _read_only, bind in fields.volume_entries(
+                name, source.get("volumes")
+            ):
                 if not bind:
                     users.setdefault(volume_source, []).append(name)
         claims = {
@@ -701,7 +548,7 @@ class _Builder:
         workloads, services = [], []
         app_ports = []
         for name, source in self.services.items():
-            _label_name(name, "The service name")
+            fields.label_name(name, "The service name")
             spec, digest, ports = self.pod(name, source, claims)
             if name == APP:
                 app_ports = ports
