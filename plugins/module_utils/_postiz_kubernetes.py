@@ -144,9 +144,9 @@ class _Builder:
         self.services = {name: service for name, service in compose["services"].items() if name != PROXY}
         self.namespace = fields.label_name(settings.get("namespace"), "The namespace")
         self.instance = fields.label_name(settings.get("instance") or self.namespace, "The instance name")
-        self.replicas = settings.get("app_replicas", 1)
+        self.replicas = swarm.count(settings.get("app_replicas", 1))
         _check_replicas(self.replicas)
-        self.object_storage = bool(settings.get("object_storage"))
+        self.object_storage = swarm.flag(settings.get("object_storage"))
         self.storage_class = settings.get("storage_class") or ""
         self.uploads_storage_class = settings.get("uploads_storage_class") or ""
         for what, value in (
@@ -488,7 +488,7 @@ class _Builder:
         return policies
 
     def ingress_object(self, app_ports):
-        if not self.ingress.get("enabled", True):
+        if not swarm.flag(self.ingress.get("enabled", True)):
             return None
         host = urlsplit(self.public_url).hostname or ""
         try:

@@ -121,6 +121,21 @@ def _literal(text):
     return text.replace("$", "$$")
 
 
+# Text that ansible-core before 2.19 gives for a boolean templated inside a dict variable.
+_FALSE_TEXTS = ("", "false", "no", "off", "0", "none")
+
+
+def flag(value):
+    """A setting's truth, also when ansible-core before 2.19 passed it as text ("False")."""
+    return value.strip().lower() not in _FALSE_TEXTS if isinstance(value, str) else bool(value)
+
+
+def count(value):
+    """A whole-number setting, also when ansible-core before 2.19 passed it as text ("2");
+    anything else is returned as it is, for the caller's check to refuse."""
+    return int(value) if isinstance(value, str) and value.strip().isdigit() else value
+
+
 def _check_replicas(replicas):
     if isinstance(replicas, bool) or not isinstance(replicas, int) or replicas < 1:
         raise SwarmStackError(
@@ -225,11 +240,11 @@ def stack(compose, settings):
     if not isinstance(compose, dict) or not isinstance(compose.get("services"), dict):
         raise SwarmStackError("The Compose file has no services to carry to Swarm.")
     project = settings["project"]
-    replicas = settings.get("app_replicas", 1)
+    replicas = count(settings.get("app_replicas", 1))
     _check_replicas(replicas)
     uploads_path = settings.get("uploads_path") or ""
     project_dir = settings.get("project_dir") or ""
-    object_storage = bool(settings.get("object_storage"))
+    object_storage = flag(settings.get("object_storage"))
     if replicas > 1 and not uploads_path and not object_storage:
         raise SwarmStackError(
             f"{replicas} app replicas need shared uploads: a path every app node mounts, or object storage."

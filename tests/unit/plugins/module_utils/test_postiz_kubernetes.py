@@ -265,7 +265,7 @@ def test_several_replicas_without_shared_uploads_are_refused():
         build(replicas=2)
 
 
-@pytest.mark.parametrize("replicas", [0, -1, "2", True, 1.5])
+@pytest.mark.parametrize("replicas", [0, -1, "two", " ", "-2", True, 1.5])
 def test_a_replica_count_that_is_not_a_whole_number_of_at_least_one_is_refused(replicas):
     with pytest.raises(kubernetes.KubernetesManifestError, match="whole number"):
         build(replicas=replicas, uploads="object")
@@ -380,3 +380,16 @@ def test_the_files_hold_the_objects_with_secrets_in_one_file_only():
     assert holding_secrets == [kubernetes.SECRET_FILE]
     # A multi-line config file stays readable.
     assert "development-sql.yaml: |" in files["configmaps.yaml"]
+
+
+def test_settings_given_as_text_mean_what_they_say():
+    """ansible-core before 2.19 passes the values of a dict variable as text."""
+    compose, as_values = build(replicas=2, uploads="object")
+    as_text = settings(compose, "2", "object")
+    as_text.update(object_storage="True", ingress={**as_text["ingress"], "enabled": "True"})
+    assert kubernetes.manifests(compose, as_text) == as_values
+    as_text.update(object_storage="False")
+    with pytest.raises(kubernetes.KubernetesManifestError, match="need shared uploads"):
+        kubernetes.manifests(compose, as_text)
+    as_text.update(object_storage="True", ingress={**as_text["ingress"], "enabled": "False"})
+    assert not of_kind(kubernetes.manifests(compose, as_text), "Ingress")

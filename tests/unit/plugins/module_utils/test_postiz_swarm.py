@@ -242,3 +242,14 @@ def test_object_storage_lets_replicas_share_uploads():
     result = stack(replicas=2, object_storage=True)[1]
     assert result["services"]["postiz"]["deploy"]["replicas"] == 2
     assert result["services"]["postiz"]["volumes"] == ["postiz-uploads:/uploads"]
+
+
+def test_settings_given_as_text_mean_what_they_say():
+    """ansible-core before 2.19 passes the values of a dict variable as text."""
+    compose, as_values = stack(replicas=2, uploads="", object_storage=True)
+    assert stack(replicas="2", uploads="", object_storage="True")[1] == as_values
+    with pytest.raises(swarm.SwarmStackError, match="need shared uploads"):
+        stack(replicas="2", uploads="", object_storage="False")
+    with pytest.raises(swarm.SwarmStackError, match="whole number"):
+        stack(replicas="two")
+    assert compose
