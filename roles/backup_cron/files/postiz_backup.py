@@ -2,7 +2,8 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
 # The role installs this file with a `#!/usr/bin/python3` line on top (tasks/install.yml).
-"""Back up and restore one Postiz Docker Compose project (installed by the backup_cron role).
+"""Back up and restore one Postiz Docker Compose project (installed by the backup_cron role);
+back up one Postiz stack on Docker Swarm from its data machine.
 
     postiz-backup-<project> --config /etc/postiz-backup/<project>.json run
     postiz-backup-<project> --config ... list | status | counts
@@ -22,6 +23,12 @@ state (kept apart from the regular backups), writes a restore-in-progress marker
 app, replaces the data, checks the row counts and only then removes the marker. While the
 marker exists (a restore was killed half-way) ``run`` refuses, and the next ``restore``
 completes the interrupted one.
+
+On Docker Swarm (configuration ``engine: swarm``) a ``run`` on the machine that runs the data
+services finds the stack's containers by its Swarm labels, archives the uploads from the
+shared path the app's replicas mount (``uploads_host_path``) or the stack's volume, and adds
+the stack file to the configuration. The app is not paused: its replicas run on other
+machines. ``restore`` refuses on Swarm.
 
 Standard library only; talks to Docker through the ``docker`` CLI. Test hook: the environment
 variable POSTIZ_BACKUP_NOW (ISO 8601, e.g. 2026-06-01T03:15:00Z) replaces the clock.
@@ -83,6 +90,9 @@ NOW_ENV = "POSTIZ_BACKUP_NOW"
 SAFE_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 DRILL_LABEL = "selfhosted.postiz.backup-drill"
 HELPER_LABEL = "selfhosted.postiz.backup-helper"
+# The labels `docker stack deploy` gives a stack's containers and volumes.
+SWARM_STACK_LABEL = "com.docker.stack.namespace"
+SWARM_SERVICE_LABEL = "com.docker.swarm.service.name"
 MANIFEST_NAME = "manifest.json"
 CHUNK = 1024 * 1024
 # Pings carry the end of the run's log: enough to see the failure, no more of the log
@@ -377,6 +387,11 @@ DEFAULTS: dict[str, Any] = {
     "external": {"postgres": False, "temporal_postgres": False},
     "uploads_volume": "postiz-uploads",
     "uploads_path": "/uploads",
+    # compose, or swarm: the stack deployed with `docker stack deploy` under project_name.
+    "engine": "compose",
+    # On Swarm: the directory of shared storage the app's replicas mount for their uploads
+    # (postiz_stack_uploads_shared_path); "" when they use the stack's volume.
+    "uploads_host_path": "",
     # The object-store bucket the app keeps its uploads in (postiz_stack_storage): named in
     # the manifest, not backed up. An empty name: every upload is in the volume.
     "uploads_bucket": {"name": "", "url": ""},
@@ -408,10 +423,12 @@ def uploads_entry(config: dict[str, Any]) -> dict[str, Any]:
     """Where the app's uploads are, for the manifest: the volume, which the backup holds, and
     the bucket, which it does not (its owner backs it up), when the app writes to one."""
     bucket = config["uploads_bucket"]
+    path = {"path": config["uploads_host_path"]} if config.get("uploads_host_path") else {}
     if not bucket.get("name"):
-        return {"volume": config["uploads_volume"], "in_backup": True, "bucket": None}
+        return {"volume": config["uploads_volume"], **path, "in_backup": True, "bucket": None}
     return {
         "volume": config["uploads_volume"],
+        **path,
         "in_backup": False,
         "bucket": {"provider": "cloudflare-r2", "name": bucket["name"], "url": bucket.get("url") or None},
         "note": (
@@ -446,6 +463,10 @@ def load_config(path: str) -> dict[str, Any]:
     config.setdefault("secrets_dir", os.path.join(config["project_dir"], "secrets"))
     config.setdefault("log_file", "")
     config.setdefault("docker", "")
+    if config["engine"] not in ("compose", "swarm"):
+        raise BackupError(
+            f"the configuration {path} names the engine {config['engine']!r}; known: compose, swarm"
+        )
     return config
 
 
@@ -562,13 +583,21 @@ def ps_entry(inspected: dict[str, Any]) -> dict[str, Any]:
     config = inspected.get("Config") or {}
     labels = config.get("Labels") or {}
     return {
-        "Service": labels.get("com.docker.compose.service", ""),
+        "Service": labels.get("com.docker.compose.service") or swarm_service(labels),
         "State": state.get("Status", ""),
         "Health": (state.get("Health") or {}).get("Status", ""),
         "Image": config.get("Image", ""),
         "Name": (inspected.get("Name") or "").lstrip("/"),
         "Labels": labels,
     }
+
+
+def swarm_service(labels: dict[str, str]) -> str:
+    """The stack's name of a Swarm task's service: its Swarm service name without the
+    "<stack>_" prefix `docker stack deploy` gives it."""
+    stack = labels.get(SWARM_STACK_LABEL, "")
+    name = labels.get(SWARM_SERVICE_LABEL, "")
+    return name[len(stack) + 1 :] if stack and name.startswith(f"{stack}_") else ""
 
 
 def helper_image_of(*containers: dict[str, Any] | None) -> str:
@@ -581,10 +610,12 @@ def helper_image_of(*containers: dict[str, Any] | None) -> str:
 
 
 class Docker:
-    """The docker CLI, scoped to one Compose project (containers found by Compose labels)."""
+    """The docker CLI, scoped to one Compose project or Swarm stack (containers and volumes
+    found by the labels Compose or `docker stack deploy` gives them)."""
 
     def __init__(self, config: dict[str, Any]):
         self.binary = config["docker"] or shutil.which("docker", path=SAFE_PATH) or "docker"
+        self.swarm = config.get("engine") == "swarm"
         self.project = config["project_name"]
         self.project_dir = config["project_dir"]
         self.timeout = float(config["command_timeout"])
@@ -608,16 +639,24 @@ class Docker:
     def container(self, service: str) -> dict[str, Any] | None:
         """The service's container, inspected; None if there is none. Which one, of several
         or of one-off ``docker compose run`` containers, is the stack's rule (the model's)."""
-        ids = self.cli(
-            "ps",
-            "--all",
-            "--quiet",
-            "--no-trunc",
-            "--filter",
-            f"label=com.docker.compose.project={self.project}",
-            "--filter",
-            f"label=com.docker.compose.service={service}",
-        ).split()
+        if self.swarm:
+            # Running tasks only: Swarm replaces a task that stops, and keeps the stopped
+            # ones as the service's history.
+            scope = [
+                "--filter",
+                f"label={SWARM_STACK_LABEL}={self.project}",
+                "--filter",
+                f"label={SWARM_SERVICE_LABEL}={self.project}_{service}",
+            ]
+        else:
+            scope = [
+                "--all",
+                "--filter",
+                f"label=com.docker.compose.project={self.project}",
+                "--filter",
+                f"label=com.docker.compose.service={service}",
+            ]
+        ids = self.cli("ps", "--quiet", "--no-trunc", *scope).split()
         if not ids:
             return None
         found = [
@@ -631,6 +670,20 @@ class Docker:
         return json.loads(self.cli("inspect", "--format", "{{json .State}}", container_id))
 
     def volume(self, name: str) -> str | None:
+        if self.swarm:
+            # `docker stack deploy` names a volume "<stack>_<name>"; the name filter matches
+            # substrings, so the exact name is picked from what it finds.
+            wanted = f"{self.project}_{name}"
+            found = self.cli(
+                "volume",
+                "ls",
+                "--quiet",
+                "--filter",
+                f"label={SWARM_STACK_LABEL}={self.project}",
+                "--filter",
+                f"name={wanted}",
+            ).split()
+            return wanted if wanted in found else None
         found = self.cli(
             "volume",
             "ls",
@@ -1180,12 +1233,32 @@ class BackupRun:
         if status != "running":
             raise BackupError(f"the app container is {status} after the dumps, not running")
 
-    def archive_uploads(self, image_id: str) -> None:
+    def uploads_source(self) -> str:
+        """What the helper container mounts at /uploads: the shared directory of a stack on
+        Swarm, or the project's volume."""
+        shared = self.config.get("uploads_host_path")
+        if shared:
+            if not os.path.isdir(shared):
+                raise BackupError(
+                    f"the shared uploads directory {shared} is not mounted on this machine ({platform.node()}); "
+                    "mount the share on the data machine too, where the backups run"
+                )
+            return shared
         volume = self.docker.volume(self.config["uploads_volume"])
         if volume is None:
-            raise BackupError(
-                f"the uploads volume {self.config['uploads_volume']} of project {self.project} does not exist"
+            where = (
+                " on this machine: on Docker Swarm the volume is on the machine the app runs on; "
+                "give the app shared uploads (postiz_stack_uploads_shared_path) mounted here too"
+                if self.docker.swarm
+                else ""
             )
+            raise BackupError(
+                f"the uploads volume {self.config['uploads_volume']} of project {self.project} does not exist{where}"
+            )
+        return volume
+
+    def archive_uploads(self, image_id: str) -> None:
+        source = self.uploads_source()
         dest = os.path.join(self.payload, "uploads.tar")
         # The PostgreSQL image is already on the host (its container runs): no pull, no network.
         size = stream_command(
@@ -1198,7 +1271,7 @@ class BackupRun:
                 "--label",
                 f"{HELPER_LABEL}={self.project}",
                 "--volume",
-                f"{volume}:/uploads:ro",
+                f"{source}:/uploads:ro",
                 "--entrypoint",
                 "tar",
                 image_id,
@@ -1211,12 +1284,17 @@ class BackupRun:
             dest=dest,
             timeout=float(self.config["command_timeout"]),
         )[0]
-        LOG.info("archived the uploads volume (%d bytes)", size)
+        LOG.info(
+            "archived the uploads %s (%d bytes)", "directory" if source.startswith("/") else "volume", size
+        )
 
     def copy_config(self) -> None:
         project_dir = self.config["project_dir"]
         sources = [("compose.yaml", os.path.join(project_dir, "compose.yaml"))]
-        for sub in ("env", "dynamicconfig"):
+        # On Swarm: the stack file derived from it, and the env files of the services' secrets.
+        if self.docker.swarm:
+            sources.append(("stack.yaml", os.path.join(project_dir, "stack.yaml")))
+        for sub in ("env", "dynamicconfig", "swarm"):
             directory = os.path.join(project_dir, sub)
             if os.path.isdir(directory):
                 sources += [
@@ -1476,7 +1554,11 @@ class BackupRun:
             if external["temporal_postgres"]
             else self.service_container("temporal_postgres", required=True)
         )
-        app = self.service_container("app", required=False)
+        # On Swarm the app's replicas run on several machines and Swarm has no pause: each
+        # database is dumped as one consistent snapshot while the app runs.
+        app = None if self.docker.swarm else self.service_container("app", required=False)
+        if self.docker.swarm:
+            LOG.info("Docker Swarm: the app's replicas keep running during the dumps")
         helper_image = helper_image_of(postgres, temporal_pg, app)
         for key in ("postgres", "temporal_postgres"):
             if external[key]:
@@ -1535,7 +1617,8 @@ class BackupRun:
             "tool_version": VERSION,
             "postiz_version": self.config.get("postiz_version") or None,
             "images": images,
-            "quiesce": self.config["quiesce"],
+            "quiesce": "none" if self.docker.swarm else self.config["quiesce"],
+            "engine": "swarm" if self.docker.swarm else "compose",
             "databases": self.databases,
             "uploads_volume": self.config["uploads_volume"],
             "uploads": uploads,
@@ -2000,6 +2083,11 @@ def command_run(config: dict[str, Any], run_log: RunLog, print_summary: bool) ->
 
 
 def command_restore(config: dict[str, Any], args: argparse.Namespace) -> int:
+    if config.get("engine") == "swarm":
+        raise RestoreRefused(
+            "restoring a stack on Docker Swarm is not done by this command: extract the backup "
+            "(`extract`) and load its dumps with pg_restore in the data services' containers"
+        )
     previous = read_marker(config)
     if args.source:
         source = args.source
