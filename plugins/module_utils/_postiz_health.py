@@ -67,6 +67,9 @@ APP_SERVICE = model.APP_SERVICE
 # The checks that each wait on a `docker exec` into a container of the stack: they run side
 # by side, their results still listed in the order of CHECKS.
 IN_CONTAINER_CHECKS = ("postgres", "redis", "temporal", "app_network")
+# The labels `docker stack deploy` gives a stack's containers.
+SWARM_STACK_LABEL = "com.docker.stack.namespace"
+SWARM_SERVICE_LABEL = "com.docker.swarm.service.name"
 POSTGRES_SERVICES = model.POSTGRES_SERVICES
 REDIS_SERVICE = model.REDIS_SERVICE
 TEMPORAL_SERVICE = model.TEMPORAL_SERVICE
@@ -178,6 +181,11 @@ def parse_compose_ps(text):
     Which container speaks for a service (several of one service, one-off containers of
     ``docker compose run``) is the stack's one rule: _postiz_stack_model.select_containers.
     """
+    return containers_by_service(parse_json_documents(text))
+
+
+def containers_by_service(entries):
+    """ps entries (each with its ``Service``) -> {service: container dict}."""
     return {
         service: {
             "id": entry.get("ID", ""),
@@ -187,8 +195,20 @@ def parse_compose_ps(text):
             "status": entry.get("Status") or "",
             "exit_code": entry.get("ExitCode"),
         }
-        for service, entry in model.select_containers(parse_json_documents(text)).items()
+        for service, entry in model.select_containers(entries).items()
     }
+
+
+def parse_swarm_ps(text, project):
+    """``docker ps --format '{{json .}}'`` of a stack's containers on this machine ->
+    {service: container dict}; a task's service is its Swarm service without "<stack>_"."""
+    entries = []
+    prefix = f"{project}_"
+    for entry in parse_json_documents(text):
+        name = model._labels(entry).get(SWARM_SERVICE_LABEL, "")
+        if name.startswith(prefix):
+            entries.append(dict(entry, Service=name[len(prefix) :]))
+    return containers_by_service(entries)
 
 
 def _ps_entry(container):
@@ -424,6 +444,7 @@ class HealthCheck:
         temporal_namespace="default",
         app_targets=None,
         expected_replicas=None,
+        engine="compose",
         http=None,
         statvfs=os.statvfs,
         clock=time.monotonic,
@@ -444,6 +465,9 @@ class HealthCheck:
         self.temporal_namespace = temporal_namespace
         self.app_targets = list(app_targets or [])
         self.expected_replicas = dict(expected_replicas or {})
+        # swarm: the stack's containers on this machine are found by its Swarm labels, and
+        # the fixes name Swarm's commands.
+        self.swarm = engine == "swarm"
         self._http = http
         self._statvfs = statvfs
         self._clock = clock
@@ -477,7 +501,14 @@ class HealthCheck:
         return f"docker compose -p {self.project}"
 
     def _logs(self, service):
+        if self.swarm:
+            return f"docker service logs --tail 100 {self.project}_{service}"
         return f"{self.compose} logs --tail 100 {service}"
+
+    def _restart(self, service):
+        if self.swarm:
+            return f"docker service update --force {self.project}_{service}"
+        return f"{self.compose} restart {service}"
 
     def _ms(self, started):
         return round((self._clock() - started) * 1000)
@@ -507,6 +538,19 @@ class HealthCheck:
 
     def containers(self):
         """{service: container} of the project (cached); {} and an error text when Compose fails."""
+        if self._containers is None and self.swarm:
+            # The running tasks on this machine: Swarm replaces a task that stops, and keeps
+            # the stopped ones as history.
+            rc, out, err = self.docker(
+                "ps", "--filter", f"label={SWARM_STACK_LABEL}={self.project}", "--format", "{{json .}}"
+            )
+            if rc != 0:
+                self._containers, self._containers_error = {}, err or f"exit status {rc}"
+            else:
+                try:
+                    self._containers = parse_swarm_ps(out, self.project)
+                except ValueError as exc:
+                    self._containers, self._containers_error = {}, f"unreadable output of docker ps: {exc}"
         if self._containers is None:
             rc, out, err = self.docker("compose", "-p", self.project, "ps", "-a", "--format", "json")
             if rc != 0:
@@ -772,6 +816,13 @@ class HealthCheck:
         if service not in self.services():
             self._skip(name, label, f"{service} is not part of this project (an external service)")
             return
+        if self.swarm and not self._running(service):
+            self._skip(
+                name,
+                label,
+                f"no task of {service} runs on this machine (the services check counts its replicas)",
+            )
+            return
         started = self._clock()
         if not self._running(service):
             self._add(
@@ -786,7 +837,7 @@ class HealthCheck:
 
     def check_postgres(self):
         for service in POSTGRES_SERVICES:
-            fix = f"read {self._logs(service)}, then restart it: {self.compose} restart {service}"
+            fix = f"read {self._logs(service)}, then restart it: {self._restart(service)}"
             if service == model.name_of("workflow_database"):
                 fix += f"; then restart {TEMPORAL_SERVICE} and, once it is healthy, {self.app_service} ({TEMPORAL_PITFALL})"
             # pg_isready does not log in, so the user only names the default database; the
@@ -801,20 +852,18 @@ class HealthCheck:
             )
 
     def check_redis(self):
-        fix = f"read {self._logs(REDIS_SERVICE)}, then restart it: {self.compose} restart {REDIS_SERVICE}"
+        fix = f"read {self._logs(REDIS_SERVICE)}, then restart it: {self._restart(REDIS_SERVICE)}"
         self._in_stack("redis", "Redis", REDIS_SERVICE, ["redis-cli", "ping"], "PONG", fix)
 
     def check_temporal(self):
         fix = (
-            "read {} (it needs {}), restart it: {} restart {}, then restart the app once "
-            "Temporal is healthy, because {}: {} restart {}".format(
+            "read {} (it needs {}), restart it: {}, then restart the app once "
+            "Temporal is healthy, because {}: {}".format(
                 self._logs(TEMPORAL_SERVICE),
                 model.name_of("workflow_database"),
-                self.compose,
-                TEMPORAL_SERVICE,
+                self._restart(TEMPORAL_SERVICE),
                 TEMPORAL_PITFALL,
-                self.compose,
-                self.app_service,
+                self._restart(self.app_service),
             )
         )
         # The container's own address, as its healthcheck: auto-setup does not bind 127.0.0.1.

@@ -133,6 +133,16 @@ options:
       - Empty means the counts the swarm itself was given.
     type: dict
     default: {}
+  engine:
+    description:
+      - How the project runs. V(compose) finds its containers by the labels of Docker Compose.
+      - V(swarm) finds the containers of the stack O(project_name) that run on this machine by the
+        labels of C(docker stack deploy), and its fixes name C(docker service) commands. The checks
+        inside the data services (C(postgres), C(redis), C(temporal)) are then skipped for a service
+        without a task on this machine; run them on the machine that holds the data services.
+    type: str
+    choices: [compose, swarm]
+    default: compose
   fail_on_unhealthy:
     description:
       - Fail when a check fails, with a message listing each failure and its fix. V(false) only
@@ -181,7 +191,8 @@ EXAMPLES = r"""
     project_dir: /opt/postiz
     url: http://10.0.0.12:4007
     api_key: "{{ postiz_stack_api_key }}"
-    checks: [nodes, services, api, frontend, public_api, mcp]
+    checks: [nodes, services, api, frontend, public_api, mcp, postgres, redis, temporal]
+    engine: swarm
     expected_replicas: {postiz: 2, postiz-postgres: 1, postiz-redis: 1, temporal: 1, temporal-postgresql: 1}
 """
 
@@ -293,6 +304,7 @@ ARGUMENT_SPEC = dict(
     temporal_namespace=dict(type="str", default="default"),
     app_targets=dict(type="list", elements="str", default=[]),
     expected_replicas=dict(type="dict", default={}),
+    engine=dict(type="str", choices=["compose", "swarm"], default="compose"),
     fail_on_unhealthy=dict(type="bool", default=True),
     timeout=dict(type="int", default=30),
 )
@@ -342,6 +354,7 @@ def run_module(module):
         temporal_namespace=params["temporal_namespace"],
         app_targets=params["app_targets"],
         expected_replicas=params["expected_replicas"],
+        engine=params["engine"],
     )
     health.run(params["checks"])
     failed = not health.healthy and params["fail_on_unhealthy"]

@@ -177,3 +177,86 @@ def test_not_a_manager_or_no_stack():
     assert "run site.yml" in results["services"].fix
     result = run(FakeDocker(services=[]))["services"]
     assert not result.ok and result.detail.endswith("it has none")
+
+
+# -- the data services from inside their containers, on the machine that runs them ---------
+
+LOCAL_TASKS = [
+    {
+        "ID": "pg1",
+        "Names": "postiz_postiz-postgres.1.x1",
+        "State": "running",
+        "Status": "Up 5 minutes (healthy)",
+        "Labels": "com.docker.stack.namespace=postiz,com.docker.swarm.service.name=postiz_postiz-postgres",
+    },
+    {
+        "ID": "rd1",
+        "Names": "postiz_postiz-redis.1.x2",
+        "State": "running",
+        "Status": "Up 5 minutes (healthy)",
+        "Labels": "com.docker.stack.namespace=postiz,com.docker.swarm.service.name=postiz_postiz-redis",
+    },
+]
+
+
+class FakeDataMachine:
+    """Answers as the data machine's engine: its running tasks, the compose file's services,
+    and `docker exec` by container id."""
+
+    def __init__(self, tasks=None, answers=None):
+        self.tasks = LOCAL_TASKS if tasks is None else tasks
+        self.answers = answers or {"pg1": (0, "accepting connections", ""), "rd1": (0, "PONG", "")}
+        self.calls = []
+        self.timeout = 30
+
+    def __call__(self, *args):
+        self.calls.append(args)
+        if args[0] == "ps":
+            return 0, lines(*self.tasks), ""
+        if args[0] == "compose":
+            return 0, "postiz\npostiz-postgres\npostiz-redis\ntemporal\ntemporal-postgresql\n", ""
+        if args[0] == "exec":
+            return self.answers[args[1]]
+        raise AssertionError(f"unexpected docker {args}")
+
+
+def run_in_stack(docker):
+    health = ph.HealthCheck(docker, "postiz", "/opt/postiz", "http://127.0.0.1:4007", engine="swarm")
+    health.run(["postgres", "redis", "temporal"])
+    return {result.name: result for result in health.results}
+
+
+def test_the_data_services_answer_from_their_tasks_on_this_machine():
+    docker = FakeDataMachine()
+    results = run_in_stack(docker)
+    assert results["redis"].status == ph.OK and results["redis"].detail == "postiz-redis: PONG"
+    assert results["postgres:postiz-postgres"].status == ph.OK
+    ps = next(call for call in docker.calls if call[0] == "ps")
+    assert "--all" not in ps and "label=com.docker.stack.namespace=postiz" in ps
+    # Tasks on other machines are skipped, not failed: the services check counts them.
+    for name in ("postgres:temporal-postgresql", "temporal"):
+        assert results[name].status == ph.SKIPPED
+        assert "runs on this machine (the services check counts its replicas)" in results[name].detail
+
+
+def test_a_data_service_that_does_not_answer_names_the_swarm_commands():
+    docker = FakeDataMachine(
+        answers={"pg1": (0, "accepting connections", ""), "rd1": (1, "", "Connection refused")}
+    )
+    result = run_in_stack(docker)["redis"]
+    assert result.status == ph.FAILED
+    assert result.fix == (
+        "read docker service logs --tail 100 postiz_postiz-redis, then restart it: "
+        "docker service update --force postiz_postiz-redis"
+    )
+
+
+def test_another_stacks_tasks_do_not_count():
+    other = [
+        dict(
+            LOCAL_TASKS[1],
+            Labels="com.docker.stack.namespace=postiz2,com.docker.swarm.service.name=postiz2_postiz-redis",
+        )
+    ]
+    assert ph.parse_swarm_ps(lines(*other), "postiz") == {}
+    assert set(ph.parse_swarm_ps(lines(*LOCAL_TASKS), "postiz")) == {"postiz-postgres", "postiz-redis"}
