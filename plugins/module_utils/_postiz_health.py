@@ -67,9 +67,6 @@ APP_SERVICE = model.APP_SERVICE
 # The checks that each wait on a `docker exec` into a container of the stack: they run side
 # by side, their results still listed in the order of CHECKS.
 IN_CONTAINER_CHECKS = ("postgres", "redis", "temporal", "app_network")
-# The labels `docker stack deploy` gives a stack's containers.
-SWARM_STACK_LABEL = "com.docker.stack.namespace"
-SWARM_SERVICE_LABEL = "com.docker.swarm.service.name"
 POSTGRES_SERVICES = model.POSTGRES_SERVICES
 REDIS_SERVICE = model.REDIS_SERVICE
 TEMPORAL_SERVICE = model.TEMPORAL_SERVICE
@@ -202,13 +199,11 @@ def containers_by_service(entries):
 def parse_swarm_ps(text, project):
     """``docker ps --format '{{json .}}'`` of a stack's containers on this machine ->
     {service: container dict}; a task's service is its Swarm service without "<stack>_"."""
-    entries = []
-    prefix = f"{project}_"
-    for entry in parse_json_documents(text):
-        name = model._labels(entry).get(SWARM_SERVICE_LABEL, "")
-        if name.startswith(prefix):
-            entries.append(dict(entry, Service=name[len(prefix) :]))
-    return containers_by_service(entries)
+    entries = [
+        dict(entry, Service=model.swarm_service(entry.get("Labels"), project))
+        for entry in parse_json_documents(text)
+    ]
+    return containers_by_service([entry for entry in entries if entry["Service"]])
 
 
 def _ps_entry(container):
@@ -541,16 +536,13 @@ class HealthCheck:
         if self._containers is None and self.swarm:
             # The running tasks on this machine: Swarm replaces a task that stops, and keeps
             # the stopped ones as history.
-            rc, out, err = self.docker(
-                "ps", "--filter", f"label={SWARM_STACK_LABEL}={self.project}", "--format", "{{json .}}"
-            )
-            if rc != 0:
-                self._containers, self._containers_error = {}, err or f"exit status {rc}"
-            else:
-                try:
-                    self._containers = parse_swarm_ps(out, self.project)
-                except ValueError as exc:
-                    self._containers, self._containers_error = {}, f"unreadable output of docker ps: {exc}"
+            label = f"label={model.SWARM_STACK_LABEL}={self.project}"
+            rc, out, err = self.docker("ps", "--filter", label, "--format", "{{json .}}")
+            try:
+                self._containers = parse_swarm_ps(out, self.project) if rc == 0 else {}
+                self._containers_error = None if rc == 0 else err or f"exit status {rc}"
+            except ValueError as exc:
+                self._containers, self._containers_error = {}, f"unreadable output of docker ps: {exc}"
         if self._containers is None:
             rc, out, err = self.docker("compose", "-p", self.project, "ps", "-a", "--format", "json")
             if rc != 0:

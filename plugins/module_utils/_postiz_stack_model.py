@@ -293,6 +293,20 @@ def container_problems(entries, expected=None):
 
 
 SERVICE_LABEL = "com.docker.compose.service"
+# The labels `docker stack deploy` gives a stack's containers and volumes.
+SWARM_STACK_LABEL = "com.docker.stack.namespace"
+SWARM_SERVICE_LABEL = "com.docker.swarm.service.name"
+
+
+def swarm_service(labels, stack=None):
+    """The stack file's name of a Swarm task's service: its Swarm service name without the
+    "<stack>_" prefix `docker stack deploy` gives it ("" for another stack's or no task).
+    ``labels``: a dict, or Docker's ``k=v,k=v`` text; ``stack``: the stack's name (default:
+    the task's own stack label)."""
+    labels = _labels({"Labels": labels})
+    stack = stack if stack is not None else labels.get(SWARM_STACK_LABEL, "")
+    name = labels.get(SWARM_SERVICE_LABEL, "")
+    return name[len(stack) + 1 :] if stack and name.startswith(f"{stack}_") else ""
 
 
 def _api_health(entry):

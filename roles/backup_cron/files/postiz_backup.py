@@ -90,9 +90,6 @@ NOW_ENV = "POSTIZ_BACKUP_NOW"
 SAFE_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 DRILL_LABEL = "selfhosted.postiz.backup-drill"
 HELPER_LABEL = "selfhosted.postiz.backup-helper"
-# The labels `docker stack deploy` gives a stack's containers and volumes.
-SWARM_STACK_LABEL = "com.docker.stack.namespace"
-SWARM_SERVICE_LABEL = "com.docker.swarm.service.name"
 MANIFEST_NAME = "manifest.json"
 CHUNK = 1024 * 1024
 # Pings carry the end of the run's log: enough to see the failure, no more of the log
@@ -583,21 +580,13 @@ def ps_entry(inspected: dict[str, Any]) -> dict[str, Any]:
     config = inspected.get("Config") or {}
     labels = config.get("Labels") or {}
     return {
-        "Service": labels.get("com.docker.compose.service") or swarm_service(labels),
+        "Service": labels.get("com.docker.compose.service") or model.swarm_service(labels),
         "State": state.get("Status", ""),
         "Health": (state.get("Health") or {}).get("Status", ""),
         "Image": config.get("Image", ""),
         "Name": (inspected.get("Name") or "").lstrip("/"),
         "Labels": labels,
     }
-
-
-def swarm_service(labels: dict[str, str]) -> str:
-    """The stack's name of a Swarm task's service: its Swarm service name without the
-    "<stack>_" prefix `docker stack deploy` gives it."""
-    stack = labels.get(SWARM_STACK_LABEL, "")
-    name = labels.get(SWARM_SERVICE_LABEL, "")
-    return name[len(stack) + 1 :] if stack and name.startswith(f"{stack}_") else ""
 
 
 def helper_image_of(*containers: dict[str, Any] | None) -> str:
@@ -644,9 +633,9 @@ class Docker:
             # ones as the service's history.
             scope = [
                 "--filter",
-                f"label={SWARM_STACK_LABEL}={self.project}",
+                f"label={model.SWARM_STACK_LABEL}={self.project}",
                 "--filter",
-                f"label={SWARM_SERVICE_LABEL}={self.project}_{service}",
+                f"label={model.SWARM_SERVICE_LABEL}={self.project}_{service}",
             ]
         else:
             scope = [
@@ -679,7 +668,7 @@ class Docker:
                 "ls",
                 "--quiet",
                 "--filter",
-                f"label={SWARM_STACK_LABEL}={self.project}",
+                f"label={model.SWARM_STACK_LABEL}={self.project}",
                 "--filter",
                 f"name={wanted}",
             ).split()

@@ -45,8 +45,8 @@ def test_a_task_container_speaks_for_its_service_by_the_stacks_name(pb):
     entry = pb.ps_entry({"Config": {"Labels": labels}, "State": {"Status": "running"}})
     assert entry["Service"] == "postiz-postgres"
     # Another stack's service, or a container of neither engine, speaks for none.
-    assert pb.swarm_service({**labels, "com.docker.stack.namespace": "other"}) == ""
-    assert pb.swarm_service({}) == ""
+    assert pb.model.swarm_service({**labels, "com.docker.stack.namespace": "other"}) == ""
+    assert pb.model.swarm_service({}) == ""
 
 
 def test_on_swarm_only_the_stacks_running_tasks_are_asked_for(pb, swarm_config, monkeypatch):
