@@ -28,7 +28,10 @@ On Docker Swarm (configuration ``engine: swarm``) a ``run`` on the machine that 
 services finds the stack's containers by its Swarm labels, archives the uploads from the
 shared path the app's replicas mount (``uploads_host_path``) or the stack's volume, and adds
 the stack file to the configuration. The app is not paused: its replicas run on other
-machines. ``restore`` refuses on Swarm.
+machines. A ``restore`` there scales the app and Temporal services to 0 replicas, replaces the
+data in the running data services and the uploads, then scales them back (the app to one
+replica first: each start pushes the database schema). It restores data only: the
+configuration is the swarm's (Swarm secrets that site.yml deploys).
 
 Standard library only; talks to Docker through the ``docker`` CLI. Test hook: the environment
 variable POSTIZ_BACKUP_NOW (ISO 8601, e.g. 2026-06-01T03:15:00Z) replaces the clock.
@@ -655,6 +658,36 @@ class Docker:
         chosen = model.select_containers(found).get(service)
         return chosen["inspected"] if chosen else None
 
+    def stack_services(self) -> list[str]:
+        """The names (without the stack's prefix) of the Swarm services of the stack."""
+        names = self.cli(
+            "service",
+            "ls",
+            "--format",
+            "{{.Name}}",
+            "--filter",
+            f"label={model.SWARM_STACK_LABEL}={self.project}",
+        ).split()
+        return [name.removeprefix(f"{self.project}_") for name in names]
+
+    def service_replicas(self, service: str) -> int:
+        """The replicas a Swarm service of the stack asks for (its spec, not what runs)."""
+        mode = json.loads(
+            self.cli("service", "inspect", "--format", "{{json .Spec.Mode}}", f"{self.project}_{service}")
+        )
+        return int((mode.get("Replicated") or {}).get("Replicas", 0))
+
+    def scale(self, replicas: dict[str, int], timeout: float) -> None:
+        """Scale Swarm services of the stack and wait until they converge: every task running
+        (and healthy, for a service with a healthcheck) or gone."""
+        self.cli(
+            "service",
+            "scale",
+            "--detach=false",
+            *(f"{self.project}_{service}={count}" for service, count in replicas.items()),
+            timeout=timeout,
+        )
+
     def state(self, container_id: str) -> dict[str, Any]:
         return json.loads(self.cli("inspect", "--format", "{{json .State}}", container_id))
 
@@ -728,6 +761,31 @@ class Docker:
 # --------------------------------------------------------------------------------------------
 # Notifications, status, lock, logging
 # --------------------------------------------------------------------------------------------
+
+
+def uploads_source(config: dict[str, Any], docker: Docker) -> str:
+    """What a helper container mounts at /uploads: the shared directory of a stack on Swarm
+    (postiz_stack_uploads_shared_path), or the project's volume."""
+    shared = config.get("uploads_host_path")
+    if shared:
+        if not os.path.isdir(shared):
+            raise BackupError(
+                f"the shared uploads directory {shared} is not mounted on this machine ({platform.node()}); "
+                "mount the share on the data machine too, where the backups run"
+            )
+        return shared
+    volume = docker.volume(config["uploads_volume"])
+    if volume is None:
+        where = (
+            " on this machine: on Docker Swarm the volume is on the machine the app runs on; "
+            "give the app shared uploads (postiz_stack_uploads_shared_path) mounted here too"
+            if docker.swarm
+            else ""
+        )
+        raise BackupError(
+            f"the uploads volume {config['uploads_volume']} of project {docker.project} does not exist{where}"
+        )
+    return volume
 
 
 class Pinger:
@@ -1222,32 +1280,8 @@ class BackupRun:
         if status != "running":
             raise BackupError(f"the app container is {status} after the dumps, not running")
 
-    def uploads_source(self) -> str:
-        """What the helper container mounts at /uploads: the shared directory of a stack on
-        Swarm, or the project's volume."""
-        shared = self.config.get("uploads_host_path")
-        if shared:
-            if not os.path.isdir(shared):
-                raise BackupError(
-                    f"the shared uploads directory {shared} is not mounted on this machine ({platform.node()}); "
-                    "mount the share on the data machine too, where the backups run"
-                )
-            return shared
-        volume = self.docker.volume(self.config["uploads_volume"])
-        if volume is None:
-            where = (
-                " on this machine: on Docker Swarm the volume is on the machine the app runs on; "
-                "give the app shared uploads (postiz_stack_uploads_shared_path) mounted here too"
-                if self.docker.swarm
-                else ""
-            )
-            raise BackupError(
-                f"the uploads volume {self.config['uploads_volume']} of project {self.project} does not exist{where}"
-            )
-        return volume
-
     def archive_uploads(self, image_id: str) -> None:
-        source = self.uploads_source()
+        source = uploads_source(self.config, self.docker)
         dest = os.path.join(self.payload, "uploads.tar")
         # The PostgreSQL image is already on the host (its container runs): no pull, no network.
         size = stream_command(
@@ -1826,9 +1860,15 @@ class Restore:
             )
 
     def restore_uploads(self) -> None:
-        volume = self.docker.volume(self.config["uploads_volume"])
-        if volume is None:
-            raise BackupError(f"the uploads volume {self.config['uploads_volume']} does not exist")
+        target = uploads_source(self.config, self.docker)
+        # The project's volume is the stack's own, emptied first. A shared directory is the
+        # user's: the backup's files are written over it and nothing is deleted (files added
+        # since the backup stay; the restored database does not refer to them).
+        replace = (
+            "tar -xf - -C /uploads"
+            if target.startswith("/")
+            else "find /uploads -mindepth 1 -delete && tar -xf - -C /uploads"
+        )
         image = helper_image_of(
             *(
                 self.docker.container(self.config["services"][key])
@@ -1846,17 +1886,17 @@ class Restore:
                 "--label",
                 f"{HELPER_LABEL}={self.config['project_name']}",
                 "--volume",
-                f"{volume}:/uploads",
+                f"{target}:/uploads",
                 "--entrypoint",
                 "sh",
                 image,
                 "-c",
-                "find /uploads -mindepth 1 -delete && tar -xf - -C /uploads",
+                replace,
             ],
             source=os.path.join(self.source, "uploads.tar"),
             timeout=float(self.config["command_timeout"]),
         )
-        LOG.info("restored the uploads volume")
+        LOG.info("restored the uploads %s", "directory" if target.startswith("/") else "volume")
         bucket = (self.manifest.get("uploads") or {}).get("bucket")
         if bucket:
             LOG.warning(
@@ -1889,7 +1929,13 @@ class Restore:
             ) from exc
         return {"id": result["backup"], "path": result["path"]}, None
 
-    def write_marker(self, restore_config: bool, safety: dict[str, Any] | None, skipped: str | None) -> None:
+    def write_marker(
+        self,
+        restore_config: bool,
+        safety: dict[str, Any] | None,
+        skipped: str | None,
+        replicas: dict[str, int] | None = None,
+    ) -> None:
         """On the disk (fsync, atomic rename, 0600) before anything of the project changes."""
         write_json(
             self.marker_path,
@@ -1907,8 +1953,39 @@ class Restore:
                 "restore_config": bool(restore_config),
                 "safety_backup": safety,
                 "safety_skipped": skipped,
+                # On Swarm: the replicas to scale the stopped services back to.
+                "replicas": replicas,
             },
         )
+
+    def swarm_replicas(self, previous: dict[str, Any] | None) -> dict[str, int]:
+        """The replicas of the app and Temporal services to come back to: what an interrupted
+        restore recorded (it scaled them to 0), else what they ask for now."""
+        recorded = (previous or {}).get("replicas")
+        if recorded:
+            return {service: int(count) for service, count in recorded.items()}
+        deployed = self.docker.stack_services()
+        # Temporal is not a service of the stack with Temporal Cloud.
+        wanted = [self.config["services"][key] for key in ("temporal", "app")]
+        if wanted[-1] not in deployed:
+            raise BackupError(
+                f"the stack {self.docker.project} has no service {wanted[-1]}: deploy it with site.yml first"
+            )
+        return {service: self.docker.service_replicas(service) for service in wanted if service in deployed}
+
+    def swarm_start(self, replicas: dict[str, int]) -> None:
+        """Temporal first, then one app replica alone (each start pushes the database schema),
+        then the others: the order a first deploy starts them in."""
+        timeout = float(self.config["health_timeout"])
+        app = self.config["services"]["app"]
+        others = {service: count for service, count in replicas.items() if service != app}
+        if others:
+            self.docker.scale(others, timeout)
+        if replicas[app] > 0:
+            self.docker.scale({app: 1}, timeout)
+        if replicas[app] > 1:
+            self.docker.scale({app: replicas[app]}, timeout)
+        LOG.info("scaled the stack back: %s", ", ".join(f"{s}={n}" for s, n in replicas.items()))
 
     def verify_counts(self) -> dict[str, int | None] | None:
         """The restored Postiz database's row counts, which must be the manifest's."""
@@ -1949,6 +2026,12 @@ class Restore:
         backup is restored again, so does its choice to restore the configuration."""
         resuming = previous is not None and (previous.get("backup") or {}).get("id") == self.manifest["id"]
         restore_config = restore_config or (resuming and bool(previous.get("restore_config")))
+        if self.docker.swarm and restore_config:
+            raise RestoreRefused(
+                "on Docker Swarm the configuration is the stack's Swarm secrets, which site.yml deploys: a restore "
+                "replaces the data only. To move the backup's secrets in, put config/secrets/secrets.json of the "
+                "backup (extract) in place of the host's, run site.yml, then restore without restore-config"
+            )
         self.check_secrets(restore_config)
         if previous is not None:
             safety, skipped = previous.get("safety_backup"), previous.get("safety_skipped")
@@ -1963,6 +2046,8 @@ class Restore:
         else:
             safety, skipped = None, "not asked for (--no-safety-backup)"
             LOG.warning("no pre-restore backup: %s", skipped)
+        if self.docker.swarm:
+            return self.execute_swarm(start, previous, safety, skipped)
         self.write_marker(restore_config, safety, skipped)
         services = self.config["services"]
         compose_file = os.path.join(self.project_dir, "compose.yaml")
@@ -2000,6 +2085,41 @@ class Restore:
             "safety_backup": safety,
             "safety_skipped": skipped,
             "resumed": previous is not None,
+        }
+
+    def execute_swarm(
+        self,
+        start: bool,
+        previous: dict[str, Any] | None,
+        safety: dict[str, Any] | None,
+        skipped: str | None,
+    ) -> dict[str, Any]:
+        """The restore on Docker Swarm: the data services keep running (their containers are on
+        this machine); the app and Temporal services are scaled to 0 around the restore."""
+        replicas = self.swarm_replicas(previous)
+        self.write_marker(False, safety, skipped, replicas)
+        self.docker.scale(dict.fromkeys(replicas, 0), float(self.config["health_timeout"]))
+        self.restore_databases()
+        self.restore_uploads()
+        counts = self.verify_counts()
+        os.unlink(self.marker_path)
+        fsync_path(os.path.dirname(self.marker_path))
+        LOG.info(
+            "backup %s restored%s",
+            self.manifest["id"],
+            f"; the state before is the pre-restore backup {safety['id']}" if safety else "",
+        )
+        if start:
+            self.swarm_start(replicas)
+        return {
+            "backup": self.manifest["id"],
+            "config_written": [],
+            "started": start,
+            "row_counts": counts,
+            "safety_backup": safety,
+            "safety_skipped": skipped,
+            "resumed": previous is not None,
+            "replicas": replicas,
         }
 
 
@@ -2072,11 +2192,6 @@ def command_run(config: dict[str, Any], run_log: RunLog, print_summary: bool) ->
 
 
 def command_restore(config: dict[str, Any], args: argparse.Namespace) -> int:
-    if config.get("engine") == "swarm":
-        raise RestoreRefused(
-            "restoring a stack on Docker Swarm is not done by this command: extract the backup "
-            "(`extract`) and load its dumps with pg_restore in the data services' containers"
-        )
     previous = read_marker(config)
     if args.source:
         source = args.source

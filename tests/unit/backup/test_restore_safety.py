@@ -60,6 +60,7 @@ class FakeStack:
     step, whether the lock was held and the in-progress marker on the disk."""
 
     binary = "docker"
+    project = "demo"
 
     def __init__(self, pb, config, events, counts="Post|3\n", fail_on=None, containers=True):
         self.pb = pb
@@ -68,6 +69,19 @@ class FakeStack:
         self.counts = counts
         self.fail_on = fail_on
         self.containers = containers
+        # On Swarm (engine swarm): the stack's services and the replicas each asks for.
+        self.swarm = config.get("engine") == "swarm"
+        self.replicas = {"postiz-postgres": 1, "temporal": 1, "postiz": 3}
+
+    def stack_services(self):
+        return list(self.replicas)
+
+    def service_replicas(self, service):
+        return self.replicas[service]
+
+    def scale(self, replicas, timeout):
+        self.record("scale " + " ".join(f"{service}={count}" for service, count in replicas.items()))
+        self.replicas.update(replicas)
 
     def record(self, what):
         if what == self.fail_on:
@@ -336,3 +350,88 @@ def test_a_failing_pre_restore_backup_changes_nothing(pb, config, main, stack, m
     assert not os.path.exists(os.path.join(config["state_dir"], "restore-in-progress.json"))
     assert main("restore", "--backup", "20260608T031500Z", "--no-start", "--no-safety-backup") == pb.EXIT_OK
     assert stack.events[0][0] == "compose stop"
+
+
+@pytest.fixture(name="swarm")
+def fixture_swarm(config, stack, tmp_path):
+    """The same stack deployed on Docker Swarm, with 3 app replicas and the uploads in a
+    shared directory (in the configuration file main() reads, too)."""
+    path = tmp_path / "config.json"
+    given = json.loads(path.read_text())
+    given.update(engine="swarm", uploads_host_path=str(tmp_path / "share"))
+    path.write_text(json.dumps(given))
+    config.update(given)
+    os.makedirs(config["uploads_host_path"])
+    stack.swarm = True
+    return stack
+
+
+def test_on_swarm_the_app_and_temporal_are_scaled_to_0_and_back_one_app_replica_first(
+    pb, config, main, swarm, capsys
+):
+    write_project(config)
+    make_backup(pb, config, "20260608T031500Z")
+    assert main("restore", "--backup", "20260608T031500Z") == pb.EXIT_OK
+    assert steps(swarm) == [
+        "pre-restore backup",
+        "scale temporal=0 postiz=0",
+        "drop database",
+        "pg_restore",
+        "restore uploads",
+        "count rows",
+        "scale temporal=1",
+        "scale postiz=1",
+        "scale postiz=3",
+    ]
+    # No Compose command, and the marker on the disk from the scale-down to the row count.
+    assert [event[2] for event in swarm.events] == [False] + [True] * 5 + [False] * 3
+    result = json.loads(capsys.readouterr().out)
+    assert result["replicas"] == {"temporal": 1, "postiz": 3} and result["config_written"] == []
+
+
+def test_on_swarm_an_interrupted_restore_scales_back_to_the_replicas_it_recorded(pb, config, main, swarm, capsys):
+    write_project(config)
+    make_backup(pb, config, "20260608T031500Z")
+    swarm.fail_on = "restore uploads"
+    assert main("restore", "--backup", "20260608T031500Z") == pb.EXIT_FAILED
+    assert read_marker(config)["replicas"] == {"temporal": 1, "postiz": 3}
+    assert swarm.replicas["postiz"] == 0
+    # The next restore finds the services at 0 replicas: the marker says where they were.
+    swarm.fail_on = None
+    assert main("restore") == pb.EXIT_OK
+    assert steps(swarm)[-1] == "scale postiz=3"
+    assert json.loads(capsys.readouterr().out)["resumed"] is True
+
+
+def test_on_swarm_the_uploads_are_written_over_the_shared_directory_without_deleting(
+    pb, config, main, swarm, monkeypatch
+):
+    write_project(config)
+    make_backup(pb, config, "20260608T031500Z")
+    seen = []
+
+    def stream(argv, source=None, dest=None, timeout=3600):
+        seen.append(argv)
+        return 0, ""
+
+    monkeypatch.setattr(pb, "stream_command", stream)
+    assert main("restore", "--backup", "20260608T031500Z", "--no-start") == pb.EXIT_OK
+    uploads = next(argv for argv in seen if "sh" in argv)
+    assert f"{config['uploads_host_path']}:/uploads" in uploads
+    assert uploads[-1] == "tar -xf - -C /uploads"
+    assert "scale temporal=1" not in steps(swarm)
+
+
+def test_on_swarm_a_restore_of_the_configuration_is_refused_before_anything_changes(pb, config, main, swarm):
+    write_project(config)
+    make_backup(pb, config, "20260608T031500Z")
+    assert main("restore", "--backup", "20260608T031500Z", "--restore-config") == pb.EXIT_REFUSED
+    assert swarm.events == []
+
+
+def test_on_swarm_a_stack_without_its_app_service_is_named(pb, config, main, swarm):
+    write_project(config)
+    make_backup(pb, config, "20260608T031500Z")
+    del swarm.replicas["postiz"]
+    assert main("restore", "--backup", "20260608T031500Z", "--no-safety-backup") == pb.EXIT_FAILED
+    assert swarm.events == []

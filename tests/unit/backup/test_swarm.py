@@ -3,7 +3,7 @@
 # SPDX-License-Identifier: GPL-3.0-or-later
 """A backup of a stack on Docker Swarm (engine swarm): containers and volumes found by the
 labels `docker stack deploy` gives them, uploads from the shared directory, the stack file
-in the configuration, no pause, and no restore."""
+in the configuration, and no pause. The restore on Swarm: test_restore_safety.py."""
 
 from __future__ import annotations
 
@@ -89,19 +89,18 @@ def test_a_swarm_volume_is_found_by_its_exact_stack_name(pb, swarm_config, monke
 def test_the_shared_uploads_directory_is_archived_when_it_is_mounted_here(pb, swarm_config, tmp_path):
     shared = tmp_path / "share"
     swarm_config["uploads_host_path"] = str(shared)
-    run = pb.BackupRun(swarm_config, WHEN)
+    docker = pb.Docker(swarm_config)
     with pytest.raises(pb.BackupError, match=r"shared uploads directory .* is not mounted on this machine"):
-        run.uploads_source()
+        pb.uploads_source(swarm_config, docker)
     shared.mkdir()
-    assert run.uploads_source() == str(shared)
+    assert pb.uploads_source(swarm_config, docker) == str(shared)
     assert pb.uploads_entry(swarm_config)["path"] == str(shared)
 
 
 def test_a_swarm_volume_on_another_machine_is_named_with_the_fix(pb, swarm_config, monkeypatch):
     record_cli(pb, monkeypatch, [("volume", "")])
-    run = pb.BackupRun(swarm_config, WHEN)
     with pytest.raises(pb.BackupError, match="postiz_stack_uploads_shared_path"):
-        run.uploads_source()
+        pb.uploads_source(swarm_config, pb.Docker(swarm_config))
 
 
 def test_the_configuration_of_a_swarm_stack_holds_its_stack_file(pb, swarm_config, tmp_path):
@@ -131,9 +130,17 @@ def test_a_swarm_backup_does_not_pause_the_app(pb, swarm_config):
     assert "app_quiesced" not in run.durations
 
 
-def test_restore_refuses_on_swarm(pb, swarm_config):
-    with pytest.raises(pb.RestoreRefused, match="Docker Swarm"):
-        pb.command_restore(swarm_config, None)
+def test_swarm_scale_waits_for_the_services_to_converge(pb, swarm_config, monkeypatch):
+    calls = record_cli(pb, monkeypatch, [("service", "")])
+    pb.Docker(swarm_config).scale({"temporal": 0, "postiz": 0}, 300)
+    assert calls == [("service", "scale", "--detach=false", "demo_temporal=0", "demo_postiz=0")]
+
+
+def test_swarm_replicas_are_read_from_the_service_spec(pb, swarm_config, monkeypatch):
+    record_cli(pb, monkeypatch, [("service", '{"Replicated":{"Replicas":3}}')])
+    assert pb.Docker(swarm_config).service_replicas("postiz") == 3
+    record_cli(pb, monkeypatch, [("service", "demo_postiz\ndemo_temporal\n")])
+    assert pb.Docker(swarm_config).stack_services() == ["postiz", "temporal"]
 
 
 def test_an_unknown_engine_is_refused(pb, tmp_path):
