@@ -38,6 +38,20 @@ def postiz_swarm_node_labels(roles):
         raise AnsibleFilterError(str(exc)) from exc
 
 
+def postiz_swarm_services(lines, project, expected=None):
+    """The images and the problems of a stack's services, from `docker service ls` JSON lines."""
+    if isinstance(lines, str) or not isinstance(lines, (list, tuple)):
+        raise AnsibleFilterError(
+            "postiz_swarm_services: the input must be the lines of `docker service ls --format '{{json .}}'`."
+        )
+    if expected is not None and not isinstance(expected, Mapping):
+        raise AnsibleFilterError("postiz_swarm_services: expected must be a dict of service -> image.")
+    try:
+        return swarm.services_state(lines, str(project), expected)
+    except swarm.SwarmStackError as exc:
+        raise AnsibleFilterError(str(exc)) from exc
+
+
 class FilterModule:
     """Docker Swarm filters."""
 
@@ -45,4 +59,5 @@ class FilterModule:
         return {
             "postiz_swarm_stack": postiz_swarm_stack,
             "postiz_swarm_node_labels": postiz_swarm_node_labels,
+            "postiz_swarm_services": postiz_swarm_services,
         }

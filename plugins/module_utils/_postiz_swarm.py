@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import json
 import re
 
 APP = "postiz"
@@ -357,3 +358,40 @@ def stack(compose, settings):
     if top_configs:
         result["configs"] = top_configs
     return result
+
+
+_REPLICAS = re.compile(r"^(\d+)/(\d+)")
+
+
+def services_state(lines, project, expected=None):
+    """What `docker service ls --format '{{json .}}'` says of the stack's services: the image
+    each one's spec names (service name without the stack's prefix), and the problems of the
+    services in ``expected`` (service -> image): missing, another image, or not every replica
+    running (a task with a healthcheck runs once it is healthy)."""
+    prefix = f"{project}_"
+    images, replicas = {}, {}
+    for line in lines:
+        if not str(line).strip():
+            continue
+        try:
+            entry = json.loads(line) if isinstance(line, str) else dict(line)
+        except (TypeError, ValueError) as exc:
+            raise SwarmStackError(f"not a line of `docker service ls --format json`: {line!r}") from exc
+        name = str(entry.get("Name", ""))
+        if not name.startswith(prefix):
+            continue
+        service = name[len(prefix) :]
+        # The CLI shows a pinned image as image:tag@sha256:...; the stack file names image:tag.
+        images[service] = str(entry.get("Image", "")).split("@", 1)[0]
+        replicas[service] = str(entry.get("Replicas", ""))
+    problems = []
+    for service, image in sorted((expected or {}).items()):
+        if service not in images:
+            problems.append(f"{prefix}{service} is not a service of the swarm")
+            continue
+        if images[service] != str(image).split("@", 1)[0]:
+            problems.append(f"{prefix}{service} runs {images[service]}, not {image}")
+        counted = _REPLICAS.match(replicas[service])
+        if not counted or counted.group(1) != counted.group(2) or counted.group(2) == "0":
+            problems.append(f"{prefix}{service} has {replicas[service] or 'no'} replicas running")
+    return {"images": images, "problems": problems}
