@@ -677,16 +677,51 @@ class Docker:
         )
         return int((mode.get("Replicated") or {}).get("Replicas", 0))
 
+    def running_replicas(self) -> dict[str, tuple[int, int]]:
+        """(running, asked for) of each Swarm service of the stack: a task with a healthcheck
+        runs once it is healthy."""
+        lines = self.cli(
+            "service",
+            "ls",
+            "--filter",
+            f"label={model.SWARM_STACK_LABEL}={self.project}",
+            "--format",
+            "{{.Name}} {{.Replicas}}",
+        ).splitlines()
+        found = {}
+        for line in lines:
+            name, _, replicas = line.partition(" ")
+            counts = re.match(r"(\d+)/(\d+)", replicas)
+            if counts:
+                found[name.removeprefix(f"{self.project}_")] = (int(counts.group(1)), int(counts.group(2)))
+        return found
+
     def scale(self, replicas: dict[str, int], timeout: float) -> None:
-        """Scale Swarm services of the stack and wait until they converge: every task running
-        (and healthy, for a service with a healthcheck) or gone."""
+        """Scale Swarm services of the stack, then wait until each runs exactly that many tasks
+        (polled every second: the CLI's own wait adds a 5-second stability check to each call)."""
         self.cli(
             "service",
             "scale",
-            "--detach=false",
+            "--detach",
             *(f"{self.project}_{service}={count}" for service, count in replicas.items()),
-            timeout=timeout,
         )
+        deadline = time.monotonic() + timeout
+        while True:
+            running = self.running_replicas()
+            behind = {
+                service: running.get(service, (0, 0))
+                for service, count in replicas.items()
+                if running.get(service) != (count, count)
+            }
+            if not behind:
+                return
+            if time.monotonic() > deadline:
+                states = ", ".join(f"{self.project}_{s} {r}/{w}" for s, (r, w) in behind.items())
+                raise BackupError(
+                    f"the services did not reach their replicas within {int(timeout)} s ({states} running); "
+                    f"see why with: docker service ps --no-trunc {' '.join(f'{self.project}_{s}' for s in behind)}"
+                )
+            time.sleep(1)
 
     def state(self, container_id: str) -> dict[str, Any]:
         return json.loads(self.cli("inspect", "--format", "{{json .State}}", container_id))

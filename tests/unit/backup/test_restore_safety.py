@@ -389,7 +389,9 @@ def test_on_swarm_the_app_and_temporal_are_scaled_to_0_and_back_one_app_replica_
     assert result["replicas"] == {"temporal": 1, "postiz": 3} and result["config_written"] == []
 
 
-def test_on_swarm_an_interrupted_restore_scales_back_to_the_replicas_it_recorded(pb, config, main, swarm, capsys):
+def test_on_swarm_an_interrupted_restore_scales_back_to_the_replicas_it_recorded(
+    pb, config, main, swarm, capsys
+):
     write_project(config)
     make_backup(pb, config, "20260608T031500Z")
     swarm.fail_on = "restore uploads"

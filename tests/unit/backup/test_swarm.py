@@ -130,10 +130,35 @@ def test_a_swarm_backup_does_not_pause_the_app(pb, swarm_config):
     assert "app_quiesced" not in run.durations
 
 
-def test_swarm_scale_waits_for_the_services_to_converge(pb, swarm_config, monkeypatch):
-    calls = record_cli(pb, monkeypatch, [("service", "")])
-    pb.Docker(swarm_config).scale({"temporal": 0, "postiz": 0}, 300)
-    assert calls == [("service", "scale", "--detach=false", "demo_temporal=0", "demo_postiz=0")]
+def test_swarm_scale_waits_until_each_service_runs_exactly_its_replicas(pb, swarm_config, monkeypatch):
+    listings = iter(
+        [
+            "demo_postiz 1/2 (max 1 per node)\ndemo_temporal 1/1\n",
+            "demo_postiz 2/2 (max 1 per node)\ndemo_temporal 1/1\n",
+        ]
+    )
+    calls = []
+
+    def cli(self, *args, **kwargs):
+        calls.append(args)
+        return next(listings) if args[:2] == ("service", "ls") else ""
+
+    monkeypatch.setattr(pb.Docker, "cli", cli)
+    monkeypatch.setattr(pb.time, "sleep", lambda seconds: None)
+    pb.Docker(swarm_config).scale({"temporal": 1, "postiz": 2}, 300)
+    assert calls[0] == ("service", "scale", "--detach", "demo_temporal=1", "demo_postiz=2")
+    assert [call[:2] for call in calls[1:]] == [("service", "ls")] * 2
+
+
+def test_swarm_scale_that_does_not_converge_names_the_service_and_the_command(pb, swarm_config, monkeypatch):
+    record_cli(pb, monkeypatch, [("service", "demo_postiz 0/1 (max 1 per node)\n")])
+    monkeypatch.setattr(pb.time, "sleep", lambda seconds: None)
+    clock = iter(range(0, 1000, 100))
+    monkeypatch.setattr(pb.time, "monotonic", lambda: next(clock))
+    with pytest.raises(
+        pb.BackupError, match=r"demo_postiz 0/1 running.*docker service ps --no-trunc demo_postiz$"
+    ):
+        pb.Docker(swarm_config).scale({"postiz": 1}, 300)
 
 
 def test_swarm_replicas_are_read_from_the_service_spec(pb, swarm_config, monkeypatch):
