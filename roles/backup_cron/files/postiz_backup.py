@@ -690,8 +690,8 @@ class Docker:
         ).splitlines()
         found = {}
         for line in lines:
-            name, _, replicas = line.partition(" ")
-            counts = re.match(r"(\d+)/(\d+)", replicas)
+            name, separator, replicas = line.partition(" ")
+            counts = re.match(r"(\d+)/(\d+)", replicas) if separator else None
             if counts:
                 found[name.removeprefix(f"{self.project}_")] = (int(counts.group(1)), int(counts.group(2)))
         return found
