@@ -677,6 +677,23 @@ class Docker:
         )
         return int((mode.get("Replicated") or {}).get("Replicas", 0))
 
+    def service_images(self) -> dict[str, str]:
+        """The image each Swarm service of the stack names in its spec (without a digest)."""
+        lines = self.cli(
+            "service",
+            "ls",
+            "--filter",
+            f"label={model.SWARM_STACK_LABEL}={self.project}",
+            "--format",
+            "{{.Name}} {{.Image}}",
+        ).splitlines()
+        found = {}
+        for line in lines:
+            name, separator, image = line.partition(" ")
+            if separator:
+                found[name.removeprefix(f"{self.project}_")] = image.split("@", 1)[0]
+        return found
+
     def running_replicas(self) -> dict[str, tuple[int, int]]:
         """(running, asked for) of each Swarm service of the stack: a task with a healthcheck
         runs once it is healthy."""
@@ -1189,11 +1206,16 @@ class BackupRun:
             )
 
     def image_versions(self) -> dict[str, Any]:
+        """The image of each service: its container's here; on Swarm, for a service with no
+        task on this machine (the app's replicas may all run elsewhere), its spec's image."""
         images = {}
+        specs = self.docker.service_images() if self.docker.swarm else {}
         for service in self.config["services"].values():
             container = self.docker.container(service)
             if container:
                 images[service] = {"image": container["Config"]["Image"], "id": container["Image"]}
+            elif service in specs:
+                images[service] = {"image": specs[service], "id": ""}
         return images
 
     def temporal_databases(self, container_id: str) -> list[dict[str, str]]:

@@ -183,3 +183,35 @@ def test_an_unknown_engine_is_refused(pb, tmp_path):
     )
     with pytest.raises(pb.BackupError, match="engine 'nomad'; known: compose, swarm"):
         pb.load_config(str(path))
+
+
+def test_on_swarm_a_service_without_a_task_here_is_recorded_with_its_specs_image(
+    pb, swarm_config, monkeypatch
+):
+    local = {
+        "Id": "c1",
+        "Image": "sha256:1",
+        "Config": {
+            "Image": "postgres:17",
+            "Labels": {
+                "com.docker.stack.namespace": "demo",
+                "com.docker.swarm.service.name": "demo_postiz-postgres",
+            },
+        },
+        "State": {"Status": "running"},
+        "Name": "/demo_postiz-postgres.1.abc",
+    }
+
+    def cli(self, *args, **kwargs):
+        if args[:2] == ("service", "ls"):
+            return "demo_postiz registry.example/postiz-app:v2.23.0@sha256:abc\ndemo_postiz-postgres postgres:17\n"
+        if args[0] == "ps":
+            return "c1\n" if any("demo_postiz-postgres" in arg for arg in args) else ""
+        if args[0] == "inspect":
+            return json.dumps([local])
+        return ""
+
+    monkeypatch.setattr(pb.Docker, "cli", cli)
+    images = pb.BackupRun(swarm_config, WHEN).image_versions()
+    assert images["postiz"] == {"image": "registry.example/postiz-app:v2.23.0", "id": ""}
+    assert images["postiz-postgres"] == {"image": "postgres:17", "id": "sha256:1"}
