@@ -658,17 +658,27 @@ class Docker:
         chosen = model.select_containers(found).get(service)
         return chosen["inspected"] if chosen else None
 
-    def stack_services(self) -> list[str]:
-        """The names (without the stack's prefix) of the Swarm services of the stack."""
-        names = self.cli(
+    def services_field(self, field: str) -> dict[str, str]:
+        """One field of `docker service ls` (Image, Replicas) for each Swarm service of the
+        stack, by the service's name without the stack's prefix."""
+        lines = self.cli(
             "service",
             "ls",
-            "--format",
-            "{{.Name}}",
             "--filter",
             f"label={model.SWARM_STACK_LABEL}={self.project}",
-        ).split()
-        return [name.removeprefix(f"{self.project}_") for name in names]
+            "--format",
+            f"{{{{.Name}}}} {{{{.{field}}}}}",
+        ).splitlines()
+        found = {}
+        for line in lines:
+            name, separator, value = line.partition(" ")
+            if separator:
+                found[name.removeprefix(f"{self.project}_")] = value
+        return found
+
+    def stack_services(self) -> list[str]:
+        """The names (without the stack's prefix) of the Swarm services of the stack."""
+        return list(self.services_field("Image"))
 
     def service_replicas(self, service: str) -> int:
         """The replicas a Swarm service of the stack asks for (its spec, not what runs)."""
@@ -679,38 +689,16 @@ class Docker:
 
     def service_images(self) -> dict[str, str]:
         """The image each Swarm service of the stack names in its spec (without a digest)."""
-        lines = self.cli(
-            "service",
-            "ls",
-            "--filter",
-            f"label={model.SWARM_STACK_LABEL}={self.project}",
-            "--format",
-            "{{.Name}} {{.Image}}",
-        ).splitlines()
-        found = {}
-        for line in lines:
-            name, separator, image = line.partition(" ")
-            if separator:
-                found[name.removeprefix(f"{self.project}_")] = image.split("@", 1)[0]
-        return found
+        return {service: image.split("@", 1)[0] for service, image in self.services_field("Image").items()}
 
     def running_replicas(self) -> dict[str, tuple[int, int]]:
         """(running, asked for) of each Swarm service of the stack: a task with a healthcheck
         runs once it is healthy."""
-        lines = self.cli(
-            "service",
-            "ls",
-            "--filter",
-            f"label={model.SWARM_STACK_LABEL}={self.project}",
-            "--format",
-            "{{.Name}} {{.Replicas}}",
-        ).splitlines()
         found = {}
-        for line in lines:
-            name, separator, replicas = line.partition(" ")
-            counts = re.match(r"(\d+)/(\d+)", replicas) if separator else None
+        for service, replicas in self.services_field("Replicas").items():
+            counts = re.match(r"(\d+)/(\d+)", replicas)
             if counts:
-                found[name.removeprefix(f"{self.project}_")] = (int(counts.group(1)), int(counts.group(2)))
+                found[service] = (int(counts.group(1)), int(counts.group(2)))
         return found
 
     def scale(self, replicas: dict[str, int], timeout: float) -> None:
@@ -2124,14 +2112,7 @@ class Restore:
             self.set_role_passwords()
         self.restore_uploads()
         counts = self.verify_counts()
-        # Every piece of data is the backup's now: a backup of it is a good backup again.
-        os.unlink(self.marker_path)
-        fsync_path(os.path.dirname(self.marker_path))
-        LOG.info(
-            "backup %s restored%s",
-            self.manifest["id"],
-            f"; the state before is the pre-restore backup {safety['id']}" if safety else "",
-        )
+        self.mark_done(safety)
         if start:
             self.up_and_wait()
         return {
@@ -2143,6 +2124,16 @@ class Restore:
             "safety_skipped": skipped,
             "resumed": previous is not None,
         }
+
+    def mark_done(self, safety: dict[str, Any] | None) -> None:
+        """Every piece of data is the backup's now: a backup of it is a good backup again."""
+        os.unlink(self.marker_path)
+        fsync_path(os.path.dirname(self.marker_path))
+        LOG.info(
+            "backup %s restored%s",
+            self.manifest["id"],
+            f"; the state before is the pre-restore backup {safety['id']}" if safety else "",
+        )
 
     def execute_swarm(
         self,
@@ -2159,13 +2150,7 @@ class Restore:
         self.restore_databases()
         self.restore_uploads()
         counts = self.verify_counts()
-        os.unlink(self.marker_path)
-        fsync_path(os.path.dirname(self.marker_path))
-        LOG.info(
-            "backup %s restored%s",
-            self.manifest["id"],
-            f"; the state before is the pre-restore backup {safety['id']}" if safety else "",
-        )
+        self.mark_done(safety)
         if start:
             self.swarm_start(replicas)
         return {

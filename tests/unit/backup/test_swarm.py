@@ -164,7 +164,7 @@ def test_swarm_scale_that_does_not_converge_names_the_service_and_the_command(pb
 def test_swarm_replicas_are_read_from_the_service_spec(pb, swarm_config, monkeypatch):
     record_cli(pb, monkeypatch, [("service", '{"Replicated":{"Replicas":3}}')])
     assert pb.Docker(swarm_config).service_replicas("postiz") == 3
-    record_cli(pb, monkeypatch, [("service", "demo_postiz\ndemo_temporal\n")])
+    record_cli(pb, monkeypatch, [("service", "demo_postiz postiz:1\ndemo_temporal temporal:1\n")])
     assert pb.Docker(swarm_config).stack_services() == ["postiz", "temporal"]
 
 
