@@ -16,6 +16,16 @@ from ansible.errors import AnsibleFilterError
 from ansible_collections.selfhosted.postiz.plugins.module_utils import _postiz_swarm as swarm
 
 
+def _plain(value):
+    """Plain dicts and lists, each value read once: ansible-core hands a filter lazy
+    containers that template a value again at every read."""
+    if isinstance(value, Mapping):
+        return {key: _plain(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(item) for item in value]
+    return value
+
+
 def postiz_swarm_stack(compose, settings):
     """The Swarm stack file (a dict) for the parsed Compose file."""
     if not isinstance(settings, Mapping) or not settings.get("project"):
@@ -23,7 +33,7 @@ def postiz_swarm_stack(compose, settings):
             "postiz_swarm_stack: the settings must be a dict with the stack's project name."
         )
     try:
-        return swarm.stack(compose, dict(settings))
+        return swarm.stack(_plain(compose), _plain(settings))
     except swarm.SwarmStackError as exc:
         raise AnsibleFilterError(str(exc)) from exc
 
