@@ -227,6 +227,8 @@ def stack(compose, settings):
     ``settings``:
       ``project`` -- the stack name;
       ``app_replicas`` -- replicas of the app (1 or more);
+      ``update_monitor`` -- how long each new app replica of an update must run before the next
+      (default 30s);
       ``roles`` -- {service: placement role}: ``app``, ``proxy``, or ``data`` (the default);
       ``placement`` -- {placement role: [constraint, ...]} (default: the node labels);
       ``env_secrets`` -- {service: {"file": path of its env file for the shell, "sha1": digest}},
@@ -291,7 +293,7 @@ def stack(compose, settings):
                 "parallelism": 1,
                 "order": order,
                 "failure_action": "rollback",
-                "monitor": "30s",
+                "monitor": str(settings.get("update_monitor") or "30s"),
             }
             deploy["rollback_config"] = {"parallelism": 1, "order": order}
             environment = dict(service.get("environment") or {})

@@ -253,3 +253,10 @@ def test_settings_given_as_text_mean_what_they_say():
     with pytest.raises(swarm.SwarmStackError, match="whole number"):
         stack(replicas="two")
     assert compose
+
+
+def test_the_update_watches_each_new_replica_for_the_monitor_given_or_30_seconds():
+    _compose, result = stack(replicas=2, uploads="/srv/uploads")
+    assert result["services"]["postiz"]["deploy"]["update_config"]["monitor"] == "30s"
+    _compose, result = stack(replicas=2, uploads="/srv/uploads", update_monitor="5s")
+    assert result["services"]["postiz"]["deploy"]["update_config"]["monitor"] == "5s"
