@@ -23,8 +23,6 @@ BUILD ?= /tmp/selfhosted-postiz-build
 # The Compose v3 schema for the Swarm stack file's checks; outside BUILD, which `collection` empties.
 COMPOSE_SCHEMA_DIR ?= /tmp/selfhosted-postiz-compose-schema
 export POSTIZ_COMPOSE_V3_SCHEMA := $(COMPOSE_SCHEMA_DIR)/config_schema_v3.8.json
-# The static checks' output when `make test` runs them beside the scenarios.
-STATIC_LOG ?= /tmp/selfhosted-postiz-static.log
 # What the suite must leave as it found it on the host (tests/host_fingerprint.py).
 FINGERPRINT ?= /tmp/selfhosted-postiz-host-fingerprint.json
 # The antsibull tools (requirements-test.txt).
@@ -43,27 +41,15 @@ export PATH := $(CURDIR)/$(BIN):$(PATH)
 deploy: venv
 	$(BIN)/ansible-playbook site.yml $(if $(EXTRA_VARS),-e $(EXTRA_VARS))
 
-## test: lint, sanity and unit tests beside every Molecule scenario in throw-away machines
-# What both need comes first (the offline images, the ansible-core 2.17 venv). Then the
-# static checks run at the lowest CPU priority beside the scenarios, which spend much of
-# their time waiting for starts and healthchecks: the checks take that idle CPU instead of
-# minutes of their own before the scenarios. Their output goes to STATIC_LOG, printed at
-# the end; either failing fails the run. The host's fingerprint is taken before and
-# compared after, whatever the outcome: the run fails, naming the difference, if anything
-# but the suite's own objects changed.
+## test: lint, sanity, unit tests, then every Molecule scenario in throw-away machines
+# The offline images build (mostly downloads and unpacking) beside the static checks.
+# The host's fingerprint is taken before and compared after, whatever the outcome: the
+# run fails, naming the difference, if anything but the suite's own objects changed.
 test: test-venv host-deps
 	$(BIN)/python tests/host_fingerprint.py record $(FINGERPRINT)
 	rc=0; \
-	$(MAKE) --no-print-directory -j2 --output-sync=target images core217-venv || rc=$$?; \
-	if [ "$$rc" -eq 0 ]; then \
-	  echo "static checks: beside the scenarios, output in $(STATIC_LOG)"; \
-	  nice -n 19 $(MAKE) --no-print-directory -j2 --output-sync=target static > $(STATIC_LOG) 2>&1 & static_pid=$$!; \
-	  $(MAKE) --no-print-directory molecule || rc=$$?; \
-	  static_rc=0; wait $$static_pid || static_rc=$$?; \
-	  echo "static checks (lint, sanity, unit, ee, core217): $$([ $$static_rc -eq 0 ] && echo passed || echo FAILED)"; \
-	  cat $(STATIC_LOG); \
-	  [ "$$static_rc" -eq 0 ] || rc=1; \
-	fi; \
+	$(MAKE) --no-print-directory -j2 --output-sync=target static images \
+	  && $(MAKE) --no-print-directory molecule || rc=$$?; \
 	$(BIN)/python tests/host_fingerprint.py compare $(FINGERPRINT) || rc=1; \
 	exit $$rc
 
