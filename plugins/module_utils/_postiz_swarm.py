@@ -366,10 +366,11 @@ _REPLICAS = re.compile(r"^(\d+)/(\d+)")
 
 
 def services_state(lines, project, expected=None):
-    """What `docker service ls --format '{{json .}}'` says of the stack's services: the image
-    each one's spec names (service name without the stack's prefix), and the problems of the
-    services in ``expected`` (service -> image): missing, another image, or not every replica
-    running (a task with a healthcheck runs once it is healthy)."""
+    """What `docker service ls --format '{{json .}}'` (or docker_swarm_info's services, as dicts)
+    says of the stack's services: the image each one's spec names (service name without the
+    stack's prefix), and the problems of the services in ``expected`` (service -> image):
+    missing, another image, or not every replica running (a task with a healthcheck runs once
+    it is healthy; only the CLI's lines say how many run)."""
     prefix = f"{project}_"
     images, replicas = {}, {}
     for line in lines:

@@ -73,3 +73,10 @@ def test_the_filter_refuses_what_is_not_lines_with_a_sentence():
     with pytest.raises(Exception, match="not a line of `docker service ls --format json`"):
         postiz_swarm_services(["{not json"], "demo")
     assert postiz_swarm_services(LINES, "demo")["problems"] == []
+
+
+def test_docker_swarm_info_services_give_the_images():
+    services = [
+        {"ID": "x", "Name": "demo_postiz", "Mode": "Replicated", "Replicas": 2, "Image": APP, "Ports": []}
+    ]
+    assert swarm.services_state(services, "demo")["images"] == {"postiz": APP}
