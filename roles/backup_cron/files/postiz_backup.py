@@ -676,17 +676,6 @@ class Docker:
                 found[name.removeprefix(f"{self.project}_")] = value
         return found
 
-    def stack_services(self) -> list[str]:
-        """The names (without the stack's prefix) of the Swarm services of the stack."""
-        return list(self.services_field("Image"))
-
-    def service_replicas(self, service: str) -> int:
-        """The replicas a Swarm service of the stack asks for (its spec, not what runs)."""
-        mode = json.loads(
-            self.cli("service", "inspect", "--format", "{{json .Spec.Mode}}", f"{self.project}_{service}")
-        )
-        return int((mode.get("Replicated") or {}).get("Replicas", 0))
-
     def service_images(self) -> dict[str, str]:
         """The image each Swarm service of the stack names in its spec (without a digest)."""
         return {service: image.split("@", 1)[0] for service, image in self.services_field("Image").items()}
@@ -2009,14 +1998,14 @@ class Restore:
         recorded = (previous or {}).get("replicas")
         if recorded:
             return {service: int(count) for service, count in recorded.items()}
-        deployed = self.docker.stack_services()
+        deployed = self.docker.running_replicas()
         # Temporal is not a service of the stack with Temporal Cloud.
         wanted = [self.config["services"][key] for key in ("temporal", "app")]
         if wanted[-1] not in deployed:
             raise BackupError(
                 f"the stack {self.docker.project} has no service {wanted[-1]}: deploy it with site.yml first"
             )
-        return {service: self.docker.service_replicas(service) for service in wanted if service in deployed}
+        return {service: deployed[service][1] for service in wanted if service in deployed}
 
     def swarm_start(self, replicas: dict[str, int]) -> None:
         """Temporal first, then one app replica alone (each start pushes the database schema),

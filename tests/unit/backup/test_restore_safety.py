@@ -73,11 +73,8 @@ class FakeStack:
         self.swarm = config.get("engine") == "swarm"
         self.replicas = {"postiz-postgres": 1, "temporal": 1, "postiz": 3}
 
-    def stack_services(self):
-        return list(self.replicas)
-
-    def service_replicas(self, service):
-        return self.replicas[service]
+    def running_replicas(self):
+        return {service: (count, count) for service, count in self.replicas.items()}
 
     def scale(self, replicas, timeout):
         self.record("scale " + " ".join(f"{service}={count}" for service, count in replicas.items()))

@@ -161,11 +161,9 @@ def test_swarm_scale_that_does_not_converge_names_the_service_and_the_command(pb
         pb.Docker(swarm_config).scale({"postiz": 1}, 300)
 
 
-def test_swarm_replicas_are_read_from_the_service_spec(pb, swarm_config, monkeypatch):
-    record_cli(pb, monkeypatch, [("service", '{"Replicated":{"Replicas":3}}')])
-    assert pb.Docker(swarm_config).service_replicas("postiz") == 3
-    record_cli(pb, monkeypatch, [("service", "demo_postiz postiz:1\ndemo_temporal temporal:1\n")])
-    assert pb.Docker(swarm_config).stack_services() == ["postiz", "temporal"]
+def test_swarm_replicas_are_read_with_those_asked_for(pb, swarm_config, monkeypatch):
+    record_cli(pb, monkeypatch, [("service", "demo_postiz 1/3 (max 1 per node)\ndemo_temporal 0/1\n")])
+    assert pb.Docker(swarm_config).running_replicas() == {"postiz": (1, 3), "temporal": (0, 1)}
 
 
 def test_an_unknown_engine_is_refused(pb, tmp_path):
