@@ -37,10 +37,12 @@ def _same_id(wanted, name, number):
 
 
 def _lookup(described, path):
-    """The facts of ``path``: read, known missing (its directory was listed), or None (not read)."""
+    """The facts of ``path``: read, known missing (its directory was listed, or is itself
+    missing), or None (not read)."""
     if path in described:
         return described[path]
-    if described.get(posixpath.dirname(path), {}).get("listed"):
+    parent = described.get(posixpath.dirname(path), {})
+    if parent.get("listed") or parent.get("type") == "missing":
         return {"type": "missing"}
     return None
 

@@ -177,6 +177,16 @@ def test_a_missing_directory_and_its_files(tmp_path):
     ]
 
 
+def test_nothing_to_remove_from_a_missing_directory(tmp_path):
+    missing = tmp_path / "first-deploy"
+    described = describe([str(missing)])
+    assert drift(missing, described, files={}, remove=["nginx.conf"]) == [str(missing)]
+    assert postiz_files_drift(described, str(missing / "sub"), files={}, remove=["x"]) == [
+        f"{missing}/sub",
+        f"{missing}/sub/x",
+    ]
+
+
 def test_a_path_whose_directory_was_not_described_counts_as_drift(project, tmp_path):
     other = tmp_path / "other"
     other.mkdir()
@@ -410,9 +420,10 @@ def test_the_role_re_run_leaves_every_write_out(tmp_path):
         }
 
     first = writes(describe(described_paths))
-    assert first["env"] == [str(env), f"{env}/postiz.env", f"{env}/temporal.env", f"{env}/redis.env"]
+    # Nothing is to be removed from a directory that is not there.
+    assert first["env"] == [str(env), f"{env}/postiz.env", f"{env}/temporal.env"]
     assert first["compose"] == [str(project), f"{project}/compose.yaml", f"{project}/Caddyfile"]
-    assert first["own proxy"] == [str(project), f"{project}/nginx.conf", f"{project}/traefik.yml"]
+    assert first["own proxy"] == [str(project)]
 
     write(project, FILES)
     ensure_directories([(str(env), 0o700)], UID, GID)
