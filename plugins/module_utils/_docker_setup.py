@@ -19,6 +19,10 @@ import sys
 
 DPKG_QUERY = ["dpkg-query", "--show", "--showformat=${Package} ${db:Status-Status}\\n"]
 
+# The TCP listeners with the programs that hold them, one per line: state, queues, local
+# address:port, peer, users:(("name",pid=N,fd=N)).
+SS_LISTENERS = ["ss", "--tcp", "--listening", "--numeric", "--processes", "--no-header"]
+
 
 def installed_packages(run):
     """Names of the packages dpkg lists as installed; None without dpkg-query."""
@@ -140,3 +144,17 @@ def service_states(run, names, root="/"):
     return {
         name: {"manager": manager, "enabled": states[name][0], "active": states[name][1]} for name in names
     }
+
+
+def free_space(path):
+    """The filesystem ``path`` is to live on, read before it exists: the mount point of its
+    nearest existing directory (``mount``) and the bytes an unprivileged writer may still use
+    there (``size_available``, as the mount facts give them)."""
+    existing = os.path.abspath(path)
+    while not os.path.isdir(existing):
+        existing = os.path.dirname(existing)
+    mount = existing
+    while not os.path.ismount(mount):
+        mount = os.path.dirname(mount)
+    info = os.statvfs(existing)
+    return {"path": existing, "mount": mount, "size_available": info.f_bavail * info.f_frsize}

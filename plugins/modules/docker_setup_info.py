@@ -14,8 +14,9 @@ description:
     anything, and again at the end. The installed packages (C(dpkg-query)); the Docker CLI plugin
     entry for Compose and, when it is a link into a given directory, the version that binary reports;
     which Python modules the interpreter running this module imports, and whether it is a virtualenv;
-    what C(docker compose version --short) answers; the facts of paths; and whether services are
-    enabled and running.
+    what C(docker compose version --short) answers; the facts of paths; whether services are
+    enabled and running; the programs that listen on TCP ports; and the space free where a path is
+    to live.
   - It only reads. A command that cannot be run is reported, never a failure.
 extends_documentation_fragment:
   - selfhosted.postiz.attributes.read_only
@@ -79,6 +80,17 @@ options:
     type: list
     elements: str
     default: []
+  listeners:
+    description:
+      - Whether to list the TCP ports programs listen on, with the programs
+        (C(ss --tcp --listening --numeric --processes --no-header)).
+    type: bool
+    default: false
+  free_space:
+    description:
+      - A path (a directory that may not exist yet, such as Docker's data root) whose filesystem to
+        tell the free space of, in RV(free_space).
+    type: path
 """
 
 EXAMPLES = r"""
@@ -139,11 +151,25 @@ services:
   returned: when O(services) is not empty
   type: dict
   sample: {cron: {manager: sysv, enabled: true, active: true}}
+listeners:
+  description: The C(rc), C(stdout) and C(stderr) of C(ss); rc 127 without it.
+  returned: when O(listeners) is true
+  type: dict
+  sample: {rc: 0, stdout: "LISTEN 0 4096 127.0.0.1:5000 0.0.0.0:* users:((\"docker-proxy\",pid=812,fd=4))\n", stderr: ""}
+free_space:
+  description:
+    - For O(free_space), its nearest directory that exists (C(path)), the mount point of its filesystem
+      (C(mount)) and the bytes free there for an unprivileged writer (C(size_available)).
+  returned: when O(free_space) is set
+  type: dict
+  sample: {path: /var/lib, mount: /, size_available: 21474836480}
 """
 
 from ansible_collections.selfhosted.postiz.plugins.module_utils._docker_setup import (
+    SS_LISTENERS,
     command_answer,
     compose_plugin,
+    free_space,
     installed_packages,
     python_modules,
     service_states,
@@ -161,6 +187,8 @@ ARGUMENT_SPEC = dict(
     server_url=dict(type="str"),
     describe=dict(type="list", elements="path", default=[]),
     services=dict(type="list", elements="str", default=[]),
+    listeners=dict(type="bool", default=False),
+    free_space=dict(type="path"),
 )
 
 
@@ -201,6 +229,10 @@ def run_module(module):
             module.fail_json(msg=str(exc))
     if params["services"]:
         result["services"] = service_states(run, params["services"])
+    if params["listeners"]:
+        result["listeners"] = command_answer(run, SS_LISTENERS)
+    if params["free_space"]:
+        result["free_space"] = free_space(params["free_space"])
     module.exit_json(changed=False, **result)
 
 

@@ -269,3 +269,39 @@ def test_a_daemon_that_hangs_is_given_a_time_limit(run, commands, binaries):
     result = run(packages=False, server_version=True)
     assert calls == [["/usr/bin/timeout", "60", *SERVER_VERSION]]
     assert result["server_version"] == {"rc": 124, "stdout": "", "stderr": ""}
+
+
+def test_lists_the_tcp_listeners_with_ss(run, commands):
+    answers, calls = commands
+    line = 'LISTEN 0 4096 127.0.0.1:5000 0.0.0.0:* users:(("docker-proxy",pid=812,fd=4))\n'
+    answers[tuple(_docker_setup.SS_LISTENERS)] = (0, line, "")
+    result = run(packages=False, listeners=True)
+    assert result["listeners"] == {"rc": 0, "stdout": line, "stderr": ""}
+    assert calls == [_docker_setup.SS_LISTENERS]
+
+
+def test_a_host_without_ss_reports_it(run, commands):
+    answers, _calls = commands
+    answers[tuple(_docker_setup.SS_LISTENERS)] = FileNotFoundError(2, "No such file or directory")
+    assert run(packages=False, listeners=True)["listeners"]["rc"] == 127
+
+
+def test_free_space_where_a_directory_is_to_live(run, commands, tmp_path):
+    _answers, calls = commands
+    future = tmp_path / "docker" / "data-root"
+    result = run(packages=False, free_space=str(future))
+    assert calls == []
+    found = result["free_space"]
+    # Read from the nearest directory that exists, on the filesystem it is on.
+    assert found["path"] == str(tmp_path)
+    assert os.path.ismount(found["mount"])
+    assert (str(tmp_path) + "/").startswith(found["mount"].rstrip("/") + "/")
+    info = os.statvfs(tmp_path)
+    assert abs(found["size_available"] - info.f_bavail * info.f_frsize) < 64 * 1024 * 1024
+    assert found["size_available"] > 0
+
+
+def test_free_space_of_a_directory_that_exists(tmp_path):
+    found = _docker_setup.free_space(str(tmp_path))
+    assert found["path"] == str(tmp_path)
+    assert _docker_setup.free_space("/")["mount"] == "/"
