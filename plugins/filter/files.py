@@ -76,8 +76,10 @@ def postiz_files_drift(
         if not facts or facts.get("type") != "directory" or facts.get("mode") != wanted or not owned(facts):
             drift.append(directory)
     if path not in directory_modes:
-        facts = _lookup(described, path)
-        if not facts or facts.get("type") != "directory":
+        kind = (_lookup(described, path) or {}).get("type")
+        # Only removals, from a directory that is not there: nothing to remove, nothing to create.
+        nothing_there = kind == "missing" and not files and not directory_modes
+        if kind != "directory" and not nothing_there:
             drift.append(path)
 
     default_mode = _mode(mode, "the files")

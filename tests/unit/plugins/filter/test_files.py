@@ -180,11 +180,12 @@ def test_a_missing_directory_and_its_files(tmp_path):
 def test_nothing_to_remove_from_a_missing_directory(tmp_path):
     missing = tmp_path / "first-deploy"
     described = describe([str(missing)])
-    assert drift(missing, described, files={}, remove=["nginx.conf"]) == [str(missing)]
-    assert postiz_files_drift(described, str(missing / "sub"), files={}, remove=["x"]) == [
-        f"{missing}/sub",
-        f"{missing}/sub/x",
-    ]
+    assert drift(missing, described, files={}, remove=["nginx.conf"]) == []
+    # Only the directory's own listing tells about the names in it.
+    assert postiz_files_drift(described, str(missing / "sub"), files={}, remove=["x"]) == [f"{missing}/sub/x"]
+    # A file to write, or a directory to make, still needs it.
+    assert drift(missing, described, files={"nginx.conf": ""}) == [str(missing), f"{missing}/nginx.conf"]
+    assert drift(missing, described, files={}, directories=[{"path": str(missing)}]) == [str(missing)]
 
 
 def test_a_path_whose_directory_was_not_described_counts_as_drift(project, tmp_path):
@@ -423,7 +424,7 @@ def test_the_role_re_run_leaves_every_write_out(tmp_path):
     # Nothing is to be removed from a directory that is not there.
     assert first["env"] == [str(env), f"{env}/postiz.env", f"{env}/temporal.env"]
     assert first["compose"] == [str(project), f"{project}/compose.yaml", f"{project}/Caddyfile"]
-    assert first["own proxy"] == [str(project)]
+    assert first["own proxy"] == []
 
     write(project, FILES)
     ensure_directories([(str(env), 0o700)], UID, GID)
