@@ -204,7 +204,15 @@ def test_the_role_checks_the_version_before_it_writes_and_records_after_the_depl
         for task in _tasks("roles/postiz_stack/tasks/main.yml")
     ]
     assert imports.index("checks.yml") < imports.index("secrets.yml") < imports.index("project.yml")
-    assert imports.index("deploy.yml") < imports.index("record_images.yml")
+    # The end of a deploy (finish.yml: the wait, the admin, the records) comes after its start;
+    # site.yml runs it itself when Compose brings the stack up in the background.
+    assert imports.index("deploy.yml") < imports.index("finish.yml")
+    finish = [
+        task.get("ansible.builtin.import_tasks")
+        or (task.get("ansible.builtin.include_tasks") or {}).get("file")
+        for task in _tasks("roles/postiz_stack/tasks/finish.yml")
+    ]
+    assert finish.index("deploy_wait.yml") < finish.index("record_images.yml")
 
 
 def test_restore_checks_the_version_after_unpacking_and_before_touching_the_stack():
