@@ -32,7 +32,11 @@ def test_compose_records_after_up_and_swarm_always():
         [
             {"postiz_stack_state": "present", "postiz_engine": "compose", "__postiz_stack_compose_up": ran},
             # A dry run of a first deploy: Compose could not preview `up`.
-            {"postiz_stack_state": "present", "postiz_engine": "compose", "__postiz_stack_compose_up": skipped},
+            {
+                "postiz_stack_state": "present",
+                "postiz_engine": "compose",
+                "__postiz_stack_compose_up": skipped,
+            },
             {"postiz_stack_state": "present", "postiz_engine": "swarm", "__postiz_stack_compose_up": skipped},
             {"postiz_stack_state": "present", "postiz_engine": "swarm"},
             {"postiz_stack_state": "absent", "postiz_engine": "swarm", "__postiz_stack_compose_up": skipped},
