@@ -9,7 +9,9 @@ decisions of deploy_wait.yml are rendered by Ansible from the results a job can 
 
 from __future__ import annotations
 
+import json
 import os
+import re
 
 import yaml
 from task_rules import ROOT, load_task, render_cases
@@ -114,3 +116,57 @@ def test_compose_is_asked_in_the_foreground_without_a_job_and_again_after_an_unh
             {"__postiz_stack_up_job": {"skipped": True}, "__postiz_stack_up_reasons": []},
         ]
     ) == [True, False, True, False]
+
+
+JOB = "roles/postiz_stack/tasks/deploy_wait_job.yml"
+
+
+def test_the_wait_reads_the_jobs_final_result_and_not_its_start():
+    regex = re.compile(
+        load_task(JOB, "Wait until Compose, started in the background, has ended, and read its result")[
+            "ansible.builtin.wait_for"
+        ]["search_regex"]
+    )
+    # What Ansible's async wrapper writes when the job starts, and when it was stopped.
+    assert (
+        regex.search('{"started": 1, "finished": 0, "ansible_job_id": "j1", "results_file": "/r/j1"}') is None
+    )
+    stopped = '{"failed": 1, "msg": "Timeout exceeded", "child_pid": 7}'
+    assert regex.search(stopped).group(1) == stopped
+    result = json.dumps(
+        {"changed": True, "containers": [{"Name": "p-postiz-1", "Health": "healthy"}], "msg": "a\nb"},
+        indent=1,
+    )
+    assert json.loads(regex.search(result + "\n").group(1))["containers"][0]["Health"] == "healthy"
+
+
+def test_the_result_kept_is_composes_or_a_sentence():
+    task = load_task(JOB, "Keep Compose's result")
+    expression = task["ansible.builtin.set_fact"]["__postiz_stack_compose_up_job_result"]
+    job = {"results_file": "/root/.ansible_async/j1"}
+    rendered = render_cases(
+        expression,
+        [
+            {
+                "__postiz_stack_up_job": job,
+                "__postiz_stack_up_job_seconds": 3900,
+                "__postiz_stack_up_job_wait": {
+                    "match_groups": ['{"changed": true, "failed": false, "containers": []}']
+                },
+            },
+            {
+                "__postiz_stack_up_job": job,
+                "__postiz_stack_up_job_seconds": 3900,
+                "__postiz_stack_up_job_wait": {
+                    "failed": True,
+                    "msg": "Timeout when waiting for search string",
+                },
+            },
+        ],
+    )
+    assert rendered[0] == {"changed": True, "failed": False, "containers": []}
+    assert rendered[1]["failed"] is True
+    assert (
+        rendered[1]["msg"]
+        == "Compose, started in the background, left no result in /root/.ansible_async/j1 within 3900 s."
+    )
