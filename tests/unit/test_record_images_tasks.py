@@ -63,7 +63,7 @@ def test_no_task_var_shares_a_name_with_a_registered_variable_of_its_role():
         for path in sorted(glob.glob(os.path.join(role, "tasks", "*.yml"))):
             with open(path, encoding="utf-8") as handle:
                 tasks.extend((os.path.basename(path), task) for task in _tasks(yaml.safe_load(handle)))
-        registered = {task["register"] for _, task in tasks if "register" in task}
+        registered = {task["register"] for _path, task in tasks if "register" in task}
         for path, task in tasks:
             for name in set(task.get("vars") or {}) & registered:
                 clashes.append(f"{os.path.basename(role)}/{path}: {task.get('name')}: {name}")
