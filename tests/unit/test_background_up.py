@@ -119,14 +119,11 @@ def test_compose_is_asked_in_the_foreground_without_a_job_and_again_after_an_unh
 
 
 JOB = "roles/postiz_stack/tasks/deploy_wait_job.yml"
+WAIT_JOB_TASK = "Bring the stack up, without its public proxy, and wait until every container is healthy (Compose's result)"
 
 
 def test_the_wait_reads_the_jobs_final_result_and_not_its_start():
-    regex = re.compile(
-        load_task(JOB, "Wait until Compose, started in the background, has ended, and read its result")[
-            "ansible.builtin.wait_for"
-        ]["search_regex"]
-    )
+    regex = re.compile(load_task(JOB, WAIT_JOB_TASK)["ansible.builtin.wait_for"]["search_regex"])
     # What Ansible's async wrapper writes when the job starts, and when it was stopped.
     assert (
         regex.search('{"started": 1, "finished": 0, "ansible_job_id": "j1", "results_file": "/r/j1"}') is None
@@ -170,3 +167,18 @@ def test_the_result_kept_is_composes_or_a_sentence():
         rendered[1]["msg"]
         == "Compose, started in the background, left no result in /root/.ansible_async/j1 within 3900 s."
     )
+
+
+def test_the_wait_reports_a_change_when_compose_changed_something():
+    # A converge that corrects drift in the containers alone must say it changed something.
+    condition = load_task(JOB, WAIT_JOB_TASK)["changed_when"]
+    rendered = render_cases(
+        "{{ " + condition + " }}",
+        [
+            {"__postiz_stack_up_job_wait": {"match_groups": ['{"changed": true, "containers": []}']}},
+            {"__postiz_stack_up_job_wait": {"match_groups": ['{"changed": false, "containers": []}']}},
+            {"__postiz_stack_up_job_wait": {"match_groups": ['{"failed": 1, "msg": "Timeout exceeded"}']}},
+            {"__postiz_stack_up_job_wait": {"failed": True, "msg": "Timeout when waiting for search string"}},
+        ],
+    )
+    assert [str(value).strip() for value in rendered] == ["True", "False", "False", "False"]
