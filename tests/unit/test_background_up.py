@@ -119,7 +119,8 @@ def test_compose_is_asked_in_the_foreground_without_a_job_and_again_after_an_unh
 
 
 JOB = "roles/postiz_stack/tasks/deploy_wait_job.yml"
-WAIT_JOB_TASK = "Bring the stack up, without its public proxy, and wait until every container is healthy (Compose's result)"
+WAIT_JOB_TASK = "Wait until Compose, started in the background, has ended, and read its result"
+KEEP_JOB_TASK = "Bring the stack up, without its public proxy, and wait until every container is healthy (Compose's result)"
 
 
 def test_the_wait_reads_the_jobs_final_result_and_not_its_start():
@@ -138,7 +139,7 @@ def test_the_wait_reads_the_jobs_final_result_and_not_its_start():
 
 
 def test_the_result_kept_is_composes_or_a_sentence():
-    task = load_task(JOB, "Keep Compose's result")
+    task = load_task(JOB, KEEP_JOB_TASK)
     expression = task["ansible.builtin.set_fact"]["__postiz_stack_compose_up_job_result"]
     job = {"results_file": "/root/.ansible_async/j1"}
     rendered = render_cases(
@@ -171,14 +172,34 @@ def test_the_result_kept_is_composes_or_a_sentence():
 
 def test_the_wait_reports_a_change_when_compose_changed_something():
     # A converge that corrects drift in the containers alone must say it changed something.
-    condition = load_task(JOB, WAIT_JOB_TASK)["changed_when"]
+    task = load_task(JOB, KEEP_JOB_TASK)
+    # The kept result, as the task sets it, is what its changed_when reads.
+    kept = {
+        "__postiz_stack_compose_up_job_result": task["ansible.builtin.set_fact"][
+            "__postiz_stack_compose_up_job_result"
+        ]
+    }
+    job = {
+        "__postiz_stack_up_job": {"results_file": "/root/.ansible_async/j1"},
+        "__postiz_stack_up_job_seconds": 3900,
+    }
     rendered = render_cases(
-        "{{ " + condition + " }}",
+        "{{ " + task["changed_when"] + " }}",
         [
-            {"__postiz_stack_up_job_wait": {"match_groups": ['{"changed": true, "containers": []}']}},
-            {"__postiz_stack_up_job_wait": {"match_groups": ['{"changed": false, "containers": []}']}},
-            {"__postiz_stack_up_job_wait": {"match_groups": ['{"failed": 1, "msg": "Timeout exceeded"}']}},
-            {"__postiz_stack_up_job_wait": {"failed": True, "msg": "Timeout when waiting for search string"}},
+            {"__postiz_stack_up_job_wait": {"match_groups": ['{"changed": true, "containers": []}']}, **job},
+            {"__postiz_stack_up_job_wait": {"match_groups": ['{"changed": false, "containers": []}']}, **job},
+            {
+                "__postiz_stack_up_job_wait": {"match_groups": ['{"failed": 1, "msg": "Timeout exceeded"}']},
+                **job,
+            },
+            {
+                "__postiz_stack_up_job_wait": {
+                    "failed": True,
+                    "msg": "Timeout when waiting for search string",
+                },
+                **job,
+            },
         ],
+        role_vars=kept,
     )
     assert [str(value).strip() for value in rendered] == ["True", "False", "False", "False"]
