@@ -6,8 +6,10 @@
 Deploys N throw-away projects with the offline images (postiz-many-1 ... in /opt/postiz-many-<i>,
 ports 4101 and up), one inventory host each, all on this machine (``ansible_connection: local``),
 then prints one Markdown table: the converge of all, the idempotent re-run of one host
-(``--limit``), and the re-run of all at each ``--forks`` value, with its ratio to the re-run
-of one. Every project is removed at the end, also after a failure, as bench/run.py removes its own.
+(``--limit``) and its CPU time, the floor of the re-run of all (one re-run, or N times its CPU
+time over the machine's cores if longer), and the re-run of all at each ``--forks`` value, with
+its ratio to the re-run of one and to that floor. Every project is removed at the end, also
+after a failure, as bench/run.py removes its own.
 
     .venv/bin/python bench/many.py [--instances 10] [--forks 5,10] [--keep]
 
@@ -22,6 +24,7 @@ import datetime as dt
 import json
 import os
 import re
+import resource
 import subprocess
 import sys
 import time
@@ -57,6 +60,8 @@ class Many:
         with open(self.inventory, "w", encoding="utf-8") as handle:
             yaml.safe_dump(self.inventory_data(), handle)
         self.rows: list[tuple[str, str]] = []
+        # CPU seconds (user + system) of each step, with every process it started.
+        self.cpu: dict[str, float] = {}
 
     def inventory_data(self) -> dict:
         hosts = {
@@ -82,9 +87,12 @@ class Many:
             *options,
             "site.yml",
         ]
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
         started = time.monotonic()
         done = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, check=False)
         seconds = time.monotonic() - started
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        self.cpu[name] = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
         log_path = os.path.join(self.log_dir, f"{name}.log")
         with open(log_path, "w", encoding="utf-8") as handle:
             handle.write(done.stdout + done.stderr)
@@ -105,12 +113,28 @@ class Many:
         self.rows.append(
             ("Idempotent re-run of one instance (`--limit`)", f"{one:.1f} s (changed={self.changed(out)})")
         )
+        cores = os.cpu_count() or 1
+        one_cpu = self.cpu["2-rerun-one"]
+        self.rows.append(
+            ("CPU time of that re-run (user + system, with every process it started)", f"{one_cpu:.1f} s")
+        )
+        # The floor of the re-run of all: no shorter than one re-run, nor than N times its CPU
+        # time spread over every core.
+        floor = max(one, self.count * one_cpu / cores)
+        self.rows.append(
+            (
+                f"Floor: one re-run, or {self.count} x its CPU time over the machine's {cores} cores if longer",
+                f"{floor:.1f} s, {floor / one:.1f}x the re-run of one",
+            )
+        )
         for forks in forks_list:
-            seconds, out = self.playbook(f"3-rerun-all-forks{forks}", forks)
+            name = f"3-rerun-all-forks{forks}"
+            seconds, out = self.playbook(name, forks)
             self.rows.append(
                 (
                     f"Idempotent re-run of all {self.count} (forks {forks})",
-                    f"{seconds:.1f} s (changed={self.changed(out)}), {seconds / one:.1f}x the re-run of one",
+                    f"{seconds:.1f} s (changed={self.changed(out)}), {seconds / one:.1f}x the re-run of one, "
+                    f"{seconds / floor:.1f}x the floor; CPU time {self.cpu[name]:.1f} s",
                 )
             )
 
