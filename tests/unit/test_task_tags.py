@@ -73,5 +73,13 @@ def test_the_readme_lists_the_offered_tags():
         readme = handle.read()
     section = readme.split("### Running part of `site.yml`", 1)[1].split("\n#", 1)[0]
     listed = set(re.findall(r"`([a-z_]+)`", section))
-    assert {"validate", "health", "always", "postiz_stack", "backup_cron", "mcp_client"} <= listed
+    assert {
+        "validate",
+        "health",
+        "always",
+        "docker_host",
+        "postiz_stack",
+        "backup_cron",
+        "mcp_client",
+    } <= listed
     assert listed - OFFERED - {"site.yml", "tags", "skip_tags"} == set()
