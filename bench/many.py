@@ -24,7 +24,6 @@ import datetime as dt
 import json
 import os
 import re
-import resource
 import subprocess
 import sys
 import time
@@ -32,7 +31,7 @@ import time
 import yaml
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from run import BIN, REPO, Bench, StepFailed, finish, measure, print_table
+from run import BIN, REPO, Bench, StepFailed, children_cpu_seconds, finish, measure, print_table
 
 
 def machine_jiffies() -> tuple[int, int]:
@@ -99,13 +98,12 @@ class Many:
             *options,
             "site.yml",
         ]
-        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu_before = children_cpu_seconds()
         jiffies_before = machine_jiffies()
         started = time.monotonic()
         done = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, check=False)
         seconds = time.monotonic() - started
-        after = resource.getrusage(resource.RUSAGE_CHILDREN)
-        self.cpu[name] = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+        self.cpu[name] = children_cpu_seconds() - cpu_before
         jiffies_after = machine_jiffies()
         self.busy[name] = (jiffies_after[0] - jiffies_before[0]) / max(
             1, jiffies_after[1] - jiffies_before[1]

@@ -92,7 +92,7 @@ class Bench:
         """Run ``command``, log its output to <log dir>/<name>.log; (seconds, stdout). Raises on failure."""
         log_path = os.path.join(self.log_dir, f"{name}.log")
         # CPU time of the command and every process it started (the modules, docker's CLI).
-        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        before = children_cpu_seconds()
         started = time.monotonic()
         done = subprocess.run(
             command,
@@ -105,8 +105,7 @@ class Bench:
             check=False,
         )
         seconds = time.monotonic() - started
-        after = resource.getrusage(resource.RUSAGE_CHILDREN)
-        self.cpu[name] = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+        self.cpu[name] = children_cpu_seconds() - before
         with open(log_path, "w", encoding="utf-8") as handle:
             handle.write(done.stdout)
         if done.returncode != 0:
@@ -380,6 +379,12 @@ class Bench:
             print(f"\nSlowest tasks of the {name} (ansible.posix.profile_tasks):")
             for line in tasks or ["(no profile in the output)"]:
                 print(f"  {line}")
+
+
+def children_cpu_seconds() -> float:
+    """User plus system CPU time of every child process that ended so far, and of theirs."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def print_table(rows: list[tuple[str, str]]) -> None:

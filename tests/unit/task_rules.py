@@ -93,6 +93,17 @@ def _find(tasks, name, inherited):
     return None
 
 
+def every_task(node):
+    """Every play, block, task and role entry of a parsed YAML file, blocks opened."""
+    for item in node or []:
+        if not isinstance(item, dict):
+            continue
+        yield item
+        for key in ("block", "rescue", "always", "pre_tasks", "tasks", "post_tasks", "handlers"):
+            yield from every_task(item.get(key))
+        yield from (role for role in item.get("roles") or [] if isinstance(role, dict))
+
+
 def load_task(relative_path, name):
     with open(os.path.join(ROOT, relative_path), encoding="utf-8") as handle:
         task = _find(yaml.safe_load(handle), name, {})

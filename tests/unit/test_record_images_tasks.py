@@ -12,7 +12,7 @@ import glob
 import os
 
 import yaml
-from task_rules import ROOT, load_task, render_cases
+from task_rules import ROOT, every_task, load_task, render_cases
 
 FINISH = "roles/postiz_stack/tasks/finish.yml"
 RECORD = "Record the images the stack runs"
@@ -44,16 +44,6 @@ def test_compose_records_after_up_and_swarm_always():
     ) == [True, False, True, True, False]
 
 
-def _tasks(node):
-    """Every task of a task file, blocks opened."""
-    for task in node or []:
-        if not isinstance(task, dict):
-            continue
-        yield task
-        for key in ("block", "rescue", "always"):
-            yield from _tasks(task.get(key))
-
-
 def test_no_task_var_shares_a_name_with_a_registered_variable_of_its_role():
     # A registered variable outranks a task's vars: a task var of the same name would read
     # the registered result instead of its own value.
@@ -62,7 +52,7 @@ def test_no_task_var_shares_a_name_with_a_registered_variable_of_its_role():
         tasks = []
         for path in sorted(glob.glob(os.path.join(role, "tasks", "*.yml"))):
             with open(path, encoding="utf-8") as handle:
-                tasks.extend((os.path.basename(path), task) for task in _tasks(yaml.safe_load(handle)))
+                tasks.extend((os.path.basename(path), task) for task in every_task(yaml.safe_load(handle)))
         registered = {task["register"] for _path, task in tasks if "register" in task}
         for path, task in tasks:
             for name in set(task.get("vars") or {}) & registered:

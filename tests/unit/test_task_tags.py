@@ -15,37 +15,24 @@ import os
 import re
 
 import yaml
-from task_rules import ROOT
+from task_rules import ROOT, every_task
 
 ROLES = sorted(os.path.basename(path) for path in glob.glob(os.path.join(ROOT, "roles", "*")))
 OFFERED = set(ROLES) | {"validate", "health", "always"}
 
 
-def _tasks(node):
-    """Every task and play of a YAML file, blocks opened."""
-    for item in node or []:
-        if not isinstance(item, dict):
-            continue
-        yield item
-        for key in ("block", "rescue", "always", "pre_tasks", "tasks", "post_tasks", "handlers"):
-            yield from _tasks(item.get(key))
-        for role in item.get("roles") or []:
-            if isinstance(role, dict):
-                yield role
-
-
 def _tags(task):
-    tags = list(task.get("tags") or [])
+    """The tags a task, block, play or role entry carries, with those an include applies."""
+    tags = [task.get("tags") or []]
     for key in (
         "include_role",
         "include_tasks",
         "ansible.builtin.include_role",
         "ansible.builtin.include_tasks",
     ):
-        spec = task.get(key)
-        if isinstance(spec, dict):
-            tags.extend((spec.get("apply") or {}).get("tags") or [])
-    return [tags] if isinstance(tags, str) else tags
+        if isinstance(task.get(key), dict):
+            tags.append((task[key].get("apply") or {}).get("tags") or [])
+    return [tag for group in tags for tag in ([group] if isinstance(group, str) else group)]
 
 
 def _files():
@@ -61,7 +48,7 @@ def test_every_task_tag_is_one_the_readme_offers():
             data = yaml.safe_load(handle)
         if not isinstance(data, list):
             continue
-        for task in _tasks(data):
+        for task in every_task(data):
             for tag in _tags(task):
                 found.setdefault(tag, os.path.relpath(path, ROOT))
     assert found, "no tag found: the walk over the task files is broken"
