@@ -60,6 +60,7 @@ class Many:
                     project_name=f"postiz-many-{i}",
                     port=self.base_port + i,
                     log_dir=self.log_dir,
+                    without_config_callbacks=args.without_config_callbacks,
                 )
             )
             for i in range(1, self.count + 1)
@@ -189,6 +190,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--forks", default="5,10", help="comma-separated forks for the re-run of all")
     parser.add_argument("--log-dir", help="where each step's output goes (default /tmp/postiz-many-<time>)")
     parser.add_argument("--keep", action="store_true", help="leave the projects running at the end")
+    parser.add_argument(
+        "--without-config-callbacks",
+        action="store_true",
+        help="run without the callbacks ansible.cfg enables (selfhosted.postiz.gc_freeze), to measure what they save",
+    )
     args = parser.parse_args(argv)
     if os.geteuid() != 0:
         sys.exit("run as root: site.yml deploys under /opt and manages Docker")

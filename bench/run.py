@@ -30,6 +30,7 @@ the figures are wall-clock times.
 from __future__ import annotations
 
 import argparse
+import configparser
 import datetime as dt
 import json
 import os
@@ -74,8 +75,12 @@ class Bench:
             ANSIBLE_CONFIG=os.path.join(REPO, "ansible.cfg"),
             ANSIBLE_COLLECTIONS_PATH=os.path.join(REPO, "collections"),
             ANSIBLE_FORCE_COLOR="0",
-            # The per-task profile: each playbook prints its slowest tasks at the end.
-            ANSIBLE_CALLBACKS_ENABLED="ansible.posix.profile_tasks",
+            # The per-task profile: each playbook prints its slowest tasks at the end. Beside
+            # the callbacks ansible.cfg enables, unless --without-config-callbacks.
+            ANSIBLE_CALLBACKS_ENABLED=",".join(
+                ([] if args.without_config_callbacks else configured_callbacks())
+                + ["ansible.posix.profile_tasks"]
+            ),
             PROFILE_TASKS_TASK_OUTPUT_LIMIT="10",
             PROFILE_TASKS_SORT_ORDER="descending",
             PATH=BIN + os.pathsep + os.environ.get("PATH", ""),
@@ -381,6 +386,14 @@ class Bench:
                 print(f"  {line}")
 
 
+def configured_callbacks() -> list[str]:
+    """The callbacks the repository's ansible.cfg enables (an environment setting replaces them)."""
+    config = configparser.ConfigParser(interpolation=None)
+    config.read(os.path.join(REPO, "ansible.cfg"))
+    names = config.get("defaults", "callbacks_enabled", fallback="")
+    return [name.strip() for name in names.split(",") if name.strip()]
+
+
 def children_cpu_seconds() -> float:
     """User plus system CPU time of every child process that ended so far, and of theirs."""
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -467,6 +480,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--log-dir", help="where each step's output goes (default /tmp/postiz-bench-<time>)")
     parser.add_argument("--force", action="store_true", help="delete a left-over bench project first")
     parser.add_argument("--keep", action="store_true", help="leave the project running at the end")
+    parser.add_argument(
+        "--without-config-callbacks",
+        action="store_true",
+        help="run without the callbacks ansible.cfg enables (selfhosted.postiz.gc_freeze), to measure what they save",
+    )
     args = parser.parse_args(argv)
     if os.geteuid() != 0:
         sys.exit("run as root: site.yml deploys under /opt and manages Docker")
