@@ -31,7 +31,17 @@ import time
 import yaml
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from run import BIN, REPO, Bench, StepFailed, children_cpu_seconds, finish, measure, print_table
+from run import (
+    BIN,
+    REPO,
+    Bench,
+    StepFailed,
+    add_callbacks_option,
+    children_cpu_seconds,
+    finish,
+    measure,
+    print_table,
+)
 
 
 def machine_jiffies() -> tuple[int, int]:
@@ -190,11 +200,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--forks", default="5,10", help="comma-separated forks for the re-run of all")
     parser.add_argument("--log-dir", help="where each step's output goes (default /tmp/postiz-many-<time>)")
     parser.add_argument("--keep", action="store_true", help="leave the projects running at the end")
-    parser.add_argument(
-        "--without-config-callbacks",
-        action="store_true",
-        help="run without the callbacks ansible.cfg enables (selfhosted.postiz.gc_freeze), to measure what they save",
-    )
+    add_callbacks_option(parser)
     args = parser.parse_args(argv)
     if os.geteuid() != 0:
         sys.exit("run as root: site.yml deploys under /opt and manages Docker")

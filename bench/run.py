@@ -386,6 +386,15 @@ class Bench:
                 print(f"  {line}")
 
 
+def add_callbacks_option(parser: argparse.ArgumentParser) -> None:
+    """--without-config-callbacks, which every benchmark takes."""
+    parser.add_argument(
+        "--without-config-callbacks",
+        action="store_true",
+        help="run without the callbacks ansible.cfg enables (selfhosted.postiz.gc_freeze), to measure what they save",
+    )
+
+
 def configured_callbacks() -> list[str]:
     """The callbacks the repository's ansible.cfg enables (an environment setting replaces them)."""
     config = configparser.ConfigParser(interpolation=None)
@@ -480,11 +489,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--log-dir", help="where each step's output goes (default /tmp/postiz-bench-<time>)")
     parser.add_argument("--force", action="store_true", help="delete a left-over bench project first")
     parser.add_argument("--keep", action="store_true", help="leave the project running at the end")
-    parser.add_argument(
-        "--without-config-callbacks",
-        action="store_true",
-        help="run without the callbacks ansible.cfg enables (selfhosted.postiz.gc_freeze), to measure what they save",
-    )
+    add_callbacks_option(parser)
     args = parser.parse_args(argv)
     if os.geteuid() != 0:
         sys.exit("run as root: site.yml deploys under /opt and manages Docker")

@@ -1,15 +1,7 @@
 # Copyright (c) selfhosted.postiz contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 # SPDX-License-Identifier: GPL-3.0-or-later
-"""Cheaper task forks: freeze the controller's objects before each task.
-
-Ansible runs every task of every host in a worker process forked from the controller
-(``ansible-playbook``). When a worker's Python collects garbage, it walks every object
-it inherited and writes to each one's header, so the kernel copies those memory pages
-into the worker one by one. Python's ``gc.freeze()`` moves the objects that exist into a
-generation that collections skip: the workers then leave them, and their pages, alone.
-This is the use the Python documentation gives for it (a process that forks without exec).
-"""
+"""Cheaper task forks: freeze the controller's objects before each task (see DOCUMENTATION)."""
 
 from __future__ import annotations
 

@@ -7,16 +7,12 @@ and enabled by the repository's ansible.cfg."""
 from __future__ import annotations
 
 import gc
-import os
-import subprocess
-import sys
 import weakref
 
 import pytest
 
 from ansible_collections.selfhosted.postiz.plugins.callback.gc_freeze import CallbackModule
-
-ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", ".."))
+from ansible_collections.selfhosted.postiz.tests.unit.recorded_playbook import run_recorded
 
 
 class Node:
@@ -59,26 +55,15 @@ def test_collections_skip_frozen_objects_until_the_next_play(callback):
     assert garbage() is None, "the garbage of the play before was kept"
 
 
-def test_the_repository_configuration_loads_it(tmp_path):
+def test_the_repository_configuration_loads_it(tmp_path, monkeypatch):
+    # Only ansible.cfg's callbacks_enabled: an environment setting would replace it.
+    monkeypatch.delenv("ANSIBLE_CALLBACKS_ENABLED", raising=False)
     play = tmp_path / "play.yml"
     play.write_text(
         "- hosts: localhost\n  gather_facts: false\n  tasks:\n"
         "    - name: One task\n      ansible.builtin.debug:\n        msg: answered\n",
         encoding="utf-8",
     )
-    env = dict(
-        os.environ,
-        ANSIBLE_CONFIG=os.path.join(ROOT, "ansible.cfg"),
-        ANSIBLE_COLLECTIONS_PATH=os.path.join(ROOT, "collections"),
-    )
-    env.pop("ANSIBLE_CALLBACKS_ENABLED", None)
-    command = [
-        os.path.join(os.path.dirname(sys.executable), "ansible-playbook"),
-        "-i",
-        "localhost,",
-        "-c",
-        "local",
-    ]
-    run = subprocess.run([*command, "-vvvv", str(play)], env=env, capture_output=True, text=True, check=False)
-    assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]
-    assert "Loading callback plugin selfhosted.postiz.gc_freeze" in run.stdout
+    rc, _tasks, out, err = run_recorded(tmp_path, "-vvvv", str(play))
+    assert rc == 0, out[-2000:] + err[-2000:]
+    assert "Loading callback plugin selfhosted.postiz.gc_freeze" in out
