@@ -102,8 +102,9 @@ def test_the_engine_version_decides_start_interval(answer, takes_it):
 def test_the_app_probe_asks_the_ipv4_loopback(services):
     # Docker 26 gives containers an IPv6 loopback: `localhost` resolves to ::1 first there,
     # where an app listening on IPv4 never answers.
+    # tests/unit/test_app_probe.py runs the probe against a server on 127.0.0.1 alone.
     probe = " ".join(services["postiz"]["healthcheck"]["test"])
-    assert "http://127.0.0.1:5000/api/" in probe
+    assert "host: '127.0.0.1', port: 5000" in probe
     assert "localhost" not in probe
 
 
