@@ -17,9 +17,10 @@ Each image is a ``debootstrap --variant=minbase`` of its suite with ``docker.io`
 changed (or with --rebuild). Both machines get the host's Compose v2 binary, the stack's images
 (``docker save | docker load``) and a copy of an already deployed project directory
 (--source-dir, default /opt/postiz-bench: compose.yaml, env/, dynamicconfig/, secrets/), which is
-only read. The file is used as deployed (no ``start_interval``) and with ``start_interval: 1s``
-after every healthcheck's ``start_period``, as roles/postiz_stack/templates/compose.yaml.j2
-renders it for Engine 25 and later. Every variant runs N times (default 5), round-robin across
+only read. The file is used as deployed (no ``start_interval``) and with each healthcheck's
+timing as roles/postiz_stack/templates/compose.yaml.j2 renders it for Engine 25 and later
+(``start_interval: 1s``, a longer ``start_period``, then 30 s apart: the collection's
+``postiz_healthcheck_timing``). Every variant runs N times (default 5), round-robin across
 both machines so that a change in the host's load spreads over all of them, after one warm-up
 each; the stack goes down again after each run, so that none starts in one machine while the
 other is measured. The output is one Markdown table of median, min and max seconds, then each
@@ -55,7 +56,10 @@ import time
 import yaml
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from run import StepFailed, finish, measure
+from run import REPO, StepFailed, finish, measure
+
+sys.path.insert(0, os.path.join(REPO, "collections"))
+from ansible_collections.selfhosted.postiz.plugins.module_utils import _postiz_stack_model as model
 
 PREFIX = "selfhosted-postiz-floor"
 LABEL = "selfhosted.postiz.floor"
@@ -329,32 +333,24 @@ class Floor:
         return sorted(found)
 
     def write_start_interval_file(self) -> None:
-        """compose.yaml with start_interval: 1s after each start_period, as the template renders it on Engine 25+."""
-        text, count = re.subn(
-            r"^(?P<indent>[ ]+)start_period:[^\n]*\n",
-            lambda m: f"{m.group(0)}{m.group('indent')}start_interval: 1s\n",
-            self.compose_text,
-            flags=re.M,
-        )
-        parsed = yaml.safe_load(text)
-        checks = {name: service.get("healthcheck") for name, service in parsed["services"].items()}
-        if (
-            "start_interval" in self.compose_text
-            or not count
-            or count != len([c for c in checks.values() if c])
-        ):
+        """compose.yaml with each healthcheck's timing as the template renders it on Engine 25+."""
+        if "start_interval" in self.compose_text:
             raise StepFailed(
-                f"{self.source}/compose.yaml: not one start_period per healthcheck, or start_interval already"
+                f"{self.source}/compose.yaml already has start_interval: copy one deployed on Engine 24 or older"
             )
-        for name, check in checks.items():
-            if check and check.get("start_interval") != "1s":
-                raise StepFailed(f"start_interval did not land in the healthcheck of {name}")
-            plain = dict(self.compose["services"][name].get("healthcheck") or {})
-            if check and {k: v for k, v in check.items() if k != "start_interval"} != plain:
-                raise StepFailed(f"the healthcheck of {name} changed beyond start_interval")
+        parsed = yaml.safe_load(self.compose_text)
+        for name, service in parsed["services"].items():
+            check = service.get("healthcheck")
+            if not check:
+                continue
+            if {k: v for k, v in check.items() if k != "test"} != model.healthcheck_timing(name):
+                raise StepFailed(
+                    f"the healthcheck timing of {name} is not the collection's for Engine 24 or older"
+                )
+            check.update(model.healthcheck_timing(name, start_interval=True))
         self.start_interval_file = os.path.join(self.log_dir, VARIANTS[True])
         with open(self.start_interval_file, "w", encoding="utf-8") as handle:
-            handle.write(text)
+            yaml.safe_dump(parsed, handle, sort_keys=False)
 
     # -- the floor --------------------------------------------------------------
 

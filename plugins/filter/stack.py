@@ -44,6 +44,15 @@ def postiz_services(switches, state="running", role=None):
     return [service["name"] for service in postiz_stack_services(switches, state, role)]
 
 
+def postiz_healthcheck_timing(name, start_interval=False):
+    """The timing keys of a service's healthcheck (interval, timeout, retries, start_period...)."""
+    if name not in model.BY_NAME:
+        raise AnsibleFilterError(
+            f"postiz_healthcheck_timing: no service {name!r}; known: {', '.join(model.BY_NAME)}"
+        )
+    return model.healthcheck_timing(name, bool(start_interval))
+
+
 def postiz_container_problems(entries, expected=None):
     """Sentences saying which expected service is not running, healthy and on its image; [] when none."""
     if isinstance(entries, str):
@@ -102,4 +111,5 @@ class FilterModule:
             "postiz_container_problems": postiz_container_problems,
             "postiz_up_reasons": postiz_up_reasons,
             "postiz_deploy_record": postiz_deploy_record,
+            "postiz_healthcheck_timing": postiz_healthcheck_timing,
         }

@@ -44,12 +44,34 @@ SWITCH_VARIABLES = {
 }
 
 
-def _service(name, role, health, volumes=(), external=None, enabled=None, port=None, label=""):
+# Healthcheck timing. Each probe is a process the engine starts in the container, so probes
+# cost CPU for as long as the stack runs. An engine without start_interval probes every
+# `interval` from the start, so that interval must be short for the stack to be healthy soon
+# after it starts. Docker Engine 25 and later (API 1.44) probe a starting container every
+# start_interval until it is first healthy, within its start_period, then every interval.
+# There: every second while a service starts, its start_period the service's slowest start,
+# then Docker's default interval and retries.
+STEADY_PROBE = {"interval": "30s", "retries": 3, "start_interval": "1s"}
+
+
+def _probe(interval, timeout, retries, start_period, slowest_start):
+    """A service's timing: the healthcheck keys on every engine, and its slowest start."""
+    return {
+        "interval": interval,
+        "timeout": timeout,
+        "retries": retries,
+        "start_period": start_period,
+        "slowest_start": slowest_start,
+    }
+
+
+def _service(name, role, health, probe, volumes=(), external=None, enabled=None, port=None, label=""):
     return {
         "name": name,
         "role": role,
         "image_key": name,
         "health": health,
+        "probe": probe,
         "volumes": list(volumes),
         "external": external,
         "enabled": enabled,
@@ -61,11 +83,20 @@ def _service(name, role, health, volumes=(), external=None, enabled=None, port=N
 # The app first, because everything else exists for it. The two optional Temporal add-ons need
 # the local Temporal: the role refuses them together with postiz_stack_temporal_cloud.
 SERVICES = (
-    _service("postiz", "app", "GET /api/ is 200 and / answers below 500", ["postiz-uploads"], label="Postiz"),
+    _service(
+        "postiz",
+        "app",
+        "GET /api/ is 200 and / answers below 500",
+        # Generous timeout: on a busy host a slow probe must not mark a working app unhealthy.
+        _probe("10s", "15s", 6, "180s", "180s"),
+        ["postiz-uploads"],
+        label="Postiz",
+    ),
     _service(
         "postiz-postgres",
         "database",
         "pg_isready",
+        _probe("5s", "5s", 10, "10s", "60s"),
         ["postgres-volume"],
         external="external_database",
         port=5432,
@@ -75,6 +106,7 @@ SERVICES = (
         "postiz-redis",
         "cache",
         "redis-cli ping answers PONG",
+        _probe("5s", "5s", 10, "5s", "30s"),
         ["postiz-redis-data"],
         external="external_redis",
         port=6379,
@@ -84,6 +116,7 @@ SERVICES = (
         "temporal-postgresql",
         "workflow_database",
         "pg_isready",
+        _probe("5s", "5s", 10, "10s", "60s"),
         ["temporal-postgres-data"],
         external="temporal_cloud",
         label="Temporal's PostgreSQL",
@@ -92,15 +125,25 @@ SERVICES = (
         "temporal",
         "workflow",
         "the namespace answers temporal operator namespace describe",
+        # The first start creates Temporal's schema and namespace.
+        _probe("5s", "5s", 30, "20s", "120s"),
         external="temporal_cloud",
         port=7233,
         label="Temporal",
     ),
-    _service("temporal-ui", "workflow_ui", "GET /healthz", enabled="temporal_ui", label="Temporal UI"),
+    _service(
+        "temporal-ui",
+        "workflow_ui",
+        "GET /healthz",
+        _probe("10s", "5s", 10, "20s", "60s"),
+        enabled="temporal_ui",
+        label="Temporal UI",
+    ),
     _service(
         "temporal-elasticsearch",
         "workflow_search",
         "cluster health yellow or better",
+        _probe("10s", "10s", 10, "60s", "120s"),
         ["temporal-elasticsearch-data"],
         enabled="elasticsearch",
         label="Elasticsearch",
@@ -109,6 +152,7 @@ SERVICES = (
         "postiz-proxy",
         "proxy",
         "Caddy's admin API answers",
+        _probe("10s", "5s", 5, "10s", "30s"),
         ["caddy-data", "caddy-config"],
         enabled="proxy",
         label="the HTTPS proxy",
@@ -143,6 +187,23 @@ CORE_SERVICES = tuple(s["name"] for s in SERVICES if not s["enabled"])
 APP_DEPENDENCIES = tuple(
     (BY_ROLE[role]["name"], BY_ROLE[role]["port"], BY_ROLE[role]["label"]) for role in APP_DEPENDENCY_ROLES
 )
+
+
+def healthcheck_timing(name, start_interval=False):
+    """The timing keys of the service's healthcheck, in compose.yaml's order.
+
+    ``start_interval``: whether the engine takes it (Docker Engine 25 and later).
+    """
+    probe = BY_NAME[name]["probe"]
+    if not start_interval:
+        return {key: probe[key] for key in ("interval", "timeout", "retries", "start_period")}
+    return {
+        "interval": STEADY_PROBE["interval"],
+        "timeout": probe["timeout"],
+        "retries": STEADY_PROBE["retries"],
+        "start_period": probe["slowest_start"],
+        "start_interval": STEADY_PROBE["start_interval"],
+    }
 
 
 def _on(switches, key):

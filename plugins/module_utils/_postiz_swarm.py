@@ -21,7 +21,8 @@ changes in one place for both engines. What Swarm does not take is carried over:
   so that a change rolls the services that use it;
 - published ports are host-mode (no routing mesh: it needs IPVS) and only the proxy, or the app
   when no proxy runs, publishes; every service uses ``endpoint_mode: dnsrr`` for the same reason;
-- a healthcheck's ``start_interval`` (Engine 25+) is not in format 3.8 and is left out.
+- a healthcheck's ``start_interval`` (Engine 25+) is not in format 3.8: it is left out, and the
+  healthcheck keeps the timing of an engine without it.
 
 Pure Python with no Ansible import: the ``postiz_swarm_stack`` filter and the unit tests use it.
 """
@@ -32,6 +33,8 @@ import copy
 import hashlib
 import json
 import re
+
+from ansible_collections.selfhosted.postiz.plugins.module_utils import _postiz_stack_model as model
 
 APP = "postiz"
 PROXY = "postiz-proxy"
@@ -301,9 +304,11 @@ def stack(compose, settings):
             service["environment"] = environment
         service["deploy"] = deploy
 
+        # Without start_interval a service is probed every `interval` from its start: the timing
+        # of an engine that has none, so that a task is healthy as soon as before.
         healthcheck = service.get("healthcheck")
-        if isinstance(healthcheck, dict):
-            healthcheck.pop("start_interval", None)
+        if isinstance(healthcheck, dict) and healthcheck.pop("start_interval", None) is not None:
+            healthcheck.update(model.healthcheck_timing(name))
 
         if "ports" in source:
             if name == publishing:

@@ -19,7 +19,7 @@ ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)),
 TEMPLATE = os.path.join(ROOT, "roles", "postiz_stack", "templates", "compose.yaml.j2")
 
 
-def render(switches=None, start_interval=False, ca_certificates=""):
+def render(switches=None, start_interval=False, ca_certificates="", http_bind="127.0.0.1"):
     """The parsed Compose file for these stack switches (default: the HTTPS proxy on)."""
     switches = {"proxy": True} if switches is None else switches
     proxy = bool(switches.get("proxy"))
@@ -29,12 +29,13 @@ def render(switches=None, start_interval=False, ca_certificates=""):
         env.filters["quote"] = shlex.quote
         env.filters["to_json"] = json.dumps
         env.filters["hash"] = lambda text, _algorithm: str(hash(text))
+        env.filters["selfhosted.postiz.postiz_healthcheck_timing"] = model.healthcheck_timing
         rendered = env.from_string(handle.read()).render(
             ansible_managed="managed",
             postiz_stack_project_name="postiz",
             postiz_images=collections.defaultdict(lambda: "example/image:1"),
             postiz_stack_memory_limits_mb=collections.defaultdict(lambda: 256),
-            postiz_stack_http_bind="127.0.0.1",
+            postiz_stack_http_bind=http_bind,
             postiz_stack_http_port=5000,
             postiz_stack_temporal_namespace="default",
             postiz_stack_temporal_ui_enabled=bool(switches.get("temporal_ui")),

@@ -69,6 +69,11 @@ def test_start_interval_only_where_the_engine_takes_it(start_interval):
     for name, check in healthchecks.items():
         assert check["start_period"], name
         assert check.get("start_interval") == ("1s" if start_interval else None), name
+        # The timing, in its order, is the stack description's for that engine.
+        assert {k: v for k, v in check.items() if k != "test"} == model.healthcheck_timing(
+            name, start_interval
+        )
+        assert list(check)[1:] == list(model.healthcheck_timing(name, start_interval)), name
 
 
 def _template(expression, variables):

@@ -16,6 +16,7 @@ from ansible.errors import AnsibleFilterError
 from ansible_collections.selfhosted.postiz.plugins.filter.stack import (
     FilterModule,
     postiz_container_problems,
+    postiz_healthcheck_timing,
     postiz_services,
     postiz_stack_services,
 )
@@ -241,6 +242,7 @@ def test_the_filters_are_registered():
         "postiz_container_problems",
         "postiz_up_reasons",
         "postiz_deploy_record",
+        "postiz_healthcheck_timing",
     }
 
 
@@ -280,3 +282,51 @@ def test_the_output_of_compose_ps_is_read_as_the_upgrade_gets_it():
     assert postiz_container_problems("\n".join(json.dumps(e) for e in entries), expect) == said
     assert postiz_container_problems(json.dumps(entries), expect) == said
     assert postiz_container_problems("", ["postiz"]) == ["postiz has no container"]
+
+
+# -- healthcheck timing -------------------------------------------------------------------
+
+
+def seconds(duration):
+    assert duration.endswith("s") and duration[:-1].isdigit(), duration
+    return int(duration[:-1])
+
+
+@pytest.mark.parametrize("name", [service["name"] for service in model.SERVICES])
+def test_an_older_engine_keeps_short_intervals_and_no_start_interval(name):
+    timing = postiz_healthcheck_timing(name)
+    assert list(timing) == ["interval", "timeout", "retries", "start_period"]
+    assert seconds(timing["interval"]) <= 10
+    # Failures before start_period plus retries x interval do not make a slow start unhealthy.
+    assert seconds(timing["start_period"]) + timing["retries"] * seconds(timing["interval"]) >= 50
+
+
+@pytest.mark.parametrize("name", [service["name"] for service in model.SERVICES])
+def test_engine_25_probes_every_second_while_starting_then_every_30_s(name):
+    older, timing = postiz_healthcheck_timing(name), postiz_healthcheck_timing(name, True)
+    assert list(timing) == ["interval", "timeout", "retries", "start_period", "start_interval"]
+    assert (timing["interval"], timing["retries"], timing["start_interval"]) == ("30s", 3, "1s")
+    assert timing["timeout"] == older["timeout"]
+    # Probes 30 s apart after start_period would slow a start that outlasts it: the second-by-second
+    # phase covers at least as long as an older engine waits before counting failures, and a minute
+    # for the data services' first start (initdb, Temporal's schema).
+    assert seconds(timing["start_period"]) >= max(seconds(older["start_period"]), 30)
+    if model.BY_NAME[name]["role"] in ("database", "workflow_database", "workflow", "app"):
+        assert seconds(timing["start_period"]) >= 60
+
+
+def test_engine_25_probes_less_often_once_started():
+    # Each probe is a process in its container: per minute, the idle stack's probes.
+    def per_minute(start_interval):
+        return sum(
+            60 / seconds(postiz_healthcheck_timing(name, start_interval)["interval"])
+            for name in model.service_names()
+        )
+
+    assert per_minute(False) == 6 + 12 + 12 + 12 + 12
+    assert per_minute(True) == 5 * 2
+
+
+def test_the_timing_filter_names_the_services_it_knows():
+    with pytest.raises(AnsibleFilterError, match="no service 'postiz-db'; known: postiz, postiz-postgres"):
+        postiz_healthcheck_timing("postiz-db")

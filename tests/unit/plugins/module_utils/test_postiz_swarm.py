@@ -55,6 +55,11 @@ def test_start_interval_is_left_out():
     assert "start_interval" in compose["services"]["postiz"]["healthcheck"]
     result = swarm.stack(compose, settings(compose))
     assert all("start_interval" not in s["healthcheck"] for s in result["services"].values())
+    # Probed every interval from the start, as by an engine without start_interval: not 30 s apart.
+    older = render({"proxy": True}, start_interval=False, ca_certificates=CA_FILE)
+    older_result = swarm.stack(older, settings(older))
+    for name, service in result["services"].items():
+        assert service["healthcheck"] == older_result["services"][name]["healthcheck"], name
 
 
 def test_only_the_proxy_publishes_and_in_host_mode():
