@@ -22,7 +22,7 @@ if [ -z "$engine" ]; then
 fi
 echo "docker engine: $engine"
 # Node.js with npx: the `mcp` scenario runs Claude Desktop's bridge (mcp-remote) and the
-# MCP Inspector from npm. Any Node >= 18 does; NodeSource's nodejs already carries npm,
+# MCP Inspector from npm, and a unit test runs the app's healthcheck script. Any Node >= 18 does; NodeSource's nodejs already carries npm,
 # so the distribution's packages are added only when npx is missing.
 command -v npx >/dev/null 2>&1 || packages+=(nodejs npm)
 missing=()
